@@ -1,0 +1,793 @@
+//! q's IPC message compression (spec `ipc.md` §7): a compressor that reproduces q's and
+//! c.java's bytes exactly, including their "not worth it" verdicts, and a decompressor for
+//! untrusted input (header byte 2 = 1, or 2 for the 64-bit-length variant of §3.4) that
+//! bounds-checks every token. Framing and value decoding live elsewhere.
+
+use std::fmt;
+
+/// Every IPC message starts with this many header bytes; table positions count them too.
+const HEADER: usize = 8;
+/// q compresses only messages (header included) longer than this (§7.6).
+const MIN_COMPRESS: usize = 2000;
+/// Bytes of compressed stream one group can take: a control byte and 8 two-byte references.
+const MAX_GROUP_IN: usize = 17;
+/// Longest back-reference: `n + 2` with `n` a byte.
+const MAX_MATCH: usize = 257;
+/// Output one group can produce at most.
+const MAX_GROUP_OUT: usize = 8 * MAX_MATCH;
+/// Largest total a header can state: byte 3 holds bits 32..39 (§3.4).
+const MAX_TOTAL: u64 = (1 << 40) - 1;
+/// Shared detail text, so a stream cut short reads the same whether the up-front size
+/// bound or the decoding loop notices it.
+const TRUNCATED: &str = "stream ends before output is complete";
+
+/// Why a compressed message was refused. q itself answers all of these with `'badmsg`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecompressError {
+    /// Fewer bytes than the compressed header needs.
+    TooShort,
+    /// Byte order not 0/1, compression byte not 1/2, length field not the actual size, or
+    /// a declared uncompressed size below the 8-byte header.
+    BadHeader,
+    /// Declared uncompressed size is above the caller's limit (or cannot be allocated).
+    TooLarge { declared: u64, max: u64 },
+    /// The stream does not decode to exactly the declared size.
+    Corrupt(&'static str),
+}
+
+impl fmt::Display for DecompressError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooShort => f.write_str("badmsg (compressed message too short)"),
+            Self::BadHeader => f.write_str("badmsg (bad compressed message header)"),
+            Self::TooLarge { declared, max } => write!(
+                f,
+                "badmsg (uncompressed length {declared} exceeds limit {max})"
+            ),
+            Self::Corrupt(detail) => write!(f, "badmsg ({detail})"),
+        }
+    }
+}
+
+impl std::error::Error for DecompressError {}
+
+/// Compress a complete uncompressed IPC message (8-byte header + payload) exactly as q does.
+///
+/// Returns `None` when q would send it uncompressed: total length <= 2000, or the compressor
+/// gives up because the output would not stay under half the input. The result is the full
+/// compressed message: header byte 2 = 1, bytes 4..8 the compressed total, bytes 8..12 the
+/// uncompressed total, both in the byte order of header byte 0.
+pub fn compress(msg: &[u8]) -> Option<Vec<u8>> {
+    if msg.len() <= MIN_COMPRESS {
+        return None;
+    }
+    compress_any(msg)
+}
+
+/// [`compress`] without the > 2000 bytes rule; still gives up when the output would not stay
+/// under half. Also `None` for a header byte 0 other than 0/1 and for messages of 4 GiB or
+/// more (the 32-bit layout cannot state their length; q does not compress those either).
+pub fn compress_any(msg: &[u8]) -> Option<Vec<u8>> {
+    let total = msg.len();
+    let little = little_endian(*msg.first()?)?;
+    let total32 = u32::try_from(total).ok()?;
+    let cap = total / 2;
+    // The first group-start check (`d > cap - 17` with d = 12) fails for such sizes anyway;
+    // testing here also keeps tiny inputs from reaching the header writes below.
+    if total < HEADER || cap < 12 + MAX_GROUP_IN {
+        return None;
+    }
+    let mut out = vec![0u8; cap];
+    out[..4].copy_from_slice(&msg[..4]);
+    out[2] = 1;
+    out[8..12].copy_from_slice(&put32(total32, little));
+    let len = compress_stream(msg, &mut out)?;
+    out.truncate(len);
+    // len <= cap < 2^31, so the cast is lossless.
+    out[4..8].copy_from_slice(&put32(len as u32, little));
+    Some(out)
+}
+
+/// The LZ loop of §7.4, writing from offset 12 of `out` (whose length is the give-up size).
+/// Returns the compressed total length, or `None` when the output would not fit.
+fn compress_stream(m: &[u8], out: &mut [u8]) -> Option<usize> {
+    let t = m.len();
+    let cap = out.len();
+    // Absolute positions (>= 8); 0 marks an empty slot. u32 keeps the table in 1 KiB and
+    // t < 2^32 is guaranteed by the caller.
+    let mut table = [0u32; 256];
+    let mut s = HEADER;
+    let mut d = 12;
+    // A literal's pair is registered one token late, after the next lookup (§7.4).
+    let mut pending = 0u32;
+    let mut pending_key = 0u8;
+    while s < t {
+        // The give-up test happens only here, where a worst-case group must still fit.
+        if d + MAX_GROUP_IN > cap {
+            return None;
+        }
+        let ctrl_pos = d;
+        d += 1;
+        let mut ctrl = 0u8;
+        for bit in 0..8 {
+            if s >= t {
+                break;
+            }
+            let mut literal = true;
+            let mut key = 0u8;
+            let mut cand = 0usize;
+            // The last two bytes are always literals, with key 0.
+            if s + 3 <= t {
+                key = m[s] ^ m[s + 1];
+                cand = table[usize::from(key)] as usize;
+                // Equal keys and equal first bytes imply equal second bytes.
+                literal = cand == 0 || m[s] != m[cand];
+            }
+            if pending != 0 {
+                table[usize::from(pending_key)] = pending;
+                pending = 0;
+            }
+            if literal {
+                pending_key = key;
+                pending = s as u32;
+                out[d] = m[s];
+                d += 1;
+                s += 1;
+            } else {
+                table[usize::from(key)] = s as u32;
+                ctrl |= 1 << bit;
+                let start = s + 2;
+                let limit = (start + MAX_MATCH - 2).min(t);
+                // cand < s, so the candidate side is never shorter than the current side.
+                let extra = common_prefix(&m[cand + 2..], &m[start..limit]);
+                s = start + extra;
+                out[d] = key;
+                out[d + 1] = extra as u8;
+                d += 2;
+            }
+        }
+        out[ctrl_pos] = ctrl;
+    }
+    Some(d)
+}
+
+/// Length of the common prefix of `a` and `b`, at most `b.len()`; eight bytes per step
+/// because long runs are what compressible q data is made of.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut i = 0;
+    while i + 8 <= n {
+        let x = load8(&a[i..]) ^ load8(&b[i..]);
+        if x != 0 {
+            return i + (x.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+fn load8(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(w)
+}
+
+/// Decompress a complete compressed message (header byte 2 = 1, or 2 for the 64-bit variant
+/// whose uncompressed length takes 8 bytes at offset 8 and whose stream starts at 16).
+///
+/// Returns the full uncompressed message with header byte 2 set to 0 and the length
+/// (bytes 4..8, plus byte 3 at 4 GiB and above) rewritten to the uncompressed total.
+/// `max_len` bounds the declared uncompressed total; nothing larger is ever allocated.
+///
+/// Bytes after the point where the output is complete are ignored, as q's decoder stops
+/// there without looking further; the header's length field must still equal `msg.len()`
+/// (KX's validator rejects a mismatch).
+pub fn decompress(msg: &[u8], max_len: u64) -> Result<Vec<u8>, DecompressError> {
+    let mut out = Vec::new();
+    decompress_into(msg, max_len, &mut out)?;
+    Ok(out)
+}
+
+/// [`decompress`] into a caller-provided buffer, so a server can reuse it. `out` is
+/// replaced; on error it is left empty (its capacity is kept).
+pub fn decompress_into(msg: &[u8], max_len: u64, out: &mut Vec<u8>) -> Result<(), DecompressError> {
+    out.clear();
+    let h = parse_header(msg, max_len)?;
+    out.try_reserve_exact(h.total)
+        .map_err(|_| DecompressError::TooLarge {
+            declared: h.total as u64,
+            max: max_len,
+        })?;
+    out.resize(h.total, 0);
+    out[..4].copy_from_slice(&msg[..4]);
+    out[2] = 0;
+    // total <= 2^40 - 1: bits 32..39 go to byte 3, the rest to the 32-bit field.
+    let total = h.total as u64;
+    out[3] = (total >> 32) as u8;
+    out[4..8].copy_from_slice(&put32(total as u32, h.little));
+    let result = expand(&msg[h.stream..], out);
+    if result.is_err() {
+        out.clear();
+    }
+    result
+}
+
+struct Header {
+    little: bool,
+    /// Offset of the compressed stream in the message.
+    stream: usize,
+    /// Declared uncompressed total, header included.
+    total: usize,
+}
+
+fn parse_header(msg: &[u8], max_len: u64) -> Result<Header, DecompressError> {
+    if msg.len() < HEADER {
+        return Err(DecompressError::TooShort);
+    }
+    let little = little_endian(msg[0]).ok_or(DecompressError::BadHeader)?;
+    let stream = match msg[2] {
+        1 => 12,
+        2 => 16,
+        _ => return Err(DecompressError::BadHeader),
+    };
+    if msg.len() < stream {
+        return Err(DecompressError::TooShort);
+    }
+    let stated = (u64::from(msg[3]) << 32) | u64::from(get32(&msg[4..8], little));
+    if stated != msg.len() as u64 {
+        return Err(DecompressError::BadHeader);
+    }
+    let declared = if stream == 12 {
+        u64::from(get32(&msg[8..12], little))
+    } else {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&msg[8..16]);
+        if little {
+            u64::from_le_bytes(w)
+        } else {
+            u64::from_be_bytes(w)
+        }
+    };
+    if declared < HEADER as u64 {
+        return Err(DecompressError::BadHeader);
+    }
+    let max = max_len.min(MAX_TOTAL);
+    if declared > max {
+        return Err(DecompressError::TooLarge { declared, max });
+    }
+    let total = usize::try_from(declared).map_err(|_| DecompressError::TooLarge {
+        declared,
+        max: usize::MAX as u64,
+    })?;
+    // Refuse before allocating when even all-maximal references could not fill the
+    // declared size: a 30-byte message must not make us reserve gigabytes.
+    let most = (msg.len() - stream)
+        .div_ceil(MAX_GROUP_IN)
+        .saturating_mul(MAX_GROUP_OUT);
+    if total - HEADER > most {
+        return Err(DecompressError::Corrupt(TRUNCATED));
+    }
+    Ok(Header {
+        little,
+        stream,
+        total,
+    })
+}
+
+/// The decoding loop of §7.3. `u` has the declared length and its header already written;
+/// fills `u[8..]` from stream `c`.
+///
+/// Invariant that makes the references safe: every table entry is a position `p` whose
+/// pair `u[p], u[p+1]` was complete when registered, so `p + 2 <= s` for the current `s`.
+/// A reference therefore always reads already-written output at distance >= 2, and only
+/// "slot empty" and "would write past the end" need checking.
+fn expand(c: &[u8], u: &mut [u8]) -> Result<(), DecompressError> {
+    let n = u.len();
+    let mut table = [0usize; 256];
+    let mut s = HEADER;
+    let mut d = 0;
+    // Whether position s-1 still waits for its pair to be registered (true after a
+    // literal; the last byte of a reference is never registered).
+    let mut pending = false;
+    while s < n {
+        let Some(&ctrl) = c.get(d) else {
+            return Err(DecompressError::Corrupt(TRUNCATED));
+        };
+        d += 1;
+        // Fast path: a whole group whose input is present and whose output cannot reach
+        // the end, so no per-token stream or end-of-output checks are needed.
+        if d + 16 <= c.len() && s + MAX_GROUP_OUT <= n {
+            let g = &c[d..d + 16];
+            let mut i = 0;
+            for bit in 0..8 {
+                if ctrl & (1 << bit) == 0 {
+                    let b = g[i];
+                    i += 1;
+                    if pending {
+                        table[usize::from(u[s - 1] ^ b)] = s - 1;
+                    }
+                    u[s] = b;
+                    s += 1;
+                    pending = true;
+                } else {
+                    let h = usize::from(g[i]);
+                    let len = usize::from(g[i + 1]) + 2;
+                    i += 2;
+                    let src = table[h];
+                    if src == 0 {
+                        return Err(DecompressError::Corrupt("reference to an empty table slot"));
+                    }
+                    copy_match(u, src, s, len);
+                    if pending {
+                        table[usize::from(u[s - 1] ^ u[s])] = s - 1;
+                    }
+                    // The copied pair equals the pair at src, whose key is h.
+                    table[h] = s;
+                    s += len;
+                    pending = false;
+                }
+            }
+            d += i;
+            continue;
+        }
+        for bit in 0..8 {
+            if s >= n {
+                break;
+            }
+            if ctrl & (1 << bit) == 0 {
+                let Some(&b) = c.get(d) else {
+                    return Err(DecompressError::Corrupt(TRUNCATED));
+                };
+                d += 1;
+                if pending {
+                    table[usize::from(u[s - 1] ^ b)] = s - 1;
+                }
+                u[s] = b;
+                s += 1;
+                pending = true;
+            } else {
+                let (Some(&h), Some(&len)) = (c.get(d), c.get(d + 1)) else {
+                    return Err(DecompressError::Corrupt(TRUNCATED));
+                };
+                d += 2;
+                let h = usize::from(h);
+                let len = usize::from(len) + 2;
+                let src = table[h];
+                if src == 0 {
+                    return Err(DecompressError::Corrupt("reference to an empty table slot"));
+                }
+                if len > n - s {
+                    return Err(DecompressError::Corrupt(
+                        "reference runs past the declared length",
+                    ));
+                }
+                copy_match(u, src, s, len);
+                if pending {
+                    table[usize::from(u[s - 1] ^ u[s])] = s - 1;
+                }
+                table[h] = s;
+                s += len;
+                pending = false;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `u[s + k] = u[src + k]` for k in 0..len, in increasing k, so that a source overlapping
+/// the destination repeats its pattern (a distance-2 reference makes a run). Requires
+/// `src < s` and `s + len <= u.len()`.
+#[inline(always)]
+fn copy_match(u: &mut [u8], src: usize, s: usize, len: usize) {
+    let dist = s - src;
+    if dist >= len {
+        if len <= 16 && s + 16 <= u.len() {
+            // Copy a fixed 16 bytes through a temporary: the bytes past `len` are garbage
+            // but land in output that later tokens overwrite, and a fixed size avoids a
+            // memmove call for the typical short reference.
+            let mut w = [0u8; 16];
+            w.copy_from_slice(&u[src..src + 16]);
+            u[s..s + 16].copy_from_slice(&w);
+        } else {
+            u.copy_within(src..src + len, s);
+        }
+    } else {
+        // Overlap: the output is the dist-byte pattern at src repeated. Copying from src
+        // in doubling chunks keeps every chunk's source already written.
+        let mut done = 0;
+        while done < len {
+            let chunk = (len - done).min(dist + done);
+            u.copy_within(src..src + chunk, s + done);
+            done += chunk;
+        }
+    }
+}
+
+fn little_endian(b: u8) -> Option<bool> {
+    match b {
+        0 => Some(false),
+        1 => Some(true),
+        _ => None,
+    }
+}
+
+fn get32(b: &[u8], little: bool) -> u32 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[..4]);
+    if little {
+        u32::from_le_bytes(w)
+    } else {
+        u32::from_be_bytes(w)
+    }
+}
+
+fn put32(v: u32, little: bool) -> [u8; 4] {
+    if little {
+        v.to_le_bytes()
+    } else {
+        v.to_be_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    const VECTORS: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/vectors/ipc/vectors.jsonl"
+    );
+    const Q_REFERENCE: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/vectors/ipc/q_reference.jsonl"
+    );
+    const MALFORMED: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/vectors/ipc/malformed.jsonl"
+    );
+    const BIG: u64 = 1 << 32;
+
+    fn records(path: &str) -> Vec<Value> {
+        let text = std::fs::read_to_string(path).expect("read vector file");
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).expect("json line"))
+            .collect()
+    }
+
+    fn unhex(s: &str) -> Vec<u8> {
+        let digit = |c: u8| match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => panic!("bad hex digit {c}"),
+        };
+        assert!(s.len() % 2 == 0, "odd hex length");
+        s.as_bytes()
+            .chunks(2)
+            .map(|p| digit(p[0]) << 4 | digit(p[1]))
+            .collect()
+    }
+
+    /// (id, uncompressed, compressed-or-None) for every record of vectors.jsonl.
+    fn vectors() -> Vec<(String, Vec<u8>, Option<Vec<u8>>)> {
+        records(VECTORS)
+            .iter()
+            .map(|r| {
+                let id = r["id"].as_str().expect("id").to_string();
+                let plain = unhex(r["uncompressed_hex"].as_str().expect("hex"));
+                let comp = r["compressed_hex"].as_str().map(unhex);
+                (id, plain, comp)
+            })
+            .collect()
+    }
+
+    /// The compressed messages of the vector files, for the corruption tests.
+    fn compressed_samples() -> Vec<Vec<u8>> {
+        vectors().into_iter().filter_map(|(_, _, c)| c).collect()
+    }
+
+    fn set_len(msg: &mut [u8], len: usize) {
+        let little = msg[0] == 1;
+        msg[4..8].copy_from_slice(&put32(len as u32, little));
+    }
+
+    /// Small deterministic PRNG (xorshift64*), enough to pick offsets and bytes.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn vectors_compress_byte_exact() {
+        let (mut some, mut none) = (0, 0);
+        for (id, plain, comp) in vectors() {
+            assert_eq!(compress(&plain), comp, "compress {id}");
+            match comp {
+                Some(_) => some += 1,
+                None => none += 1,
+            }
+        }
+        assert_eq!(some, 13, "compressed vectors");
+        assert_eq!(some + none, 190, "vectors");
+    }
+
+    #[test]
+    fn vectors_decompress_byte_exact() {
+        let mut n = 0;
+        for (id, plain, comp) in vectors() {
+            let Some(comp) = comp else { continue };
+            assert_eq!(comp[2], 1, "{id}");
+            assert_eq!(decompress(&comp, BIG).as_deref(), Ok(&plain[..]), "{id}");
+            n += 1;
+        }
+        assert_eq!(n, 13);
+    }
+
+    #[test]
+    fn byte_order_changes_compressibility() {
+        let v = vectors();
+        let find = |id: &str| v.iter().find(|r| r.0 == id).expect(id);
+        assert!(compress(&find("le/big/til1000").1).is_some());
+        assert!(compress(&find("be/big/til1000").1).is_none());
+        assert_eq!(
+            compress(&find("le/big/til1000").1).map(|c| c.len()),
+            Some(3276)
+        );
+        // The size threshold counts the header: 2000 bytes never, 2001 may.
+        assert_eq!(find("le/big/zeros_1986").1.len(), 2000);
+        assert!(compress(&find("le/big/zeros_1986").1).is_none());
+        assert!(compress_any(&find("le/big/zeros_1986").1).is_some());
+    }
+
+    #[test]
+    fn compress_any_round_trips_every_vector() {
+        let mut n = 0;
+        for (id, plain, _) in vectors() {
+            if let Some(c) = compress_any(&plain) {
+                assert!(c.len() <= plain.len() / 2, "{id}");
+                assert_eq!(decompress(&c, BIG).as_deref(), Ok(&plain[..]), "{id}");
+                n += 1;
+            }
+        }
+        assert!(n > 13);
+    }
+
+    #[test]
+    fn q_produced_compressed_messages() {
+        let mut n = 0;
+        for r in records(Q_REFERENCE) {
+            let id = r["id"].as_str().expect("id");
+            if !id.contains("compress") {
+                continue;
+            }
+            let comp = unhex(r["hex"].as_str().expect("hex"));
+            let plain = decompress(&comp, BIG).unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert_eq!(plain.len(), get32(&comp[8..12], true) as usize, "{id}");
+            assert_eq!(&plain[..4], &[1, 0, 0, 0], "{id}");
+            assert_eq!(compress(&plain), Some(comp), "{id}");
+            n += 1;
+        }
+        assert_eq!(n, 3);
+    }
+
+    #[test]
+    fn malformed_compression_verdicts() {
+        let mut n = 0;
+        for r in records(MALFORMED) {
+            if r["category"] != "compression" {
+                continue;
+            }
+            let id = r["id"].as_str().expect("id");
+            let msg = unhex(r["hex"].as_str().expect("hex"));
+            let verdict = r["kx_libe_verdict"].as_str().expect("verdict");
+            let got = decompress(&msg, BIG);
+            if verdict.starts_with("accepted") {
+                let plain = got.unwrap_or_else(|e| panic!("{id}: {e}"));
+                assert_eq!(compress(&plain), Some(msg), "{id}");
+            } else {
+                assert!(got.is_err(), "{id} must be rejected");
+            }
+            n += 1;
+        }
+        assert_eq!(n, 4);
+    }
+
+    /// Spec §7.5, built by hand rather than taken from the vector files.
+    #[test]
+    fn worked_example_2000_booleans() {
+        let mut plain = vec![1, 0, 0, 0, 0xde, 0x07, 0, 0, 1, 0, 0xd0, 0x07, 0, 0];
+        plain.resize(2014, 1);
+        let mut want = vec![1, 0, 1, 0, 0x26, 0, 0, 0, 0xde, 0x07, 0, 0];
+        want.extend([0x00, 0x01, 0x00, 0xd0, 0x07, 0x00, 0x00, 0x01, 0x01, 0xff]);
+        for _ in 0..7 {
+            want.extend([0x00, 0xff]);
+        }
+        want.extend([0x00, 0xc5]);
+        assert_eq!(want.len(), 38);
+        assert_eq!(compress(&plain).as_deref(), Some(&want[..]));
+        assert_eq!(decompress(&want, BIG), Ok(plain));
+    }
+
+    #[test]
+    fn truncated_streams_are_errors() {
+        let mut n = 0;
+        for comp in compressed_samples() {
+            // Every cut of the small ones; for the long ones a stride plus the whole tail,
+            // which keeps the debug-build test fast.
+            let step = if comp.len() <= 2_000 { 1 } else { 53 };
+            let tail = comp.len().saturating_sub(300);
+            let cuts = (0..comp.len()).filter(|&c| c % step == 0 || c >= tail);
+            for cut in cuts {
+                let mut m = comp[..cut].to_vec();
+                assert!(decompress(&m, BIG).is_err(), "cut {cut}");
+                if cut >= 8 {
+                    // Length field fixed up, so only the stream itself is short.
+                    set_len(&mut m, cut);
+                    assert!(decompress(&m, BIG).is_err(), "cut {cut} fixed");
+                }
+                n += 1;
+            }
+        }
+        assert!(n > 3_000);
+    }
+
+    #[test]
+    fn random_corruption_never_panics() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut out = Vec::new();
+        for comp in compressed_samples() {
+            for _ in 0..300 {
+                let mut m = comp.clone();
+                for _ in 0..1 + rng.below(4) {
+                    // Mostly the stream; sometimes the uncompressed-length field.
+                    let at = if rng.below(8) == 0 {
+                        8 + rng.below(4)
+                    } else {
+                        12 + rng.below(m.len() - 12)
+                    };
+                    m[at] = rng.next() as u8;
+                }
+                match decompress_into(&m, 1 << 24, &mut out) {
+                    Ok(()) => assert_eq!(out.len(), get32(&m[8..12], m[0] == 1) as usize),
+                    Err(_) => assert!(out.is_empty()),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn declared_size_over_limit_is_refused_before_allocating() {
+        let comp = compressed_samples().remove(0);
+        let declared = u64::from(get32(&comp[8..12], comp[0] == 1));
+        let mut out = Vec::new();
+        assert_eq!(
+            decompress_into(&comp, declared - 1, &mut out),
+            Err(DecompressError::TooLarge {
+                declared,
+                max: declared - 1
+            })
+        );
+        assert_eq!(out.capacity(), 0);
+        assert!(decompress_into(&comp, declared, &mut out).is_ok());
+
+        // A 4 GiB claim backed by a few bytes fails without reserving anything, even
+        // with no caller limit.
+        let mut tiny = vec![
+            1, 0, 1, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0xff,
+        ];
+        let len = tiny.len();
+        set_len(&mut tiny, len);
+        let mut out = Vec::new();
+        assert_eq!(
+            decompress_into(&tiny, u64::MAX, &mut out),
+            Err(DecompressError::Corrupt(TRUNCATED))
+        );
+        assert_eq!(out.capacity(), 0);
+    }
+
+    #[test]
+    fn header_checks() {
+        let comp = compressed_samples().remove(0);
+        let err = |m: &[u8]| decompress(m, BIG).err();
+        assert_eq!(err(&comp[..7]), Some(DecompressError::TooShort));
+        let mut m = comp.clone();
+        m[0] = 2;
+        assert_eq!(err(&m), Some(DecompressError::BadHeader));
+        let mut m = comp.clone();
+        m[2] = 0;
+        assert_eq!(err(&m), Some(DecompressError::BadHeader));
+        let mut m = comp.clone();
+        m[3] = 1;
+        assert_eq!(err(&m), Some(DecompressError::BadHeader));
+        let mut m = comp.clone();
+        let little = m[0] == 1;
+        m[8..12].copy_from_slice(&put32(7, little));
+        assert_eq!(err(&m), Some(DecompressError::BadHeader));
+        assert_eq!(
+            DecompressError::Corrupt("x").to_string(),
+            "badmsg (x)".to_string()
+        );
+    }
+
+    #[test]
+    fn trailing_bytes_after_complete_output_are_ignored() {
+        for (id, plain, comp) in vectors() {
+            let Some(mut m) = comp else { continue };
+            m.extend([0xff, 0x00, 0x13]);
+            let len = m.len();
+            set_len(&mut m, len);
+            assert_eq!(decompress(&m, BIG).as_deref(), Ok(&plain[..]), "{id}");
+        }
+    }
+
+    #[test]
+    fn sixty_four_bit_length_variant() {
+        for (id, plain, comp) in vectors() {
+            let Some(comp) = comp else { continue };
+            let little = comp[0] == 1;
+            let total = plain.len() as u64;
+            let mut m = comp[..8].to_vec();
+            m[2] = 2;
+            m.extend(if little {
+                total.to_le_bytes()
+            } else {
+                total.to_be_bytes()
+            });
+            m.extend(&comp[12..]);
+            let len = m.len();
+            set_len(&mut m, len);
+            assert_eq!(decompress(&m, BIG).as_deref(), Ok(&plain[..]), "{id}");
+        }
+    }
+
+    #[test]
+    fn buffer_reuse_and_random_round_trips() {
+        let mut rng = Rng(42);
+        let mut out = Vec::with_capacity(64);
+        for round in 0..200 {
+            // Runs, repeats at varied distances and noise, so references of every
+            // length and overlap occur.
+            let len = 8 + rng.below(20_000);
+            let mut m = vec![1, (round % 3) as u8, 0, 0, 0, 0, 0, 0];
+            while m.len() < len {
+                match rng.below(4) {
+                    0 => m.push(rng.next() as u8),
+                    1 => {
+                        let b = rng.next() as u8;
+                        let k = rng.below(600);
+                        m.extend(std::iter::repeat(b).take(k));
+                    }
+                    _ if m.len() > 10 => {
+                        let from = 8 + rng.below(m.len() - 8);
+                        let k = rng.below(300);
+                        for i in 0..k {
+                            let b = m[from + i];
+                            m.push(b);
+                        }
+                    }
+                    _ => m.push(0),
+                }
+            }
+            m.truncate(len);
+            set_len(&mut m, len);
+            if let Some(c) = compress_any(&m) {
+                decompress_into(&c, BIG, &mut out).expect("round trip");
+                assert_eq!(out, m, "round {round}");
+            }
+        }
+    }
+}
