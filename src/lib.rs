@@ -4,4 +4,5 @@
 //! (`protocol/`); this crate holds the processes built on it. See `../shared/DESIGN.md`
 //! for the layout.
 
+pub mod lang;
 pub use qipc;

@@ -1,0 +1,1 @@
+//! Console display of q values (filled in by the display work).

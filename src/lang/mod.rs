@@ -1,0 +1,10 @@
+//! The q language: parser, evaluator, primitives, qSQL and the console display.
+//!
+//! Values are `qipc::K` throughout (one value model for wire, interpreter and tables).
+//! Errors are `QError` values; nothing here panics on user input.
+
+pub mod display;
+pub mod error;
+pub mod prims;
+
+pub use error::{QError, QResult};

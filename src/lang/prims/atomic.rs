@@ -1,0 +1,1 @@
+//! Atomic primitives: arithmetic, comparison and math, with type promotion.

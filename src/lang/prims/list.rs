@@ -1,0 +1,1 @@
+//! List and structural primitives.
