@@ -385,19 +385,18 @@ fn expand(c: &[u8], u: &mut [u8]) -> Result<(), DecompressError> {
 fn copy_match(u: &mut [u8], src: usize, s: usize, len: usize) {
     let dist = s - src;
     if dist >= len {
-        if len <= 16 && s + 16 <= u.len() {
-            // Copy a fixed 16 bytes through a temporary: the bytes past `len` are garbage
-            // but land in output that later tokens overwrite, and a fixed size avoids a
-            // memmove call for the typical short reference.
-            let mut w = [0u8; 16];
-            w.copy_from_slice(&u[src..src + 16]);
-            u[s..s + 16].copy_from_slice(&w);
+        if len <= 16 {
+            copy_short(u, src, s, len);
         } else {
             u.copy_within(src..src + len, s);
         }
+    } else if len <= 16 {
+        for k in 0..len {
+            u[s + k] = u[src + k];
+        }
     } else {
-        // Overlap: the output is the dist-byte pattern at src repeated. Copying from src
-        // in doubling chunks keeps every chunk's source already written.
+        // The output is the dist-byte pattern at src repeated; copying from src in
+        // doubling chunks keeps every chunk's source already written.
         let mut done = 0;
         while done < len {
             let chunk = (len - done).min(dist + done);
@@ -405,6 +404,36 @@ fn copy_match(u: &mut [u8], src: usize, s: usize, len: usize) {
             done += chunk;
         }
     }
+}
+
+/// Non-overlapping copy of 2..=16 bytes as two possibly overlapping fixed-size moves.
+/// Exact-length stores matter: q data repeats the previous element, so the next
+/// reference often reads exactly what this one wrote, and a load that spans several
+/// earlier stores (as a fixed 16-byte over-copy would) misses store forwarding.
+#[inline(always)]
+fn copy_short(u: &mut [u8], src: usize, dst: usize, len: usize) {
+    if len >= 8 {
+        let a = load8(&u[src..]);
+        let b = load8(&u[src + len - 8..]);
+        u[dst..dst + 8].copy_from_slice(&a.to_le_bytes());
+        u[dst + len - 8..dst + len].copy_from_slice(&b.to_le_bytes());
+    } else if len >= 4 {
+        let a = load4(&u[src..]);
+        let b = load4(&u[src + len - 4..]);
+        u[dst..dst + 4].copy_from_slice(&a);
+        u[dst + len - 4..dst + len].copy_from_slice(&b);
+    } else {
+        let (a, b, c) = (u[src], u[src + 1], u[src + len - 1]);
+        u[dst] = a;
+        u[dst + 1] = b;
+        u[dst + len - 1] = c;
+    }
+}
+
+fn load4(b: &[u8]) -> [u8; 4] {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[..4]);
+    w
 }
 
 fn little_endian(b: u8) -> Option<bool> {

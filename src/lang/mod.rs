@@ -6,5 +6,6 @@
 pub mod display;
 pub mod error;
 pub mod prims;
+pub mod value;
 
 pub use error::{QError, QResult};
