@@ -20,6 +20,8 @@ const MAX_TOTAL: u64 = (1 << 40) - 1;
 /// Shared detail text, so a stream cut short reads the same whether the up-front size
 /// bound or the decoding loop notices it.
 const TRUNCATED: &str = "stream ends before output is complete";
+const EMPTY_SLOT: &str = "reference to an empty table slot";
+const PAST_END: &str = "reference runs past the declared length";
 
 /// Why a compressed message was refused. q itself answers all of these with `'badmsg`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -290,9 +292,10 @@ fn expand(c: &[u8], u: &mut [u8]) -> Result<(), DecompressError> {
     let mut table = [0usize; 256];
     let mut s = HEADER;
     let mut d = 0;
-    // Whether position s-1 still waits for its pair to be registered (true after a
-    // literal; the last byte of a reference is never registered).
+    // Position s-1 waits for its pair to be registered after a literal; the last byte of
+    // a reference is never registered. `prev` is u[s-1], kept to avoid re-reading output.
     let mut pending = false;
+    let mut prev = 0u8;
     while s < n {
         let Some(&ctrl) = c.get(d) else {
             return Err(DecompressError::Corrupt(TRUNCATED));
@@ -308,10 +311,11 @@ fn expand(c: &[u8], u: &mut [u8]) -> Result<(), DecompressError> {
                     let b = g[i];
                     i += 1;
                     if pending {
-                        table[usize::from(u[s - 1] ^ b)] = s - 1;
+                        table[usize::from(prev ^ b)] = s - 1;
                     }
                     u[s] = b;
                     s += 1;
+                    prev = b;
                     pending = true;
                 } else {
                     let h = usize::from(g[i]);
@@ -319,14 +323,16 @@ fn expand(c: &[u8], u: &mut [u8]) -> Result<(), DecompressError> {
                     i += 2;
                     let src = table[h];
                     if src == 0 {
-                        return Err(DecompressError::Corrupt("reference to an empty table slot"));
+                        return Err(DecompressError::Corrupt(EMPTY_SLOT));
                     }
-                    copy_match(u, src, s, len);
+                    // Registration order matters (same slot possible): s-1 first, then
+                    // the match start. u[src] is the byte about to land at s.
                     if pending {
-                        table[usize::from(u[s - 1] ^ u[s])] = s - 1;
+                        table[usize::from(prev ^ u[src])] = s - 1;
                     }
                     // The copied pair equals the pair at src, whose key is h.
                     table[h] = s;
+                    copy_match(u, src, s, len);
                     s += len;
                     pending = false;
                 }
@@ -344,10 +350,11 @@ fn expand(c: &[u8], u: &mut [u8]) -> Result<(), DecompressError> {
                 };
                 d += 1;
                 if pending {
-                    table[usize::from(u[s - 1] ^ b)] = s - 1;
+                    table[usize::from(prev ^ b)] = s - 1;
                 }
                 u[s] = b;
                 s += 1;
+                prev = b;
                 pending = true;
             } else {
                 let (Some(&h), Some(&len)) = (c.get(d), c.get(d + 1)) else {
@@ -358,18 +365,16 @@ fn expand(c: &[u8], u: &mut [u8]) -> Result<(), DecompressError> {
                 let len = usize::from(len) + 2;
                 let src = table[h];
                 if src == 0 {
-                    return Err(DecompressError::Corrupt("reference to an empty table slot"));
+                    return Err(DecompressError::Corrupt(EMPTY_SLOT));
                 }
                 if len > n - s {
-                    return Err(DecompressError::Corrupt(
-                        "reference runs past the declared length",
-                    ));
+                    return Err(DecompressError::Corrupt(PAST_END));
                 }
-                copy_match(u, src, s, len);
                 if pending {
-                    table[usize::from(u[s - 1] ^ u[s])] = s - 1;
+                    table[usize::from(prev ^ u[src])] = s - 1;
                 }
                 table[h] = s;
+                copy_match(u, src, s, len);
                 s += len;
                 pending = false;
             }

@@ -3,8 +3,12 @@
 //! Values are `qipc::K` throughout (one value model for wire, interpreter and tables).
 //! Errors are `QError` values; nothing here panics on user input.
 
+pub mod ast;
 pub mod display;
 pub mod error;
+pub mod lex;
+pub mod literal;
+pub mod parse;
 pub mod prims;
 pub mod value;
 

@@ -1,0 +1,794 @@
+//! The q parser: tokens to [`Expr`].
+//!
+//! q reads right to left: an expression is a run of terms (nouns and verbs); a noun
+//! followed by a verb is the verb's left argument and everything to the right is its
+//! right argument; a noun followed by a noun is application by juxtaposition. Brackets
+//! and iterators bind to the term on their left. qSQL templates and control words
+//! (`if`, `do`, `while`, `$[..]`) are recognised here.
+
+use super::ast::*;
+use super::error::{QError, QResult};
+use super::lex::{lex, Tok, Token};
+use super::literal;
+use qipc::{Sym, K};
+use std::sync::Arc;
+
+/// Keywords that may be used infix (`x in y`), as q allows for its dyadic keywords.
+pub const INFIX_WORDS: &[&str] = &[
+    "and", "or", "in", "like", "within", "xbar", "xexp", "xlog", "div", "mod", "bin", "binr", "except",
+    "inter", "union", "cross", "each", "over", "scan", "prior", "peach", "sv", "vs", "ss", "cor", "cov",
+    "scov", "wavg", "wsum", "xasc", "xdesc", "xkey", "xcol", "xcols", "xgroup", "xprev", "rotate",
+    "sublist", "lj", "ljf", "ij", "ijf", "uj", "ujf", "pj", "ej", "insert", "upsert", "set", "mavg",
+    "msum", "mcount", "mmin", "mmax", "mdev", "ema", "asof", "fby", "like", "cut", "take", "dsave",
+    "setenv", "mmu", "lsq", "each", "vs", "sv", "where", "ss", "in",
+];
+
+/// Parse a whole program (statements separated by `;`).
+pub fn parse(src: &str) -> QResult<Expr> {
+    parse_bytes(src.as_bytes())
+}
+
+pub fn parse_bytes(src: &[u8]) -> QResult<Expr> {
+    let toks = lex(src)?;
+    let mut p = Parser {
+        src,
+        toks,
+        i: 0,
+        stops: Vec::new(),
+    };
+    let stmts = p.statements()?;
+    if p.i < p.toks.len() {
+        return Err(p.err_at(p.i));
+    }
+    Ok(if stmts.len() == 1 {
+        stmts.into_iter().next().unwrap_or(Expr::Nil)
+    } else {
+        Expr::Seq(stmts)
+    })
+}
+
+/// Where a parse error happened, for the console's caret line.
+#[derive(Debug, Clone)]
+pub struct ParseErrorAt {
+    pub pos: usize,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Stops {
+    /// qSQL phrase: stop at a top-level comma.
+    comma: bool,
+    /// Stop at `by`/`from`.
+    by_from: bool,
+    /// Stop at `from` only (delete's column list).
+    from: bool,
+    /// Stop at `where`.
+    where_: bool,
+}
+
+struct Parser<'a> {
+    src: &'a [u8],
+    toks: Vec<Token>,
+    i: usize,
+    stops: Vec<Stops>,
+}
+
+enum Term {
+    Noun(Expr),
+    Verb(Verb),
+}
+
+fn is_assign_op(v: &str) -> bool {
+    v.len() == 2 && v.ends_with(':') && v != "::" && !v.starts_with(':')
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.i).map(|t| &t.tok)
+    }
+
+    fn peek_at(&self, k: usize) -> Option<&Tok> {
+        self.toks.get(self.i + k).map(|t| &t.tok)
+    }
+
+    fn err_at(&self, i: usize) -> QError {
+        let pos = self.toks.get(i).map_or(self.src.len(), |t| t.pos);
+        let near: String = String::from_utf8_lossy(&self.src[pos.min(self.src.len())..])
+            .chars()
+            .take(12)
+            .collect();
+        match self.toks.get(i).map(|t| &t.tok) {
+            Some(Tok::RParen) | Some(Tok::RBrack) | Some(Tok::RBrace) => QError::new(near.chars().next().map_or("parse".into(), |c| c.to_string())),
+            _ => QError::new(if near.is_empty() { "parse".to_string() } else { near }),
+        }
+    }
+
+    fn expect(&mut self, t: Tok) -> QResult<()> {
+        if self.peek() == Some(&t) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(self.err_at(self.i))
+        }
+    }
+
+    fn stop(&self) -> Stops {
+        self.stops.last().copied().unwrap_or_default()
+    }
+
+    /// Statements separated by `;` up to a closing token or the end.
+    fn statements(&mut self) -> QResult<Vec<Expr>> {
+        let mut out = vec![self.expr()?];
+        while self.peek() == Some(&Tok::Semi) {
+            self.i += 1;
+            out.push(self.expr()?);
+        }
+        Ok(out)
+    }
+
+    fn at_end_of_expr(&self, have_terms: bool) -> bool {
+        let s = self.stop();
+        match self.peek() {
+            None | Some(Tok::Semi) | Some(Tok::RParen) | Some(Tok::RBrack) | Some(Tok::RBrace) => true,
+            Some(Tok::Verb(v)) if s.comma && v == "," => true,
+            Some(Tok::Name(n)) => {
+                (s.by_from && (n == "by" || n == "from"))
+                    || (s.from && n == "from")
+                    || (s.where_ && n == "where" && have_terms)
+            }
+            _ => false,
+        }
+    }
+
+    /// One expression: collect terms, then fold them right to left.
+    fn expr(&mut self) -> QResult<Expr> {
+        let mut terms: Vec<Term> = Vec::new();
+        loop {
+            if self.at_end_of_expr(!terms.is_empty()) {
+                break;
+            }
+            let start = self.i;
+            let tok = match self.peek() {
+                Some(t) => t.clone(),
+                None => break,
+            };
+            // `:x` — return; `'x` — signal (when nothing precedes it).
+            if terms.is_empty() {
+                if let Tok::Verb(v) = &tok {
+                    if v == ":" {
+                        self.i += 1;
+                        let rest = self.expr()?;
+                        return Ok(Expr::Return(Box::new(rest)));
+                    }
+                }
+                if let Tok::Adverb(a) = &tok {
+                    if a == "'" {
+                        self.i += 1;
+                        let rest = self.expr()?;
+                        return Ok(Expr::Signal(Box::new(rest)));
+                    }
+                }
+            }
+            let term = match tok {
+                Tok::Num(_) => Term::Noun(Expr::Lit(self.numbers()?)),
+                Tok::Str(s) => {
+                    self.i += 1;
+                    Term::Noun(Expr::Lit(if s.len() == 1 { K::char(s[0]) } else { K::string(s) }))
+                }
+                Tok::Syms(ss) => {
+                    self.i += 1;
+                    Term::Noun(Expr::Lit(if ss.len() == 1 {
+                        K::sym(Sym::new(&ss[0]))
+                    } else {
+                        K::syms(ss.iter().map(|s| Sym::new(s)))
+                    }))
+                }
+                Tok::Name(n) => {
+                    self.i += 1;
+                    match n.as_str() {
+                        "select" | "exec" | "update" | "delete" if self.is_sql_start() => Term::Noun(self.sql(&n)?),
+                        "if" | "do" | "while" if self.peek() == Some(&Tok::LBrack) => {
+                            let args = self.bracket_exprs()?;
+                            Term::Noun(match n.as_str() {
+                                "if" => Expr::If(args),
+                                "do" => Expr::Do(args),
+                                _ => Expr::While(args),
+                            })
+                        }
+                        _ if INFIX_WORDS.contains(&n.as_str())
+                            && matches!(terms.last(), Some(Term::Noun(_)))
+                            && !matches!(self.peek(), Some(Tok::LBrack) | Some(Tok::Adverb(_))) =>
+                        {
+                            Term::Verb(Verb::Word(Sym::from_text(&n)))
+                        }
+                        _ => Term::Noun(Expr::Name(Sym::from_text(&n))),
+                    }
+                }
+                Tok::Verb(v) => {
+                    self.i += 1;
+                    if v == "$" && self.peek() == Some(&Tok::LBrack) {
+                        let args = self.bracket_args()?;
+                        if args.len() >= 3 {
+                            let args = args.into_iter().map(|a| a.unwrap_or(Expr::Nil)).collect();
+                            Term::Noun(Expr::Cond(args))
+                        } else {
+                            Term::Noun(Expr::Apply(Box::new(Expr::Verb(Verb::Prim("$".into()))), args))
+                        }
+                    } else {
+                        Term::Verb(Verb::Prim(v.as_str().into()))
+                    }
+                }
+                Tok::Adverb(a) => {
+                    // An iterator with nothing to its left: q reads it as the iterator itself
+                    // applied later (`/[f;x]` is rare); treat as a parse error.
+                    return Err(QError::new(a));
+                }
+                Tok::LParen => Term::Noun(self.paren()?),
+                Tok::LBrace => Term::Noun(self.lambda()?),
+                Tok::LBrack => {
+                    // A bare bracket block `[a;b]` evaluates its statements.
+                    let args = self.bracket_exprs()?;
+                    Term::Noun(Expr::Seq(args))
+                }
+                Tok::RParen | Tok::RBrack | Tok::RBrace | Tok::Semi => break,
+            };
+            let term = self.postfix(term)?;
+            // Assignment: a name (possibly indexed) followed by `:`, `::` or `op:`.
+            if let Term::Noun(target) = &term {
+                if let Some(Tok::Verb(v)) = self.peek() {
+                    let v = v.clone();
+                    let assignable = matches!(target, Expr::Name(_))
+                        || matches!(target, Expr::Apply(f, _) if matches!(**f, Expr::Name(_)));
+                    let in_sql_phrase = self.stop().comma;
+                    if assignable && !in_sql_phrase && (v == ":" || v == "::" || is_assign_op(&v)) {
+                        self.i += 1;
+                        let value = self.expr()?;
+                        let (name, index) = match target {
+                            Expr::Name(n) => (*n, None),
+                            Expr::Apply(f, args) => match &**f {
+                                Expr::Name(n) => (*n, Some(args.clone())),
+                                _ => return Err(self.err_at(start)),
+                            },
+                            _ => return Err(self.err_at(start)),
+                        };
+                        let op = is_assign_op(&v).then(|| Verb::Prim(v[..1].into()));
+                        terms.push(Term::Noun(Expr::Assign(Box::new(Assign {
+                            name,
+                            index,
+                            op,
+                            global: v == "::",
+                            value,
+                        }))));
+                        break;
+                    }
+                }
+            }
+            terms.push(term);
+        }
+        Ok(reduce(terms))
+    }
+
+    /// `select` etc. are qSQL only when used as templates (not `select[...]`-less names
+    /// used as values, which q does not allow anyway).
+    fn is_sql_start(&self) -> bool {
+        true
+    }
+
+    /// A run of numeric tokens separated by spaces is one vector literal.
+    fn numbers(&mut self) -> QResult<K> {
+        let mut texts: Vec<String> = Vec::new();
+        while let Some(Tok::Num(t)) = self.peek() {
+            if !texts.is_empty() && !self.toks[self.i].space_before {
+                break;
+            }
+            texts.push(t.clone());
+            self.i += 1;
+        }
+        if texts.len() == 1 {
+            literal::parse_token(&texts[0])
+        } else {
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            literal::parse_vector(&refs)
+        }
+    }
+
+    /// Brackets and iterators that bind to the term on their left.
+    fn postfix(&mut self, mut term: Term) -> QResult<Term> {
+        loop {
+            match self.peek() {
+                Some(Tok::LBrack) => {
+                    let args = self.bracket_args()?;
+                    let f = match term {
+                        Term::Noun(e) => e,
+                        Term::Verb(v) => Expr::Verb(v),
+                    };
+                    term = Term::Noun(Expr::Apply(Box::new(f), args));
+                }
+                Some(Tok::Adverb(a)) if !self.toks[self.i].space_before || a != "'" => {
+                    let a: Arc<str> = a.as_str().into();
+                    self.i += 1;
+                    let operand = match term {
+                        Term::Noun(e) => e,
+                        Term::Verb(v) => Expr::Verb(v),
+                    };
+                    term = Term::Verb(Verb::Derived(Box::new(operand), a));
+                }
+                _ => return Ok(term),
+            }
+        }
+    }
+
+    /// `[a;b;c]` with elided (empty) arguments as `None`; `[]` is one `::` argument.
+    fn bracket_args(&mut self) -> QResult<Vec<Option<Expr>>> {
+        self.expect(Tok::LBrack)?;
+        self.stops.push(Stops::default());
+        let mut args = Vec::new();
+        loop {
+            let e = self.expr()?;
+            args.push(match e {
+                Expr::Nil => None,
+                e => Some(e),
+            });
+            match self.peek() {
+                Some(Tok::Semi) => self.i += 1,
+                Some(Tok::RBrack) => {
+                    self.i += 1;
+                    break;
+                }
+                _ => {
+                    self.stops.pop();
+                    return Err(self.err_at(self.i));
+                }
+            }
+        }
+        self.stops.pop();
+        if args.len() == 1 && args[0].is_none() {
+            args[0] = Some(Expr::Lit(K::NULL));
+        }
+        Ok(args)
+    }
+
+    fn bracket_exprs(&mut self) -> QResult<Vec<Expr>> {
+        Ok(self
+            .bracket_args()?
+            .into_iter()
+            .map(|a| a.unwrap_or(Expr::Nil))
+            .collect())
+    }
+
+    /// `(...)`: grouping, a general list `(a;b)`, `()`, or a table literal `([] ...)`.
+    fn paren(&mut self) -> QResult<Expr> {
+        self.expect(Tok::LParen)?;
+        self.stops.push(Stops::default());
+        let r = self.paren_inner();
+        self.stops.pop();
+        r
+    }
+
+    fn paren_inner(&mut self) -> QResult<Expr> {
+        if self.peek() == Some(&Tok::RParen) {
+            self.i += 1;
+            return Ok(Expr::Lit(K::list(Vec::new())));
+        }
+        if self.peek() == Some(&Tok::LBrack) {
+            // table literal
+            self.i += 1;
+            let keys = if self.peek() == Some(&Tok::RBrack) {
+                Vec::new()
+            } else {
+                self.columns(Tok::RBrack)?
+            };
+            self.expect(Tok::RBrack)?;
+            let cols = if self.peek() == Some(&Tok::RParen) {
+                Vec::new()
+            } else {
+                self.columns(Tok::RParen)?
+            };
+            self.expect(Tok::RParen)?;
+            return Ok(Expr::Table(keys, cols));
+        }
+        let items = self.statements()?;
+        self.expect(Tok::RParen)?;
+        if items.len() == 1 {
+            let e = items.into_iter().next().unwrap_or(Expr::Nil);
+            // `(+)` is a noun: the caller wraps whatever comes back as Term::Noun.
+            return Ok(e);
+        }
+        Ok(Expr::List(items))
+    }
+
+    /// Table-literal columns `name:expr` or `name` separated by `;` up to `close`.
+    fn columns(&mut self, close: Tok) -> QResult<Vec<(Sym, Expr)>> {
+        let mut out = Vec::new();
+        loop {
+            let (name, e) = self.named_expr()?;
+            let name = name.or_else(|| derive_name(&e)).unwrap_or_else(|| Sym::from_text("x"));
+            out.push((name, e));
+            match self.peek() {
+                Some(Tok::Semi) => self.i += 1,
+                Some(t) if *t == close => return Ok(out),
+                _ => return Err(self.err_at(self.i)),
+            }
+        }
+    }
+
+    /// `name:expr` or `expr`.
+    fn named_expr(&mut self) -> QResult<(Option<Sym>, Expr)> {
+        if let (Some(Tok::Name(n)), Some(Tok::Verb(v))) = (self.peek(), self.peek_at(1)) {
+            if v == ":" {
+                let n = Sym::from_text(n);
+                self.i += 2;
+                return Ok((Some(n), self.expr()?));
+            }
+        }
+        Ok((None, self.expr()?))
+    }
+
+    fn lambda(&mut self) -> QResult<Expr> {
+        let open = self.i;
+        self.expect(Tok::LBrace)?;
+        self.stops.push(Stops::default());
+        let mut params = Vec::new();
+        let mut explicit = false;
+        if self.peek() == Some(&Tok::LBrack) {
+            explicit = true;
+            self.i += 1;
+            loop {
+                match self.peek() {
+                    Some(Tok::Name(n)) => {
+                        params.push(Sym::from_text(n));
+                        self.i += 1;
+                    }
+                    Some(Tok::RBrack) => {
+                        self.i += 1;
+                        break;
+                    }
+                    Some(Tok::Semi) => self.i += 1,
+                    _ => {
+                        self.stops.pop();
+                        return Err(self.err_at(self.i));
+                    }
+                }
+            }
+        }
+        let body = self.statements();
+        self.stops.pop();
+        let body = body?;
+        if self.peek() != Some(&Tok::RBrace) {
+            return Err(self.err_at(self.i));
+        }
+        let close = self.i;
+        self.i += 1;
+        let text: Arc<str> = String::from_utf8_lossy(&self.src[self.toks[open].pos..self.toks[close].end]).into();
+        if !explicit {
+            let mut used = [false; 3];
+            for e in &body {
+                implicit_params(e, &mut used);
+            }
+            let n = if used[2] {
+                3
+            } else if used[1] {
+                2
+            } else {
+                1
+            };
+            params = ["x", "y", "z"][..n].iter().map(|s| Sym::from_text(s)).collect();
+        }
+        let mut locals = Vec::new();
+        for e in &body {
+            collect_locals(e, &mut locals);
+        }
+        locals.retain(|l| !params.contains(l));
+        Ok(Expr::Lambda(Arc::new(LambdaDef {
+            params,
+            implicit: !explicit,
+            locals,
+            body,
+            text,
+        })))
+    }
+
+    /// qSQL: `select [..] cols [by ..] from t [where ..]` and friends.
+    fn sql(&mut self, word: &str) -> QResult<Expr> {
+        let kind = match word {
+            "select" => SqlKind::Select,
+            "exec" => SqlKind::Exec,
+            "update" => SqlKind::Update,
+            _ => SqlKind::Delete,
+        };
+        let mut limit = None;
+        if kind == SqlKind::Select && self.peek() == Some(&Tok::LBrack) {
+            let args = self.bracket_exprs()?;
+            limit = Some(if args.len() == 1 {
+                args.into_iter().next().unwrap_or(Expr::Nil)
+            } else {
+                Expr::List(args)
+            });
+        }
+        let mut distinct = false;
+        if kind == SqlKind::Select {
+            if let Some(Tok::Name(n)) = self.peek() {
+                if n == "distinct" {
+                    distinct = true;
+                    self.i += 1;
+                }
+            }
+        }
+        let stops = Stops {
+            comma: true,
+            by_from: kind != SqlKind::Delete,
+            from: true,
+            where_: false,
+        };
+        let cols = self.phrase(stops)?;
+        let mut by = None;
+        if matches!(self.peek(), Some(Tok::Name(n)) if n == "by") {
+            self.i += 1;
+            by = Some(self.phrase(stops)?);
+        }
+        if !matches!(self.peek(), Some(Tok::Name(n)) if n == "from") {
+            return Err(self.err_at(self.i));
+        }
+        self.i += 1;
+        self.stops.push(Stops {
+            where_: true,
+            ..Stops::default()
+        });
+        let from = self.expr();
+        self.stops.pop();
+        let from = from?;
+        let mut wheres = Vec::new();
+        if matches!(self.peek(), Some(Tok::Name(n)) if n == "where") {
+            self.i += 1;
+            self.stops.push(Stops {
+                comma: true,
+                ..Stops::default()
+            });
+            let r = (|| -> QResult<()> {
+                loop {
+                    wheres.push(self.expr()?);
+                    if matches!(self.peek(), Some(Tok::Verb(v)) if v == ",") {
+                        self.i += 1;
+                    } else {
+                        return Ok(());
+                    }
+                }
+            })();
+            self.stops.pop();
+            r?;
+        }
+        Ok(Expr::Sql(Box::new(Sql {
+            kind,
+            cols,
+            by,
+            from,
+            wheres,
+            limit,
+            distinct,
+        })))
+    }
+
+    /// A comma-separated qSQL phrase (possibly empty).
+    fn phrase(&mut self, stops: Stops) -> QResult<Vec<(Option<Sym>, Expr)>> {
+        let mut out = Vec::new();
+        self.stops.push(stops);
+        let r = (|| -> QResult<()> {
+            loop {
+                if matches!(self.peek(), Some(Tok::Name(n)) if n == "by" || n == "from") {
+                    return Ok(());
+                }
+                let (name, e) = self.named_expr()?;
+                if !matches!(e, Expr::Nil) {
+                    out.push((name, e));
+                }
+                if matches!(self.peek(), Some(Tok::Verb(v)) if v == ",") {
+                    self.i += 1;
+                } else {
+                    return Ok(());
+                }
+            }
+        })();
+        self.stops.pop();
+        r?;
+        Ok(out)
+    }
+}
+
+/// Fold terms right to left into one expression.
+fn reduce(mut terms: Vec<Term>) -> Expr {
+    if terms.is_empty() {
+        return Expr::Nil;
+    }
+    let mut rest = terms.split_off(1);
+    let (first, first_is_verb) = match terms.pop() {
+        Some(Term::Noun(e)) => (e, false),
+        Some(Term::Verb(v)) => (Expr::Verb(v), true),
+        None => return Expr::Nil,
+    };
+    if rest.is_empty() {
+        return first;
+    }
+    if !first_is_verb {
+        if let Some(Term::Verb(_)) = rest.first() {
+            let tail = rest.split_off(1);
+            let verb = match rest.pop() {
+                Some(Term::Verb(v)) => v,
+                _ => unreachable_verb(),
+            };
+            let right = match reduce(tail) {
+                Expr::Nil => None,
+                e => Some(Box::new(e)),
+            };
+            return Expr::Dyad(Box::new(Expr::Verb(verb)), Box::new(first), right);
+        }
+    }
+    let arg = reduce(rest);
+    Expr::Monad(Box::new(first), Box::new(arg))
+}
+
+/// `reduce` only calls this after checking the term is a verb.
+fn unreachable_verb() -> Verb {
+    Verb::Prim("::".into())
+}
+
+/// Which of x, y, z a lambda body uses (not looking inside nested lambdas).
+fn implicit_params(e: &Expr, used: &mut [bool; 3]) {
+    walk(e, &mut |e| {
+        if let Expr::Name(n) = e {
+            match n.as_bytes() {
+                b"x" => used[0] = true,
+                b"y" => used[1] = true,
+                b"z" => used[2] = true,
+                _ => {}
+            }
+        }
+        if let Expr::Assign(a) = e {
+            match a.name.as_bytes() {
+                b"x" => used[0] = true,
+                b"y" => used[1] = true,
+                b"z" => used[2] = true,
+                _ => {}
+            }
+        }
+    });
+}
+
+fn collect_locals(e: &Expr, out: &mut Vec<Sym>) {
+    walk(e, &mut |e| {
+        if let Expr::Assign(a) = e {
+            if !a.global && !a.name.as_bytes().starts_with(b".") && !out.contains(&a.name) {
+                out.push(a.name);
+            }
+        }
+    });
+}
+
+/// Visit every sub-expression, not descending into nested lambdas.
+pub fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(e);
+    match e {
+        Expr::Apply(g, args) => {
+            walk(g, f);
+            for a in args.iter().flatten() {
+                walk(a, f);
+            }
+        }
+        Expr::Monad(g, x) => {
+            walk(g, f);
+            walk(x, f);
+        }
+        Expr::Dyad(g, x, y) => {
+            walk(g, f);
+            walk(x, f);
+            if let Some(y) = y {
+                walk(y, f);
+            }
+        }
+        Expr::Verb(Verb::Derived(g, _)) => walk(g, f),
+        Expr::List(v) | Expr::Cond(v) | Expr::If(v) | Expr::Do(v) | Expr::While(v) | Expr::Seq(v) => {
+            for x in v {
+                walk(x, f);
+            }
+        }
+        Expr::Assign(a) => {
+            if let Some(ix) = &a.index {
+                for x in ix.iter().flatten() {
+                    walk(x, f);
+                }
+            }
+            walk(&a.value, f);
+        }
+        Expr::Return(x) | Expr::Signal(x) => walk(x, f),
+        Expr::Table(k, c) => {
+            for (_, x) in k.iter().chain(c.iter()) {
+                walk(x, f);
+            }
+        }
+        Expr::Sql(s) => {
+            for (_, x) in s.cols.iter().chain(s.by.iter().flatten()) {
+                walk(x, f);
+            }
+            walk(&s.from, f);
+            for x in &s.wheres {
+                walk(x, f);
+            }
+            if let Some(l) = &s.limit {
+                walk(l, f);
+            }
+        }
+        Expr::Lit(_) | Expr::Name(_) | Expr::Verb(_) | Expr::Lambda(_) | Expr::Nil => {}
+    }
+}
+
+/// The column name q gives an unnamed expression: its first name that is not a function
+/// applied to something (`sum price` → `price`, `x+y` → `x`).
+pub fn derive_name(e: &Expr) -> Option<Sym> {
+    match e {
+        Expr::Name(n) => {
+            let b = n.as_bytes();
+            // `.u.x` names the column `x`.
+            let last = b.rsplit(|&c| c == b'.').next().unwrap_or(b);
+            Some(Sym::new(last))
+        }
+        Expr::Monad(f, x) => derive_name(x).or_else(|| match &**f {
+            Expr::Name(_) => None,
+            other => derive_name(other),
+        }),
+        Expr::Dyad(_, x, y) => derive_name(x).or_else(|| y.as_deref().and_then(derive_name)),
+        Expr::Apply(f, args) => match &**f {
+            Expr::Name(_) | Expr::Verb(_) => args.iter().flatten().find_map(derive_name),
+            other => derive_name(other),
+        },
+        Expr::Sql(_) | Expr::Lit(_) => None,
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn show(e: &Expr) -> String {
+        match e {
+            Expr::Lit(k) => format!("{k:?}").chars().take(0).collect::<String>() + &lit(k),
+            Expr::Name(n) => n.to_string(),
+            Expr::Verb(Verb::Prim(p)) => p.to_string(),
+            Expr::Verb(Verb::Word(w)) => w.to_string(),
+            Expr::Verb(Verb::Derived(f, a)) => format!("{}{}", show(f), a),
+            Expr::Monad(f, x) => format!("({} {})", show(f), show(x)),
+            Expr::Dyad(f, x, y) => format!("({} {} {})", show(x), show(f), y.as_ref().map_or("_".into(), |y| show(y))),
+            Expr::Apply(f, a) => format!(
+                "{}[{}]",
+                show(f),
+                a.iter().map(|x| x.as_ref().map_or(String::new(), show)).collect::<Vec<_>>().join(";")
+            ),
+            Expr::Assign(a) => format!("{}:{}", a.name, show(&a.value)),
+            Expr::Lambda(l) => format!("lambda{}", l.params.len()),
+            Expr::List(v) => format!("({})", v.iter().map(show).collect::<Vec<_>>().join(";")),
+            Expr::Sql(s) => format!("{:?}{}", s.kind, s.cols.len()),
+            other => format!("{other:?}"),
+        }
+    }
+
+    fn lit(k: &K) -> String {
+        match k {
+            K::Atom(a) => format!("{:?}", a.v),
+            _ => format!("v{}", k.len()),
+        }
+    }
+
+    #[test]
+    fn right_to_left() {
+        assert_eq!(show(&parse("2*3+4").unwrap()), "(I64(2) * (I64(3) + I64(4)))");
+        assert_eq!(show(&parse("count x").unwrap()), "(count x)");
+        assert_eq!(show(&parse("-x").unwrap()), "(- x)");
+        assert_eq!(show(&parse("x in y").unwrap()), "(x in y)");
+        assert_eq!(show(&parse("+/[1 2 3]").unwrap()), "+/[v3]");
+        assert_eq!(show(&parse("f[;1]").unwrap()), "f[;I64(1)]");
+        assert_eq!(show(&parse("a:1+2").unwrap()), "a:(I64(1) + I64(2))");
+        assert_eq!(show(&parse("{x+y}").unwrap()), "lambda2");
+        assert_eq!(show(&parse("(1;`a)").unwrap()), "(I64(1);Sym(`a))");
+        assert_eq!(show(&parse("2+").unwrap()), "(I64(2) + _)");
+        assert_eq!(show(&parse("f each x").unwrap()), "(f each x)");
+        assert_eq!(show(&parse("select a, b:c from t where d>1").unwrap()), "Select2");
+    }
+}
