@@ -66,6 +66,12 @@ impl Sym {
     }
 }
 
+impl Default for Sym {
+    fn default() -> Sym {
+        Sym::NULL
+    }
+}
+
 impl PartialEq for Sym {
     #[inline]
     fn eq(&self, other: &Sym) -> bool {
