@@ -12,6 +12,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// The q console: load a script if given, then evaluate lines from standard input.
+    Q {
+        /// A q script to load first.
+        script: Option<String>,
+        /// Arguments for the script (`.z.x`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Wire-format tools: encode/decode messages as q's -8!/-9!/-18!/-22! would.
     Ipc {
         #[command(subcommand)]
@@ -30,6 +38,25 @@ enum IpcOp {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
+        Cmd::Q { script, args } => {
+            let mut it = qtick::lang::eval::Interp::new();
+            it.args = args;
+            if let Some(path) = script {
+                match std::fs::read(&path) {
+                    Ok(text) => {
+                        if let Err(e) = qtick::lang::console::load_script(
+                            &mut it,
+                            &String::from_utf8_lossy(&text),
+                        ) {
+                            println!("{e}");
+                        }
+                    }
+                    Err(e) => eprintln!("{path}: {e}"),
+                }
+            }
+            qtick::lang::console::repl(&mut it);
+            ExitCode::SUCCESS
+        }
         Cmd::Ipc { op } => match ipc(op) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

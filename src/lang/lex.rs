@@ -115,7 +115,10 @@ pub fn lex(src: &[u8]) -> QResult<Vec<Token>> {
                             i += 1;
                         }
                     } else {
-                        while i < n && (is_name_char(src[i]) || (src[i] == b':' && i > s && next_is_namey(src, i))) {
+                        while i < n
+                            && (is_name_char(src[i])
+                                || (src[i] == b':' && i > s && next_is_namey(src, i)))
+                        {
                             i += 1;
                         }
                     }
@@ -150,7 +153,8 @@ pub fn lex(src: &[u8]) -> QResult<Vec<Token>> {
                 Tok::Num(String::from_utf8_lossy(&src[start..i]).into_owned())
             }
             b'-' if i + 1 < n
-                && (src[i + 1].is_ascii_digit() || (src[i + 1] == b'.' && i + 2 < n && src[i + 2].is_ascii_digit()))
+                && (src[i + 1].is_ascii_digit()
+                    || (src[i + 1] == b'.' && i + 2 < n && src[i + 2].is_ascii_digit()))
                 && (!prev_noun || space) =>
             {
                 // `-1` is a negative literal unless it directly follows a noun (`x-1`).
@@ -207,7 +211,13 @@ fn next_is_namey(src: &[u8], i: usize) -> bool {
 pub fn ends_noun(t: &Tok) -> bool {
     matches!(
         t,
-        Tok::Num(_) | Tok::Syms(_) | Tok::Str(_) | Tok::Name(_) | Tok::RParen | Tok::RBrack | Tok::RBrace
+        Tok::Num(_)
+            | Tok::Syms(_)
+            | Tok::Str(_)
+            | Tok::Name(_)
+            | Tok::RParen
+            | Tok::RBrack
+            | Tok::RBrace
     )
 }
 
@@ -228,7 +238,12 @@ fn scan_number(src: &[u8], mut i: usize) -> usize {
             i += 1;
         } else if c == b':' && i + 1 < n && src[i + 1].is_ascii_digit() {
             i += 1;
-        } else if (c == b'-' || c == b'+') && i > 0 && src[i - 1] == b'e' && i + 1 < n && src[i + 1].is_ascii_digit() {
+        } else if (c == b'-' || c == b'+')
+            && i > 0
+            && src[i - 1] == b'e'
+            && i + 1 < n
+            && src[i + 1].is_ascii_digit()
+        {
             i += 1;
         } else {
             break;
@@ -282,24 +297,78 @@ mod tests {
     use super::*;
 
     fn toks(s: &str) -> Vec<Tok> {
-        lex(s.as_bytes()).unwrap().into_iter().map(|t| t.tok).collect()
+        lex(s.as_bytes())
+            .unwrap()
+            .into_iter()
+            .map(|t| t.tok)
+            .collect()
     }
 
     #[test]
     fn basics() {
-        assert_eq!(toks("x-1"), vec![Tok::Name("x".into()), Tok::Verb("-".into()), Tok::Num("1".into())]);
-        assert_eq!(toks("x -1"), vec![Tok::Name("x".into()), Tok::Num("-1".into())]);
-        assert_eq!(toks("2 -1"), vec![Tok::Num("2".into()), Tok::Num("-1".into())]);
-        assert_eq!(toks("a:1 / note"), vec![Tok::Name("a".into()), Tok::Verb(":".into()), Tok::Num("1".into())]);
-        assert_eq!(toks("+/x"), vec![Tok::Verb("+".into()), Tok::Adverb("/".into()), Tok::Name("x".into())]);
-        assert_eq!(toks("`a`b`"), vec![Tok::Syms(vec![b"a".to_vec(), b"b".to_vec(), vec![]])]);
+        assert_eq!(
+            toks("x-1"),
+            vec![
+                Tok::Name("x".into()),
+                Tok::Verb("-".into()),
+                Tok::Num("1".into())
+            ]
+        );
+        assert_eq!(
+            toks("x -1"),
+            vec![Tok::Name("x".into()), Tok::Num("-1".into())]
+        );
+        assert_eq!(
+            toks("2 -1"),
+            vec![Tok::Num("2".into()), Tok::Num("-1".into())]
+        );
+        assert_eq!(
+            toks("a:1 / note"),
+            vec![
+                Tok::Name("a".into()),
+                Tok::Verb(":".into()),
+                Tok::Num("1".into())
+            ]
+        );
+        assert_eq!(
+            toks("+/x"),
+            vec![
+                Tok::Verb("+".into()),
+                Tok::Adverb("/".into()),
+                Tok::Name("x".into())
+            ]
+        );
+        assert_eq!(
+            toks("`a`b`"),
+            vec![Tok::Syms(vec![b"a".to_vec(), b"b".to_vec(), vec![]])]
+        );
         assert_eq!(toks(".u.upd"), vec![Tok::Name(".u.upd".into())]);
-        assert_eq!(toks("a+:1"), vec![Tok::Name("a".into()), Tok::Verb("+:".into()), Tok::Num("1".into())]);
-        assert_eq!(toks("a::1"), vec![Tok::Name("a".into()), Tok::Verb("::".into()), Tok::Num("1".into())]);
-        assert_eq!(toks("2000.01.01D12:30:00.5"), vec![Tok::Num("2000.01.01D12:30:00.5".into())]);
+        assert_eq!(
+            toks("a+:1"),
+            vec![
+                Tok::Name("a".into()),
+                Tok::Verb("+:".into()),
+                Tok::Num("1".into())
+            ]
+        );
+        assert_eq!(
+            toks("a::1"),
+            vec![
+                Tok::Name("a".into()),
+                Tok::Verb("::".into()),
+                Tok::Num("1".into())
+            ]
+        );
+        assert_eq!(
+            toks("2000.01.01D12:30:00.5"),
+            vec![Tok::Num("2000.01.01D12:30:00.5".into())]
+        );
         assert_eq!(toks("1e-3"), vec![Tok::Num("1e-3".into())]);
         assert_eq!(toks("\"a\\\"b\""), vec![Tok::Str(b"a\"b".to_vec())]);
         assert_eq!(toks("`:db/t"), vec![Tok::Syms(vec![b":db/t".to_vec()])]);
-        assert_eq!(toks("f':"), vec![Tok::Name("f".into()), Tok::Adverb("':".into())]);
+        assert_eq!(
+            toks("f':"),
+            vec![Tok::Name("f".into()), Tok::Adverb("':".into())]
+        );
     }
 }

@@ -36,7 +36,20 @@ fn valid_date(y: i64, m: i64, d: i64) -> bool {
         return false;
     }
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let dim = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let dim = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
     d <= dim[(m - 1) as usize]
 }
 
@@ -108,7 +121,11 @@ fn lit(ty: Ty, v: Scalar, fixed: bool) -> Lit {
 /// `0x0102`.
 pub fn parse_token(text: &str) -> QResult<K> {
     if let Some(hex) = text.strip_prefix("0x") {
-        let digits = if hex.len() % 2 == 1 { format!("0{hex}") } else { hex.to_string() };
+        let digits = if hex.len() % 2 == 1 {
+            format!("0{hex}")
+        } else {
+            hex.to_string()
+        };
         let bytes: Option<Vec<u8>> = (0..digits.len())
             .step_by(2)
             .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).ok())
@@ -123,7 +140,11 @@ pub fn parse_token(text: &str) -> QResult<K> {
     if let Some(bits) = text.strip_suffix('b') {
         if !bits.is_empty() && bits.bytes().all(|c| c == b'0' || c == b'1') {
             let v: Vec<bool> = bits.bytes().map(|c| c == b'1').collect();
-            return Ok(if v.len() == 1 { K::bool(v[0]) } else { K::bools(v) });
+            return Ok(if v.len() == 1 {
+                K::bool(v[0])
+            } else {
+                K::bools(v)
+            });
         }
     }
     let l = parse_one(text, None).ok_or_else(|| QError::new(text.to_string()))?;
@@ -176,7 +197,9 @@ fn suffix_type(t: &str) -> Option<Ty> {
         return None;
     }
     let body = &t[..t.len() - 1];
-    let numeric_body = body.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'e')
+    let numeric_body = body
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'e')
         || matches!(body, "0N" | "0W" | "-0W" | "0n" | "0w" | "-0w");
     if !numeric_body {
         return None;
@@ -185,7 +208,9 @@ fn suffix_type(t: &str) -> Option<Ty> {
         b'h' => Some(Ty::Short),
         b'i' => Some(Ty::Int),
         b'j' => Some(Ty::Long),
-        b'e' if !body.contains('e') || body.ends_with(|ch: char| ch.is_ascii_digit()) => Some(Ty::Real),
+        b'e' if !body.contains('e') || body.ends_with(|ch: char| ch.is_ascii_digit()) => {
+            Some(Ty::Real)
+        }
         b'f' => Some(Ty::Float),
         _ => None,
     }
@@ -212,7 +237,9 @@ fn parse_one(text: &str, forced: Option<Ty>) -> Option<Lit> {
                 (_, Some(c)) => Ty::from_char(c)?,
             };
             let ty = if letter.is_none() && k.is_ascii_lowercase() {
-                forced.filter(|t| matches!(t, Ty::Real | Ty::Float)).unwrap_or(ty)
+                forced
+                    .filter(|t| matches!(t, Ty::Real | Ty::Float))
+                    .unwrap_or(ty)
             } else {
                 ty
             };
@@ -234,7 +261,12 @@ fn parse_one(text: &str, forced: Option<Ty>) -> Option<Lit> {
     }
     let sign = if neg { -1 } else { 1 };
     // Temporal forms.
-    if body.contains(':') || body.contains('D') || body.contains('T') || body.matches('.').count() >= 2 || body.ends_with('m') {
+    if body.contains(':')
+        || body.contains('D')
+        || body.contains('T')
+        || body.matches('.').count() >= 2
+        || body.ends_with('m')
+    {
         return parse_temporal(body, neg).map(|(ty, v)| lit(ty, v, true));
     }
     let (digits, letter) = match body.as_bytes().last() {
@@ -263,11 +295,15 @@ fn parse_one(text: &str, forced: Option<Ty>) -> Option<Lit> {
                 Scalar::F64(x)
             }
         }
-        Ty::Long | Ty::Timestamp | Ty::Timespan if is_int_text => Scalar::I64(digits.parse::<i64>().ok()? * sign),
+        Ty::Long | Ty::Timestamp | Ty::Timespan if is_int_text => {
+            Scalar::I64(digits.parse::<i64>().ok()? * sign)
+        }
         Ty::Int | Ty::Month | Ty::Date | Ty::Minute | Ty::Second | Ty::Time if is_int_text => {
             Scalar::I32(i32::try_from(digits.parse::<i64>().ok()? * sign).ok()?)
         }
-        Ty::Short if is_int_text => Scalar::I16(i16::try_from(digits.parse::<i64>().ok()? * sign).ok()?),
+        Ty::Short if is_int_text => {
+            Scalar::I16(i16::try_from(digits.parse::<i64>().ok()? * sign).ok()?)
+        }
         Ty::Byte if is_int_text => Scalar::U8(u8::try_from(digits.parse::<i64>().ok()?).ok()?),
         Ty::Bool if digits == "0" || digits == "1" => Scalar::U8((digits == "1") as u8),
         Ty::Datetime => Scalar::F64(digits.parse::<f64>().ok()? * sign as f64),
@@ -296,28 +332,45 @@ pub fn parse_temporal(body: &str, neg: bool) -> Option<(Ty, Scalar)> {
         }
         _ => (body, None),
     };
-    if letter == Some(b'm') || (letter.is_none() && body.len() == 7 && body.as_bytes()[4] == b'.' && !body.contains(':')) {
+    if letter == Some(b'm')
+        || (letter.is_none()
+            && body.len() == 7
+            && body.as_bytes()[4] == b'.'
+            && !body.contains(':'))
+    {
         let (y, m) = body.split_once('.')?;
         let (y, m) = (num(y)?, num(m)?);
         if !(1..=12).contains(&m) || y.to_string().len() != 4 {
             return None;
         }
-        return Some((Ty::Month, Scalar::I32(((y - 2000) * 12 + m - 1) as i32 * sign)));
+        return Some((
+            Ty::Month,
+            Scalar::I32(((y - 2000) * 12 + m - 1) as i32 * sign),
+        ));
     }
     if let Some((d, t)) = body.split_once('D') {
         if d.len() == 10 {
             let days = parse_date(d)? as i64;
             let ns = if t.is_empty() { 0 } else { parse_clock_ns(t)? };
-            return Some((Ty::Timestamp, Scalar::I64(sign as i64 * (days * 86_400_000_000_000 + ns))));
+            return Some((
+                Ty::Timestamp,
+                Scalar::I64(sign as i64 * (days * 86_400_000_000_000 + ns)),
+            ));
         }
         let days = if d.is_empty() { 0 } else { num(d)? };
         let ns = if t.is_empty() { 0 } else { parse_clock_ns(t)? };
-        return Some((Ty::Timespan, Scalar::I64(sign as i64 * (days * 86_400_000_000_000 + ns))));
+        return Some((
+            Ty::Timespan,
+            Scalar::I64(sign as i64 * (days * 86_400_000_000_000 + ns)),
+        ));
     }
     if let Some((d, t)) = body.split_once('T') {
         let days = parse_date(d)? as f64;
         let ns = if t.is_empty() { 0 } else { parse_clock_ns(t)? };
-        return Some((Ty::Datetime, Scalar::F64(sign as f64 * (days + ns as f64 / 86_400e9))));
+        return Some((
+            Ty::Datetime,
+            Scalar::F64(sign as f64 * (days + ns as f64 / 86_400e9)),
+        ));
     }
     if body.contains(':') {
         let colons = body.matches(':').count();
@@ -369,16 +422,28 @@ mod tests {
         assert_eq!(parse_token("1.5").unwrap(), K::float(1.5));
         assert_eq!(parse_token("2e").unwrap(), K::real(2.0));
         assert_eq!(parse_token("1e3").unwrap(), K::float(1000.0));
-        assert_eq!(parse_token("101b").unwrap(), K::bools(vec![true, false, true]));
+        assert_eq!(
+            parse_token("101b").unwrap(),
+            K::bools(vec![true, false, true])
+        );
         assert_eq!(parse_token("0x0f").unwrap(), K::byte(15));
         assert_eq!(parse_token("-0W").unwrap(), K::long(-i64::MAX));
         assert_eq!(parse_token("0Ni").unwrap(), K::int(i32::MIN));
         assert_eq!(parse_token("2001.01m").unwrap(), K::i32_of(Ty::Month, 12));
         assert_eq!(parse_token("2001.01.01").unwrap(), K::i32_of(Ty::Date, 366));
         assert_eq!(parse_token("12:01").unwrap(), K::i32_of(Ty::Minute, 721));
-        assert_eq!(parse_token("12:05:00").unwrap(), K::i32_of(Ty::Second, 43500));
-        assert_eq!(parse_token("12:04:59.123").unwrap(), K::i32_of(Ty::Time, 43499123));
-        assert_eq!(parse_token("0D05:36:57.600").unwrap(), K::i64_of(Ty::Timespan, 20217600000000));
+        assert_eq!(
+            parse_token("12:05:00").unwrap(),
+            K::i32_of(Ty::Second, 43500)
+        );
+        assert_eq!(
+            parse_token("12:04:59.123").unwrap(),
+            K::i32_of(Ty::Time, 43499123)
+        );
+        assert_eq!(
+            parse_token("0D05:36:57.600").unwrap(),
+            K::i64_of(Ty::Timespan, 20217600000000)
+        );
         assert_eq!(
             parse_token("2000.01.04D05:36:57.600").unwrap(),
             K::i64_of(Ty::Timestamp, 3 * 86_400_000_000_000 + 20217600000000)
@@ -387,10 +452,22 @@ mod tests {
 
     #[test]
     fn vectors() {
-        assert_eq!(parse_vector(&["1", "2", "3"]).unwrap(), K::longs(vec![1, 2, 3]));
-        assert_eq!(parse_vector(&["1", "2", "3i"]).unwrap(), K::ints(vec![1, 2, 3]));
-        assert_eq!(parse_vector(&["1", "2.5"]).unwrap(), K::floats(vec![1.0, 2.5]));
-        assert_eq!(parse_vector(&["1", "2", "3f"]).unwrap(), K::floats(vec![1.0, 2.0, 3.0]));
+        assert_eq!(
+            parse_vector(&["1", "2", "3"]).unwrap(),
+            K::longs(vec![1, 2, 3])
+        );
+        assert_eq!(
+            parse_vector(&["1", "2", "3i"]).unwrap(),
+            K::ints(vec![1, 2, 3])
+        );
+        assert_eq!(
+            parse_vector(&["1", "2.5"]).unwrap(),
+            K::floats(vec![1.0, 2.5])
+        );
+        assert_eq!(
+            parse_vector(&["1", "2", "3f"]).unwrap(),
+            K::floats(vec![1.0, 2.0, 3.0])
+        );
         assert!(parse_vector(&["1", "0N"]).unwrap() == K::longs(vec![1, i64::MIN]));
     }
 }

@@ -4,12 +4,18 @@
 //! Errors are `QError` values; nothing here panics on user input.
 
 pub mod ast;
+pub mod builtins;
+pub mod console;
 pub mod display;
 pub mod error;
+pub mod eval;
+pub mod iter;
 pub mod lex;
 pub mod literal;
 pub mod parse;
 pub mod prims;
+pub mod ptree;
+pub mod sql;
 pub mod value;
 
 pub use error::{QError, QResult};

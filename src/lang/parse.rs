@@ -15,12 +15,13 @@ use std::sync::Arc;
 
 /// Keywords that may be used infix (`x in y`), as q allows for its dyadic keywords.
 pub const INFIX_WORDS: &[&str] = &[
-    "and", "or", "in", "like", "within", "xbar", "xexp", "xlog", "div", "mod", "bin", "binr", "except",
-    "inter", "union", "cross", "each", "over", "scan", "prior", "peach", "sv", "vs", "ss", "cor", "cov",
-    "scov", "wavg", "wsum", "xasc", "xdesc", "xkey", "xcol", "xcols", "xgroup", "xprev", "rotate",
-    "sublist", "lj", "ljf", "ij", "ijf", "uj", "ujf", "pj", "ej", "insert", "upsert", "set", "mavg",
-    "msum", "mcount", "mmin", "mmax", "mdev", "ema", "asof", "fby", "like", "cut", "take", "dsave",
-    "setenv", "mmu", "lsq", "each", "vs", "sv", "where", "ss", "in",
+    "and", "or", "in", "like", "within", "xbar", "xexp", "xlog", "div", "mod", "bin", "binr",
+    "except", "inter", "union", "cross", "each", "over", "scan", "prior", "peach", "sv", "vs",
+    "ss", "cor", "cov", "scov", "wavg", "wsum", "xasc", "xdesc", "xkey", "xcol", "xcols", "xgroup",
+    "xprev", "rotate", "sublist", "lj", "ljf", "ij", "ijf", "uj", "ujf", "pj", "ej", "insert",
+    "upsert", "set", "mavg", "msum", "mcount", "mmin", "mmax", "mdev", "ema", "asof", "fby",
+    "like", "cut", "take", "dsave", "setenv", "mmu", "lsq", "each", "vs", "sv", "where", "ss",
+    "in",
 ];
 
 /// Parse a whole program (statements separated by `;`).
@@ -97,8 +98,16 @@ impl Parser<'_> {
             .take(12)
             .collect();
         match self.toks.get(i).map(|t| &t.tok) {
-            Some(Tok::RParen) | Some(Tok::RBrack) | Some(Tok::RBrace) => QError::new(near.chars().next().map_or("parse".into(), |c| c.to_string())),
-            _ => QError::new(if near.is_empty() { "parse".to_string() } else { near }),
+            Some(Tok::RParen) | Some(Tok::RBrack) | Some(Tok::RBrace) => QError::new(
+                near.chars()
+                    .next()
+                    .map_or("parse".into(), |c| c.to_string()),
+            ),
+            _ => QError::new(if near.is_empty() {
+                "parse".to_string()
+            } else {
+                near
+            }),
         }
     }
 
@@ -128,7 +137,9 @@ impl Parser<'_> {
     fn at_end_of_expr(&self, have_terms: bool) -> bool {
         let s = self.stop();
         match self.peek() {
-            None | Some(Tok::Semi) | Some(Tok::RParen) | Some(Tok::RBrack) | Some(Tok::RBrace) => true,
+            None | Some(Tok::Semi) | Some(Tok::RParen) | Some(Tok::RBrack) | Some(Tok::RBrace) => {
+                true
+            }
             Some(Tok::Verb(v)) if s.comma && v == "," => true,
             Some(Tok::Name(n)) => {
                 (s.by_from && (n == "by" || n == "from"))
@@ -172,7 +183,11 @@ impl Parser<'_> {
                 Tok::Num(_) => Term::Noun(Expr::Lit(self.numbers()?)),
                 Tok::Str(s) => {
                     self.i += 1;
-                    Term::Noun(Expr::Lit(if s.len() == 1 { K::char(s[0]) } else { K::string(s) }))
+                    Term::Noun(Expr::Lit(if s.len() == 1 {
+                        K::char(s[0])
+                    } else {
+                        K::string(s)
+                    }))
                 }
                 Tok::Syms(ss) => {
                     self.i += 1;
@@ -185,7 +200,9 @@ impl Parser<'_> {
                 Tok::Name(n) => {
                     self.i += 1;
                     match n.as_str() {
-                        "select" | "exec" | "update" | "delete" if self.is_sql_start() => Term::Noun(self.sql(&n)?),
+                        "select" | "exec" | "update" | "delete" if self.is_sql_start() => {
+                            Term::Noun(self.sql(&n)?)
+                        }
                         "if" | "do" | "while" if self.peek() == Some(&Tok::LBrack) => {
                             let args = self.bracket_exprs()?;
                             Term::Noun(match n.as_str() {
@@ -211,7 +228,10 @@ impl Parser<'_> {
                             let args = args.into_iter().map(|a| a.unwrap_or(Expr::Nil)).collect();
                             Term::Noun(Expr::Cond(args))
                         } else {
-                            Term::Noun(Expr::Apply(Box::new(Expr::Verb(Verb::Prim("$".into()))), args))
+                            Term::Noun(Expr::Apply(
+                                Box::new(Expr::Verb(Verb::Prim("$".into()))),
+                                args,
+                            ))
                         }
                     } else {
                         Term::Verb(Verb::Prim(v.as_str().into()))
@@ -401,7 +421,9 @@ impl Parser<'_> {
         let mut out = Vec::new();
         loop {
             let (name, e) = self.named_expr()?;
-            let name = name.or_else(|| derive_name(&e)).unwrap_or_else(|| Sym::from_text("x"));
+            let name = name
+                .or_else(|| derive_name(&e))
+                .unwrap_or_else(|| Sym::from_text("x"));
             out.push((name, e));
             match self.peek() {
                 Some(Tok::Semi) => self.i += 1,
@@ -458,7 +480,8 @@ impl Parser<'_> {
         }
         let close = self.i;
         self.i += 1;
-        let text: Arc<str> = String::from_utf8_lossy(&self.src[self.toks[open].pos..self.toks[close].end]).into();
+        let text: Arc<str> =
+            String::from_utf8_lossy(&self.src[self.toks[open].pos..self.toks[close].end]).into();
         if !explicit {
             let mut used = [false; 3];
             for e in &body {
@@ -471,7 +494,10 @@ impl Parser<'_> {
             } else {
                 1
             };
-            params = ["x", "y", "z"][..n].iter().map(|s| Sym::from_text(s)).collect();
+            params = ["x", "y", "z"][..n]
+                .iter()
+                .map(|s| Sym::from_text(s))
+                .collect();
         }
         let mut locals = Vec::new();
         for e in &body {
@@ -684,7 +710,12 @@ pub fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
             }
         }
         Expr::Verb(Verb::Derived(g, _)) => walk(g, f),
-        Expr::List(v) | Expr::Cond(v) | Expr::If(v) | Expr::Do(v) | Expr::While(v) | Expr::Seq(v) => {
+        Expr::List(v)
+        | Expr::Cond(v)
+        | Expr::If(v)
+        | Expr::Do(v)
+        | Expr::While(v)
+        | Expr::Seq(v) => {
             for x in v {
                 walk(x, f);
             }
@@ -755,11 +786,19 @@ mod tests {
             Expr::Verb(Verb::Word(w)) => w.to_string(),
             Expr::Verb(Verb::Derived(f, a)) => format!("{}{}", show(f), a),
             Expr::Monad(f, x) => format!("({} {})", show(f), show(x)),
-            Expr::Dyad(f, x, y) => format!("({} {} {})", show(x), show(f), y.as_ref().map_or("_".into(), |y| show(y))),
+            Expr::Dyad(f, x, y) => format!(
+                "({} {} {})",
+                show(x),
+                show(f),
+                y.as_ref().map_or("_".into(), |y| show(y))
+            ),
             Expr::Apply(f, a) => format!(
                 "{}[{}]",
                 show(f),
-                a.iter().map(|x| x.as_ref().map_or(String::new(), show)).collect::<Vec<_>>().join(";")
+                a.iter()
+                    .map(|x| x.as_ref().map_or(String::new(), show))
+                    .collect::<Vec<_>>()
+                    .join(";")
             ),
             Expr::Assign(a) => format!("{}:{}", a.name, show(&a.value)),
             Expr::Lambda(l) => format!("lambda{}", l.params.len()),
@@ -778,7 +817,10 @@ mod tests {
 
     #[test]
     fn right_to_left() {
-        assert_eq!(show(&parse("2*3+4").unwrap()), "(I64(2) * (I64(3) + I64(4)))");
+        assert_eq!(
+            show(&parse("2*3+4").unwrap()),
+            "(I64(2) * (I64(3) + I64(4)))"
+        );
         assert_eq!(show(&parse("count x").unwrap()), "(count x)");
         assert_eq!(show(&parse("-x").unwrap()), "(- x)");
         assert_eq!(show(&parse("x in y").unwrap()), "(x in y)");
@@ -789,6 +831,9 @@ mod tests {
         assert_eq!(show(&parse("(1;`a)").unwrap()), "(I64(1);Sym(`a))");
         assert_eq!(show(&parse("2+").unwrap()), "(I64(2) + _)");
         assert_eq!(show(&parse("f each x").unwrap()), "(f each x)");
-        assert_eq!(show(&parse("select a, b:c from t where d>1").unwrap()), "Select2");
+        assert_eq!(
+            show(&parse("select a, b:c from t where d>1").unwrap()),
+            "Select2"
+        );
     }
 }

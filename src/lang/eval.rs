@@ -1,0 +1,851 @@
+//! The evaluator: walks [`Expr`] trees against the interpreter state.
+//!
+//! `Interp` owns the globals (a flat map from full names like `.u.upd` to values), the
+//! current namespace, console options and the output streams. Lambdas run in a `Frame`
+//! of locals. Function application for every callable kind (lambdas, primitives,
+//! projections, compositions, iterators, and lists/dictionaries indexed by application)
+//! lives here; the primitives themselves live in `prims`.
+
+use super::ast::*;
+use super::builtins::{self, Builtin};
+use super::display::Opts;
+use super::error::{QError, QResult};
+use super::parse;
+use super::prims::list;
+use super::value::{self, from_items, item, items};
+use qipc::sym::FxHashMap;
+use qipc::{Atom, Func, Lambda, Scalar, Sym, Ty, K};
+use std::io::Write;
+use std::sync::Arc;
+
+/// Control flow out of an evaluation: an error, or a `:x` return from a lambda.
+#[derive(Debug)]
+pub enum Ctl {
+    Err(QError),
+    Return(K),
+}
+
+impl From<QError> for Ctl {
+    fn from(e: QError) -> Ctl {
+        Ctl::Err(e)
+    }
+}
+
+pub type EvalResult<T = K> = Result<T, Ctl>;
+
+/// The elided argument of a projection (`f[;1]`). q has a distinct value for it; here it
+/// is a unary primitive code q does not use.
+pub const ELIDED: K = K::Func(Func::Unary(0xff));
+
+pub fn is_elided(k: &K) -> bool {
+    matches!(k, K::Func(Func::Unary(0xff)))
+}
+
+/// Local variables of a running lambda (or a qSQL column scope).
+#[derive(Default)]
+pub struct Frame {
+    pub names: Vec<Sym>,
+    pub vals: Vec<Option<K>>,
+    /// The namespace the lambda was defined in (null for root).
+    pub ctx: Sym,
+}
+
+impl Frame {
+    fn slot(&self, n: Sym) -> Option<usize> {
+        self.names.iter().position(|&x| x == n)
+    }
+
+    pub fn get(&self, n: Sym) -> Option<&K> {
+        self.slot(n).and_then(|i| self.vals[i].as_ref())
+    }
+
+    pub fn set(&mut self, n: Sym, v: K) {
+        match self.slot(n) {
+            Some(i) => self.vals[i] = Some(v),
+            None => {
+                self.names.push(n);
+                self.vals.push(Some(v));
+            }
+        }
+    }
+
+    pub fn declares(&self, n: Sym) -> bool {
+        self.slot(n).is_some()
+    }
+}
+
+/// Where console output goes (stdout for `-1`, `show`, `0N!`; stderr for `-2`).
+pub trait Output: Send {
+    fn out(&mut self, bytes: &[u8]);
+    fn err(&mut self, bytes: &[u8]);
+}
+
+/// Output to the process's own stdout/stderr.
+pub struct StdOutput;
+
+impl Output for StdOutput {
+    fn out(&mut self, bytes: &[u8]) {
+        let mut o = std::io::stdout().lock();
+        let _ = o.write_all(bytes);
+        let _ = o.flush();
+    }
+    fn err(&mut self, bytes: &[u8]) {
+        let mut o = std::io::stderr().lock();
+        let _ = o.write_all(bytes);
+        let _ = o.flush();
+    }
+}
+
+/// The state of one q process's interpreter.
+pub struct Interp {
+    pub globals: FxHashMap<Sym, K>,
+    /// Current namespace (`\d`), null for root.
+    pub ns: Sym,
+    pub opts: Opts,
+    pub output: Box<dyn Output>,
+    /// Built-in keyword functions by name.
+    pub builtins: FxHashMap<Sym, K>,
+    /// Depth of nested lambda calls, bounded to turn runaway recursion into `'stack`.
+    depth: usize,
+    /// Command-line arguments after the script (`.z.x`).
+    pub args: Vec<String>,
+    /// Seed state for `?` random draws.
+    pub rng: u64,
+}
+
+const MAX_DEPTH: usize = 2000;
+
+impl Default for Interp {
+    fn default() -> Interp {
+        Interp::new()
+    }
+}
+
+impl Interp {
+    pub fn new() -> Interp {
+        let mut it = Interp {
+            globals: FxHashMap::default(),
+            ns: Sym::NULL,
+            opts: Opts::default(),
+            output: Box::new(StdOutput),
+            builtins: FxHashMap::default(),
+            depth: 0,
+            args: Vec::new(),
+            rng: 0x2545_f491_4f6c_dd1d,
+        };
+        builtins::install(&mut it);
+        it
+    }
+
+    /// Parse and evaluate q source text at the top level.
+    pub fn eval_str(&mut self, src: &str) -> QResult {
+        let e = parse::parse(src)?;
+        self.eval_top(&e)
+    }
+
+    /// Evaluate an expression at the top level (a `:x` return just yields x).
+    pub fn eval_top(&mut self, e: &Expr) -> QResult {
+        let mut frame = None;
+        match self.eval(e, &mut frame) {
+            Ok(v) => Ok(v),
+            Err(Ctl::Return(v)) => Ok(v),
+            Err(Ctl::Err(e)) => Err(e),
+        }
+    }
+
+    // ---- names -------------------------------------------------------------------
+
+    /// The full name of a global as seen from namespace `ctx`.
+    fn qualify(&self, n: Sym, ctx: Sym) -> Sym {
+        if n.as_bytes().first() == Some(&b'.') || ctx.is_null() {
+            n
+        } else {
+            let mut b = ctx.as_bytes().to_vec();
+            b.push(b'.');
+            b.extend_from_slice(n.as_bytes());
+            Sym::new(&b)
+        }
+    }
+
+    /// Look a global up the way q does from namespace `ctx`: the namespace first, then
+    /// root, then the built-in keywords; a namespace name gives its dictionary.
+    pub fn get_global(&self, n: Sym, ctx: Sym) -> Option<K> {
+        if !ctx.is_null() && n.as_bytes().first() != Some(&b'.') {
+            if let Some(v) = self.globals.get(&self.qualify(n, ctx)) {
+                return Some(v.clone());
+            }
+        }
+        if let Some(v) = self.globals.get(&n) {
+            return Some(v.clone());
+        }
+        if let Some(v) = self.builtins.get(&n) {
+            return Some(v.clone());
+        }
+        if n.as_bytes().first() == Some(&b'.') {
+            return self.namespace_dict(n);
+        }
+        None
+    }
+
+    /// A namespace (`.u`) as a dictionary of its members, or None when it has none.
+    pub fn namespace_dict(&self, ns: Sym) -> Option<K> {
+        let mut prefix = ns.as_bytes().to_vec();
+        prefix.push(b'.');
+        let mut entries: Vec<(Sym, K)> = self
+            .globals
+            .iter()
+            .filter_map(|(k, v)| {
+                let b = k.as_bytes();
+                if b.starts_with(&prefix) && !b[prefix.len()..].contains(&b'.') {
+                    Some((Sym::new(&b[prefix.len()..]), v.clone()))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        if entries.is_empty() {
+            return None;
+        }
+        entries.sort_by_key(|a| a.0);
+        let mut keys = vec![Sym::NULL];
+        let mut vals = vec![K::NULL];
+        for (k, v) in entries {
+            keys.push(k);
+            vals.push(v);
+        }
+        Some(K::dict(K::syms(keys), value::general(vals)))
+    }
+
+    pub fn set_global(&mut self, n: Sym, ctx: Sym, v: K) {
+        let full = self.qualify(n, ctx);
+        self.globals.insert(full, v);
+    }
+
+    fn lookup(&self, n: Sym, frame: &Option<&mut Frame>) -> EvalResult {
+        if let Some(f) = frame {
+            if let Some(v) = f.get(n) {
+                return Ok(v.clone());
+            }
+            if f.declares(n) {
+                // A local declared by assignment but not yet set.
+                return Err(QError::new(n.as_str().into_owned()).into());
+            }
+        }
+        let ctx = frame.as_ref().map_or(self.ns, |f| f.ctx);
+        self.get_global(n, ctx)
+            .ok_or_else(|| QError::new(n.as_str().into_owned()).into())
+    }
+
+    // ---- evaluation --------------------------------------------------------------
+
+    pub fn eval(&mut self, e: &Expr, frame: &mut Option<&mut Frame>) -> EvalResult {
+        match e {
+            Expr::Lit(k) => Ok(k.clone()),
+            Expr::Name(n) => self.lookup(*n, frame),
+            Expr::Verb(v) => self.verb_value(v, frame),
+            Expr::Nil => Ok(K::NULL),
+            Expr::Seq(v) => {
+                let mut last = K::NULL;
+                for x in v {
+                    last = self.eval(x, frame)?;
+                }
+                Ok(last)
+            }
+            Expr::List(v) => {
+                // q evaluates list items right to left.
+                let mut out = Vec::with_capacity(v.len());
+                for x in v.iter().rev() {
+                    out.push(self.eval(x, frame)?);
+                }
+                out.reverse();
+                Ok(from_items(out))
+            }
+            Expr::Lambda(def) => Ok(lambda_value(def, frame.as_ref().map_or(self.ns, |f| f.ctx))),
+            Expr::Monad(f, x) => {
+                let arg = self.eval(x, frame)?;
+                match &**f {
+                    Expr::Verb(Verb::Prim(p)) => self.monadic_prim(p, arg),
+                    _ => {
+                        let fv = self.eval(f, frame)?;
+                        self.apply(&fv, vec![arg])
+                    }
+                }
+            }
+            Expr::Dyad(f, x, y) => {
+                let right = match y {
+                    Some(y) => Some(self.eval(y, frame)?),
+                    None => None,
+                };
+                let left = self.eval(x, frame)?;
+                let fv = self.eval(f, frame)?;
+                match right {
+                    Some(r) => self.apply(&fv, vec![left, r]),
+                    None => Ok(project(fv, vec![left, ELIDED])),
+                }
+            }
+            Expr::Apply(f, args) => {
+                let mut vals = Vec::with_capacity(args.len());
+                let mut elided = false;
+                for a in args.iter().rev() {
+                    match a {
+                        Some(a) => vals.push(self.eval(a, frame)?),
+                        None => {
+                            elided = true;
+                            vals.push(ELIDED)
+                        }
+                    }
+                }
+                vals.reverse();
+                let fv = self.eval(f, frame)?;
+                if elided {
+                    return Ok(project(fv, vals));
+                }
+                self.apply(&fv, vals)
+            }
+            Expr::Assign(a) => self.assign(a, frame),
+            Expr::Return(x) => {
+                let v = self.eval(x, frame)?;
+                Err(Ctl::Return(v))
+            }
+            Expr::Signal(x) => {
+                let v = self.eval(x, frame)?;
+                Err(signal_of(&v).into())
+            }
+            Expr::Cond(args) => {
+                let mut i = 0;
+                while i + 1 < args.len() {
+                    let c = self.eval(&args[i], frame)?;
+                    if truthy(&c)? {
+                        return self.eval(&args[i + 1], frame);
+                    }
+                    i += 2;
+                }
+                if i < args.len() {
+                    self.eval(&args[i], frame)
+                } else {
+                    Ok(K::NULL)
+                }
+            }
+            Expr::If(args) => {
+                let c = match args.first() {
+                    Some(c) => self.eval(c, frame)?,
+                    None => return Err(QError::rank().into()),
+                };
+                if truthy(&c)? {
+                    for x in &args[1..] {
+                        self.eval(x, frame)?;
+                    }
+                }
+                Ok(K::NULL)
+            }
+            Expr::Do(args) => {
+                let n = match args.first() {
+                    Some(c) => self.eval(c, frame)?,
+                    None => return Err(QError::rank().into()),
+                };
+                let n = n.as_i64().ok_or_else(QError::type_)?;
+                for _ in 0..n.max(0) {
+                    for x in &args[1..] {
+                        self.eval(x, frame)?;
+                    }
+                }
+                Ok(K::NULL)
+            }
+            Expr::While(args) => {
+                let c = args.first().ok_or_else(QError::rank)?;
+                loop {
+                    let v = self.eval(c, frame)?;
+                    if !truthy(&v)? {
+                        break;
+                    }
+                    for x in &args[1..] {
+                        self.eval(x, frame)?;
+                    }
+                }
+                Ok(K::NULL)
+            }
+            Expr::Table(keys, cols) => self.table_literal(keys, cols, frame),
+            Expr::Sql(s) => super::sql::eval_sql(self, s, frame),
+        }
+    }
+
+    /// A verb written in value position: `+` is the binary primitive, `#:` the unary one.
+    fn verb_value(&mut self, v: &Verb, frame: &mut Option<&mut Frame>) -> EvalResult {
+        match v {
+            Verb::Prim(p) => Ok(prim_value(p)?),
+            Verb::Word(w) => self.lookup(*w, frame),
+            Verb::Derived(f, a) => {
+                let fv = self.eval(f, frame)?;
+                Ok(derive(fv, a))
+            }
+        }
+    }
+
+    /// A glyph used monadically in verb position (`-x`, `#x`, `+x`).
+    pub fn monadic_prim(&mut self, p: &str, x: K) -> EvalResult {
+        let glyph = p.trim_end_matches(':');
+        let glyph = if glyph.is_empty() { ":" } else { glyph };
+        match builtins::monad_name(glyph) {
+            Some(name) => {
+                let f = self
+                    .builtins
+                    .get(&Sym::from_text(name))
+                    .cloned()
+                    .ok_or_else(QError::nyi)?;
+                self.apply(&f, vec![x])
+            }
+            None => Err(QError::nyi().into()),
+        }
+    }
+
+    fn table_literal(
+        &mut self,
+        keys: &[(Sym, Expr)],
+        cols: &[(Sym, Expr)],
+        frame: &mut Option<&mut Frame>,
+    ) -> EvalResult {
+        let mut evald = |it: &mut Interp, spec: &[(Sym, Expr)]| -> EvalResult<(Vec<Sym>, Vec<K>)> {
+            let mut names = Vec::new();
+            let mut vals = Vec::new();
+            for (n, e) in spec {
+                names.push(*n);
+                vals.push(it.eval(e, frame)?);
+            }
+            Ok((names, vals))
+        };
+        let (kn, kv) = evald(self, keys)?;
+        let (vn, vv) = evald(self, cols)?;
+        let all: Vec<&K> = kv.iter().chain(vv.iter()).collect();
+        let rows = all.iter().filter(|k| !k.is_atom()).map(|k| k.len()).max();
+        let rows = match rows {
+            Some(r) => r,
+            None => 1,
+        };
+        let shape = |v: Vec<K>| -> QResult<Vec<K>> {
+            v.into_iter()
+                .map(|c| {
+                    if c.is_atom() {
+                        Ok(from_items(vec![c; rows]))
+                    } else if c.len() == rows {
+                        Ok(c)
+                    } else {
+                        Err(QError::length())
+                    }
+                })
+                .collect()
+        };
+        let vv = shape(vv)?;
+        let vt = K::table(vn, vv);
+        if kn.is_empty() {
+            return Ok(vt);
+        }
+        let kv = shape(kv)?;
+        Ok(K::dict(K::table(kn, kv), vt))
+    }
+
+    // ---- assignment --------------------------------------------------------------
+
+    fn assign(&mut self, a: &Assign, frame: &mut Option<&mut Frame>) -> EvalResult {
+        let mut v = self.eval(&a.value, frame)?;
+        let local = !a.global && frame.as_ref().is_some_and(|f| f.declares(a.name));
+        let index = match &a.index {
+            Some(ix) => {
+                let mut out = Vec::with_capacity(ix.len());
+                for x in ix.iter().rev() {
+                    out.push(match x {
+                        Some(e) => self.eval(e, frame)?,
+                        None => K::NULL,
+                    });
+                }
+                out.reverse();
+                Some(out)
+            }
+            None => None,
+        };
+        let current = || -> EvalResult {
+            if local {
+                self.lookup(a.name, frame)
+            } else {
+                let ctx = frame.as_ref().map_or(self.ns, |f| f.ctx);
+                self.get_global(a.name, ctx)
+                    .ok_or_else(|| QError::new(a.name.as_str().into_owned()).into())
+            }
+        };
+        let result = match (&index, &a.op) {
+            (None, None) => v.clone(),
+            (None, Some(op)) => {
+                let cur = current()?;
+                let f = self.verb_value(op, frame)?;
+                v = self.apply(&f, vec![cur, v])?;
+                v.clone()
+            }
+            (Some(ix), op) => {
+                let cur = match current() {
+                    Ok(c) => c,
+                    // Assigning into an undefined name creates a dictionary entry only for
+                    // dict-like use; q signals the name otherwise.
+                    Err(e) => return Err(e),
+                };
+                let newv = match op {
+                    None => v.clone(),
+                    Some(op) => {
+                        let old = if ix.len() == 1 {
+                            list::index(&cur, &ix[0])?
+                        } else {
+                            list::index_deep(&cur, ix)?
+                        };
+                        let f = self.verb_value(op, frame)?;
+                        self.apply(&f, vec![old, v.clone()])?
+                    }
+                };
+                let updated = if ix.len() == 1 {
+                    list::amend_assign(&cur, &ix[0], &newv)?
+                } else {
+                    amend_deep(&cur, ix, &newv)?
+                };
+                v = newv;
+                updated
+            }
+        };
+        if local {
+            if let Some(f) = frame {
+                f.set(a.name, result);
+            }
+        } else {
+            let ctx = frame.as_ref().map_or(self.ns, |f| f.ctx);
+            let ctx = if frame.is_some() && !a.global {
+                ctx
+            } else {
+                ctx
+            };
+            self.set_global(a.name, ctx, result);
+        }
+        Ok(v)
+    }
+
+    // ---- application -------------------------------------------------------------
+
+    /// Apply any callable to arguments (fewer than its rank projects).
+    pub fn apply(&mut self, f: &K, args: Vec<K>) -> EvalResult {
+        match f {
+            K::Func(func) => self.apply_func(func, f, args),
+            K::Atom(Atom {
+                ty: Ty::Sym,
+                v: Scalar::Sym(s),
+            }) => {
+                let target = self.lookup(*s, &None)?;
+                self.apply(&target, args)
+            }
+            K::Atom(a) if a.ty == Ty::Long || a.ty == Ty::Int => {
+                let h = f.as_i64().unwrap_or(0);
+                self.handle_write(h, args)
+            }
+            _ => {
+                if args.len() == 1 {
+                    Ok(list::index(f, &args[0])?)
+                } else {
+                    Ok(list::index_deep(f, &args)?)
+                }
+            }
+        }
+    }
+
+    fn apply_func(&mut self, func: &Func, whole: &K, args: Vec<K>) -> EvalResult {
+        match func {
+            Func::Lambda(l) => {
+                let def = self.compiled(l)?;
+                let n = def.params.len();
+                if args.len() > n.max(1) {
+                    return Err(QError::rank().into());
+                }
+                if args.len() < n {
+                    let mut a = args;
+                    a.resize(n, ELIDED);
+                    return Ok(project(whole.clone(), a));
+                }
+                self.call_lambda(&def, l.ctx, args)
+            }
+            Func::Native(n) => {
+                let b = n
+                    .as_any()
+                    .downcast_ref::<Builtin>()
+                    .ok_or_else(QError::nyi)?;
+                if args.len() < b.rank && !(b.rank == 2 && b.name == "::") {
+                    let mut a = args;
+                    a.resize(b.rank, ELIDED);
+                    return Ok(project(whole.clone(), a));
+                }
+                if args.len() > b.rank && b.rank > 0 {
+                    return Err(QError::rank().into());
+                }
+                b.call(self, args)
+            }
+            Func::Binary(code) => {
+                let glyph = super::prims::codes_glyph(*code);
+                match args.len() {
+                    1 => Ok(project(
+                        whole.clone(),
+                        vec![args.into_iter().next().unwrap_or(K::NULL), ELIDED],
+                    )),
+                    2 => {
+                        let name = builtins::dyad_name(glyph).ok_or_else(QError::nyi)?;
+                        let f = self
+                            .builtins
+                            .get(&Sym::from_text(name))
+                            .cloned()
+                            .ok_or_else(QError::nyi)?;
+                        self.apply(&f, args)
+                    }
+                    _ => Err(QError::rank().into()),
+                }
+            }
+            Func::Unary(code) => {
+                if *code == 0 {
+                    // `::` identity
+                    return match args.len() {
+                        1 => Ok(args.into_iter().next().unwrap_or(K::NULL)),
+                        _ => Err(QError::rank().into()),
+                    };
+                }
+                if args.len() != 1 {
+                    return Err(QError::rank().into());
+                }
+                let glyph = super::prims::codes_glyph(*code);
+                let x = args.into_iter().next().unwrap_or(K::NULL);
+                self.monadic_prim(glyph, x)
+            }
+            Func::Projection(items) => {
+                let mut filled: Vec<K> = items[1..].to_vec();
+                let mut it = args.into_iter();
+                for slot in filled.iter_mut() {
+                    if is_elided(slot) {
+                        match it.next() {
+                            Some(a) => *slot = a,
+                            None => break,
+                        }
+                    }
+                }
+                filled.extend(it);
+                let f = items[0].clone();
+                if filled.iter().any(is_elided) {
+                    return Ok(project(f, filled));
+                }
+                self.apply(&f, filled)
+            }
+            Func::Composition(fs) => {
+                let mut v = match fs.last() {
+                    Some(last) => self.apply(last, args)?,
+                    None => return Err(QError::nyi().into()),
+                };
+                for g in fs[..fs.len() - 1].iter().rev() {
+                    v = self.apply(g, vec![v])?;
+                }
+                Ok(v)
+            }
+            Func::Derived(t, g) => super::iter::apply_derived(self, *t, g, args),
+            Func::Iterator(_) => Err(QError::nyi().into()),
+        }
+    }
+
+    /// The parsed body of a lambda (parsed on first use when it came over the wire).
+    fn compiled(&mut self, l: &Arc<Lambda>) -> QResult<Arc<LambdaDef>> {
+        if let Some(c) = l.compiled.get() {
+            if let Ok(def) = c.clone().downcast::<LambdaDef>() {
+                return Ok(def);
+            }
+        }
+        let e = parse::parse_bytes(&l.text)?;
+        let def = match e {
+            Expr::Lambda(d) => d,
+            _ => return Err(QError::new("bad lambda")),
+        };
+        let _ = l.compiled.set(def.clone());
+        Ok(def)
+    }
+
+    pub fn call_lambda(&mut self, def: &LambdaDef, ctx: Sym, args: Vec<K>) -> EvalResult {
+        if self.depth >= MAX_DEPTH {
+            return Err(QError::new("stack").into());
+        }
+        let mut frame = Frame {
+            names: Vec::with_capacity(def.params.len() + def.locals.len()),
+            vals: Vec::with_capacity(def.params.len() + def.locals.len()),
+            ctx,
+        };
+        let mut args = args.into_iter();
+        for p in &def.params {
+            frame.names.push(*p);
+            frame.vals.push(Some(args.next().unwrap_or(K::NULL)));
+        }
+        for l in &def.locals {
+            frame.names.push(*l);
+            frame.vals.push(None);
+        }
+        self.depth += 1;
+        let mut last = K::NULL;
+        let mut result = Ok(K::NULL);
+        {
+            let mut fr = Some(&mut frame);
+            for (i, s) in def.body.iter().enumerate() {
+                match self.eval(s, &mut fr) {
+                    Ok(v) => {
+                        last = if i + 1 == def.body.len() { v } else { K::NULL };
+                    }
+                    Err(Ctl::Return(v)) => {
+                        result = Ok(v);
+                        last = K::NULL;
+                        break;
+                    }
+                    Err(e) => {
+                        result = Err(e);
+                        break;
+                    }
+                }
+            }
+        }
+        self.depth -= 1;
+        match result {
+            Ok(v) if !v.is_null() => Ok(v),
+            Ok(_) => Ok(last),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `1 "text"`, `-1 "text"`, `2 ...`, `-2 ...`: write to stdout/stderr.
+    fn handle_write(&mut self, h: i64, args: Vec<K>) -> EvalResult {
+        let x = match args.as_slice() {
+            [x] => x,
+            _ => return Err(QError::rank().into()),
+        };
+        let mut text = Vec::new();
+        match x.as_string() {
+            Some(s) if matches!(x, K::Vector(_)) || h.abs() == 1 || h.abs() == 2 => {
+                text.extend_from_slice(s);
+                if h < 0 {
+                    text.push(b'\n');
+                }
+            }
+            _ => {
+                // A list of strings writes one line each.
+                for s in items(x) {
+                    let b = s.as_string().ok_or_else(QError::type_)?;
+                    text.extend_from_slice(b);
+                    text.push(b'\n');
+                }
+            }
+        }
+        match h {
+            1 | -1 => self.output.out(&text),
+            2 | -2 => self.output.err(&text),
+            _ => return Err(QError::new("nyi: IPC handles").into()),
+        }
+        Ok(K::long(h))
+    }
+}
+
+/// The function value of a lambda literal, with its parse cached.
+pub fn lambda_value(def: &Arc<LambdaDef>, ctx: Sym) -> K {
+    let l = Lambda::new(ctx, def.text.as_bytes().to_vec());
+    let _ = l.compiled.set(def.clone());
+    K::Func(Func::Lambda(Arc::new(l)))
+}
+
+/// A projection of `f` onto `args` (elided slots are `ELIDED`).
+pub fn project(f: K, args: Vec<K>) -> K {
+    let mut v = Vec::with_capacity(args.len() + 1);
+    v.push(f);
+    v.extend(args);
+    K::Func(Func::Projection(Arc::new(v)))
+}
+
+/// Apply an iterator glyph to a function value.
+pub fn derive(f: K, adverb: &str) -> K {
+    let t = match adverb {
+        "'" => 106,
+        "/" => 107,
+        "\\" => 108,
+        "':" => 109,
+        "/:" => 110,
+        _ => 111,
+    };
+    K::Func(Func::Derived(t, Arc::new(f)))
+}
+
+/// The value of a primitive glyph in value position.
+pub fn prim_value(p: &str) -> QResult {
+    if p == "::" {
+        return Ok(K::NULL);
+    }
+    let (glyph, unary) = match p.strip_suffix(':') {
+        Some(g) if !g.is_empty() => (g, true),
+        _ => (p, false),
+    };
+    let code = super::prims::codes_code(glyph).ok_or_else(QError::nyi)?;
+    Ok(K::Func(if unary {
+        Func::Unary(code)
+    } else {
+        Func::Binary(code)
+    }))
+}
+
+/// The error a `'x` signal raises: a symbol's or string's text.
+pub fn signal_of(v: &K) -> QError {
+    if let Some(s) = v.as_sym() {
+        return QError::new(s.as_str().into_owned());
+    }
+    if let Some(s) = v.as_string() {
+        return QError::new(String::from_utf8_lossy(s).into_owned());
+    }
+    QError::type_()
+}
+
+/// q's truth of a condition: a non-zero atom.
+pub fn truthy(v: &K) -> QResult<bool> {
+    match v {
+        K::Atom(a) => Ok(match a.v {
+            Scalar::U8(b) => b != 0,
+            Scalar::I16(x) => x != 0,
+            Scalar::I32(x) => x != 0,
+            Scalar::I64(x) => x != 0,
+            Scalar::F32(x) => x != 0.0,
+            Scalar::F64(x) => x != 0.0,
+            Scalar::Guid(g) => g.iter().any(|&b| b != 0),
+            Scalar::Sym(_) => return Err(QError::type_()),
+        }),
+        K::Vector(v) if v.len() == 1 => truthy(&K::Atom(v.at(0))),
+        _ => Err(QError::type_()),
+    }
+}
+
+/// `x[i;j]:y` — amend at depth.
+fn amend_deep(x: &K, path: &[K], y: &K) -> QResult {
+    match path {
+        [] => Ok(y.clone()),
+        [i] => list::amend_assign(x, i, y),
+        [i, rest @ ..] => {
+            if i.is_null() {
+                // x[;j]:y — every item
+                let its = items(x);
+                let ys: Vec<K> = if y.is_atom() || y.len() != its.len() {
+                    vec![y.clone(); its.len()]
+                } else {
+                    items(y)
+                };
+                let out: QResult<Vec<K>> = its
+                    .iter()
+                    .zip(ys.iter())
+                    .map(|(xi, yi)| amend_deep(xi, rest, yi))
+                    .collect();
+                return Ok(from_items(out?));
+            }
+            let inner = list::index(x, i)?;
+            let updated = amend_deep(&inner, rest, y)?;
+            list::amend_assign(x, i, &updated)
+        }
+    }
+}
+
+/// Item `i` of `x` as a value, or the typed null when out of range.
+pub fn item_or_null(x: &K, i: usize) -> K {
+    item(x, i).unwrap_or(K::NULL)
+}
