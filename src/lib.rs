@@ -5,4 +5,5 @@
 //! for the layout.
 
 pub mod lang;
+pub mod server;
 pub use qipc;

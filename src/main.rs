@@ -12,11 +12,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// The q console: load a script if given, then evaluate lines from standard input.
+    /// A q process: `qtick q [script.q] [-p port] [-u|-U file] [-t ms] [-o hours] [args]`,
+    /// command-line flags as q reads them.
     Q {
-        /// A q script to load first.
-        script: Option<String>,
-        /// Arguments for the script (`.z.x`).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
@@ -38,25 +36,7 @@ enum IpcOp {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
-        Cmd::Q { script, args } => {
-            let mut it = qtick::lang::eval::Interp::new();
-            it.args = args;
-            if let Some(path) = script {
-                match std::fs::read(&path) {
-                    Ok(text) => {
-                        if let Err(e) = qtick::lang::console::load_script(
-                            &mut it,
-                            &String::from_utf8_lossy(&text),
-                        ) {
-                            println!("{e}");
-                        }
-                    }
-                    Err(e) => eprintln!("{path}: {e}"),
-                }
-            }
-            qtick::lang::console::repl(&mut it);
-            ExitCode::SUCCESS
-        }
+        Cmd::Q { args } => q_process(args),
         Cmd::Ipc { op } => match ipc(op) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -65,6 +45,71 @@ fn main() -> ExitCode {
             }
         },
     }
+}
+
+/// q's command line: the first plain argument is the script; `-p`, `-u`, `-U`, `-t`, `-o`
+/// are the process's own; everything else is left for `.z.x`.
+fn q_process(args: Vec<String>) -> ExitCode {
+    use qtick::lang::{console, eval::Interp};
+    let mut it = Interp::new();
+    let mut cfg = qtick::server::Config::default();
+    let mut script = None;
+    let mut rest = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        let val = args.get(i + 1).cloned();
+        match a.as_str() {
+            "-p" | "-u" | "-U" | "-t" | "-o" | "-s" | "-w" | "-c" | "-C" | "-E" | "-T" | "-P"
+                if val.is_some() =>
+            {
+                let v = val.unwrap_or_default();
+                match a.as_str() {
+                    "-p" => cfg.listen = Some(v),
+                    "-u" | "-U" => cfg.users_file = Some(v),
+                    "-t" => it.timer_ms = v.parse().unwrap_or(0),
+                    "-o" => it.utc_offset_ns = v.parse::<i64>().unwrap_or(0) * 3_600_000_000_000,
+                    "-P" => it.opts.precision = v.parse().unwrap_or(7),
+                    _ => {}
+                }
+                i += 2;
+                continue;
+            }
+            _ if script.is_none() && rest.is_empty() && !a.starts_with('-') => {
+                script = Some(a.clone())
+            }
+            _ => rest.push(a.clone()),
+        }
+        i += 1;
+    }
+    it.args = rest;
+    let hub = match qtick::server::Hub::new(cfg.clone()) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("'{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if cfg.listen.is_some() {
+        if let Err(e) = hub.listen() {
+            eprintln!("'{e}: {}", cfg.listen.clone().unwrap_or_default());
+            return ExitCode::FAILURE;
+        }
+    }
+    it.net = Some(std::sync::Arc::new(qtick::server::HubNet(hub.clone())));
+    if let Some(path) = script {
+        it.script = qipc::Sym::from_text(&path);
+        match std::fs::read(&path) {
+            Ok(text) => {
+                if let Err(e) = console::load_script(&mut it, &String::from_utf8_lossy(&text)) {
+                    println!("{e}");
+                }
+            }
+            Err(e) => eprintln!("{path}: {e}"),
+        }
+    }
+    qtick::server::run(&mut it, &hub, true);
+    ExitCode::SUCCESS
 }
 
 fn ipc(op: IpcOp) -> Result<(), String> {

@@ -192,6 +192,17 @@ pub fn install(it: &mut Interp) {
         Ok(super::console::system(it, &s)?)
     });
     register(it, "fby", 2, 2, fby);
+    register(it, "hopen", 1, 1, |it, a| {
+        let net = it.net.clone().ok_or_else(QError::nyi)?;
+        let (target, ms) = crate::server::hopen_target(&a[0])?;
+        Ok(K::int(net.open(it, &target, ms)? as i32))
+    });
+    register(it, "hclose", 1, 1, |it, a| {
+        let net = it.net.clone().ok_or_else(QError::nyi)?;
+        let h = a[0].as_i64().ok_or_else(QError::type_)?;
+        net.close(h.abs())?;
+        Ok(K::NULL)
+    });
 }
 
 /// `value x`: evaluate a string, look up a symbol, a dictionary's values, apply a list

@@ -101,7 +101,13 @@ pub fn system(it: &mut Interp, cmd: &str) -> QResult {
         }
         "t" | "ts" => {
             if arg.is_empty() {
-                return Ok(K::int(0));
+                return Ok(K::int(it.timer_ms as i32));
+            }
+            if name == "t" {
+                if let Ok(ms) = arg.parse::<u64>() {
+                    it.timer_ms = ms;
+                    return Ok(K::NULL);
+                }
             }
             let (reps, expr) = match arg.strip_prefix(':') {
                 Some(rest) => {
@@ -183,7 +189,7 @@ pub fn system(it: &mut Interp, cmd: &str) -> QResult {
         }
         "z" => Ok(K::NULL),
         "w" => Ok(K::longs(vec![0, 0, 0, 0, 0, 0])),
-        "p" => Ok(K::int(0)),
+        "p" => Ok(K::int(it.net.as_ref().map_or(0, |n| n.port()) as i32)),
         "cd" => {
             if arg.is_empty() {
                 let d = std::env::current_dir().map_err(|_| QError::new("cd"))?;

@@ -111,6 +111,56 @@ pub struct Interp {
     pub args: Vec<String>,
     /// Seed state for `?` random draws.
     pub rng: u64,
+    /// The process's network side (IPC handles), when it has one.
+    pub net: Option<Arc<dyn Net>>,
+    /// `.z.w`: the handle whose message is being evaluated (0 on the console).
+    pub zw: i64,
+    /// `.z.u`: user of the current message's connection.
+    pub zu: Sym,
+    /// `.z.a`: IPv4 address of the current connection as an int (0 for UDS/console).
+    pub za: i32,
+    /// Timer period in milliseconds (`\t`), 0 when off.
+    pub timer_ms: u64,
+    /// `-o`: offset of local time from UTC, in nanoseconds (`.z.P`, `.z.D`).
+    pub utc_offset_ns: i64,
+    /// `.z.f`: the script loaded at start-up.
+    pub script: Sym,
+}
+
+const DAY_NS: i64 = 86_400_000_000_000;
+
+/// Nanoseconds since 2000.01.01D00:00 UTC.
+pub fn now_ns() -> i64 {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    d.as_nanos() as i64 - 946_684_800_000_000_000
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "localhost".to_string())
+}
+
+/// What the interpreter needs from the process's network side: sending on handles,
+/// opening and closing them. Implemented by `server`.
+pub trait Net: Send + Sync {
+    /// Send `msg` on handle `h` as a sync request and wait for the response, evaluating
+    /// whatever arrives on `h` meanwhile.
+    fn sync_call(&self, it: &mut Interp, h: i64, msg: &K) -> QResult;
+    /// Queue `msg` on handle `h` as an async message.
+    fn async_send(&self, h: i64, msg: &K) -> QResult<()>;
+    /// Wait until everything queued on `h` is written (`neg[h][]`).
+    fn flush(&self, h: i64) -> QResult<()>;
+    /// `hopen`: connect and return the handle.
+    fn open(&self, it: &mut Interp, target: &str, timeout_ms: u64) -> QResult<i64>;
+    fn close(&self, h: i64) -> QResult<()>;
+    /// `.z.W`: open handles and the bytes queued on each.
+    fn queued(&self) -> K;
+    fn is_open(&self, h: i64) -> bool;
+    /// The listening port (`\p`), 0 when not listening.
+    fn port(&self) -> i64;
 }
 
 const MAX_DEPTH: usize = 2000;
@@ -132,6 +182,13 @@ impl Interp {
             depth: 0,
             args: Vec::new(),
             rng: 0x2545_f491_4f6c_dd1d,
+            net: None,
+            zw: 0,
+            zu: Sym::NULL,
+            za: 0,
+            timer_ms: 0,
+            utc_offset_ns: 0,
+            script: Sym::NULL,
         };
         builtins::install(&mut it);
         it
@@ -170,6 +227,11 @@ impl Interp {
     /// Look a global up the way q does from namespace `ctx`: the namespace first, then
     /// root, then the built-in keywords; a namespace name gives its dictionary.
     pub fn get_global(&self, n: Sym, ctx: Sym) -> Option<K> {
+        if n.as_bytes().starts_with(b".z.") && !self.globals.contains_key(&n) {
+            if let Some(v) = self.z_value(n) {
+                return Some(v);
+            }
+        }
         if !ctx.is_null() && n.as_bytes().first() != Some(&b'.') {
             if let Some(v) = self.globals.get(&self.qualify(n, ctx)) {
                 return Some(v.clone());
@@ -185,6 +247,49 @@ impl Interp {
             return self.namespace_dict(n);
         }
         None
+    }
+
+    /// The system values of the `.z` namespace that q computes on reading.
+    fn z_value(&self, n: Sym) -> Option<K> {
+        let ns_now = now_ns() + self.utc_offset_ns;
+        let utc = now_ns();
+        Some(match &n.as_bytes()[3..] {
+            b"w" => K::int(self.zw as i32),
+            b"u" => K::sym(self.zu),
+            b"a" => K::int(self.za),
+            b"W" => self.net.as_ref().map_or_else(
+                || K::dict(K::ints(vec![]), K::longs(vec![])),
+                |n| n.queued(),
+            ),
+            b"p" => K::i64_of(Ty::Timestamp, utc),
+            b"P" => K::i64_of(Ty::Timestamp, ns_now),
+            b"n" => K::i64_of(Ty::Timespan, utc.rem_euclid(DAY_NS)),
+            b"N" => K::i64_of(Ty::Timespan, ns_now.rem_euclid(DAY_NS)),
+            b"d" => K::i32_of(Ty::Date, utc.div_euclid(DAY_NS) as i32),
+            b"D" => K::i32_of(Ty::Date, ns_now.div_euclid(DAY_NS) as i32),
+            b"t" => K::i32_of(Ty::Time, (utc.rem_euclid(DAY_NS) / 1_000_000) as i32),
+            b"T" => K::i32_of(Ty::Time, (ns_now.rem_euclid(DAY_NS) / 1_000_000) as i32),
+            b"z" => K::atom(Ty::Datetime, Scalar::F64(utc as f64 / DAY_NS as f64)),
+            b"Z" => K::atom(Ty::Datetime, Scalar::F64(ns_now as f64 / DAY_NS as f64)),
+            b"x" => from_items(
+                self.args
+                    .iter()
+                    .map(|a| K::string(a.as_bytes().to_vec()))
+                    .collect(),
+            ),
+            b"K" => K::float(4.1),
+            b"k" => K::i32_of(
+                Ty::Date,
+                super::literal::parse_date("2024.10.01").unwrap_or(0),
+            ),
+            b"o" => K::sym(Sym::from_text("l64")),
+            b"i" => K::int(std::process::id() as i32),
+            b"h" => K::sym(Sym::from_text(&hostname())),
+            b"c" => K::int(std::thread::available_parallelism().map_or(1, |n| n.get()) as i32),
+            b"f" => K::sym(self.script),
+            b"e" => K::dict(K::syms(Vec::<Sym>::new()), K::list(vec![])),
+            _ => return None,
+        })
     }
 
     /// A namespace (`.u`) as a dictionary of its members, or None when it has none.
@@ -711,12 +816,43 @@ impl Interp {
         }
     }
 
-    /// `1 "text"`, `-1 "text"`, `2 ...`, `-2 ...`: write to stdout/stderr.
+    fn output_to(&mut self, h: i64, text: &[u8]) {
+        if h.abs() == 1 {
+            self.output.out(text)
+        } else {
+            self.output.err(text)
+        }
+    }
+
+    /// Apply an int: `1 "text"`/`-1 "text"` write to stdout (`2`/`-2` stderr); an IPC
+    /// handle `h x` is a sync call, `neg[h] x` an async send, `neg[h][]` a flush.
     fn handle_write(&mut self, h: i64, args: Vec<K>) -> EvalResult {
         let x = match args.as_slice() {
             [x] => x,
             _ => return Err(QError::rank().into()),
         };
+        if !matches!(h, 1 | -1 | 2 | -2) {
+            let net = self
+                .net
+                .clone()
+                .ok_or_else(|| QError::new(format!("{}", h.abs())))?;
+            if h == 0 {
+                // 0 is the process itself: evaluate.
+                return builtins_value(self, x.clone());
+            }
+            if !net.is_open(h.abs()) {
+                return Err(QError::new(format!("{}", h.abs())).into());
+            }
+            if h > 0 {
+                return Ok(net.sync_call(self, h, x)?);
+            }
+            if x.is_null() {
+                net.flush(-h)?;
+                return Ok(K::NULL);
+            }
+            net.async_send(-h, x)?;
+            return Ok(K::NULL);
+        }
         let mut text = Vec::new();
         match x.as_string() {
             Some(s) if matches!(x, K::Vector(_)) || h.abs() == 1 || h.abs() == 2 => {
@@ -734,13 +870,19 @@ impl Interp {
                 }
             }
         }
-        match h {
-            1 | -1 => self.output.out(&text),
-            2 | -2 => self.output.err(&text),
-            _ => return Err(QError::new("nyi: IPC handles").into()),
-        }
+        self.output_to(h, &text);
         Ok(K::long(h))
     }
+}
+
+/// `value x` as the process itself evaluates a message (handle 0).
+fn builtins_value(it: &mut Interp, x: K) -> EvalResult {
+    let f = it
+        .builtins
+        .get(&Sym::from_text("value"))
+        .cloned()
+        .ok_or_else(QError::nyi)?;
+    it.apply(&f, vec![x])
 }
 
 /// The function value of a lambda literal, with its parse cached.

@@ -1,0 +1,797 @@
+//! One q process's port: the listener, the handshake and authentication, the message
+//! loop, the `.z` handlers, and the client side (`hopen`, `h x`, `neg[h] x`).
+//!
+//! Like q, the process evaluates one message at a time on one thread (the thread that
+//! calls [`run`]), in arrival order; socket I/O runs on tokio tasks around it and talks
+//! to the evaluator through one event channel. Each handle has an outbound queue whose
+//! size in bytes `.z.W` reports; a queue over the configured bound is logged and the
+//! handle closed, so a stalled client cannot grow the process without limit.
+
+pub mod auth;
+pub mod conn;
+
+use crate::lang::console;
+use crate::lang::error::{QError, QResult};
+use crate::lang::eval::{Interp, Net};
+use crate::lang::value::items;
+use bytes::{Bytes, BytesMut};
+use qipc::codec::Frame;
+use qipc::{MsgType, Sym, Ty, K};
+use std::collections::{HashMap, VecDeque};
+use std::io::{BufRead, Write};
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc as smpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+/// Settings of a listening process.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `-p`: `port`, `host:port`, or `0W`/`0` for an ephemeral port.
+    pub listen: Option<String>,
+    /// `-u`/`-U` password file.
+    pub users_file: Option<String>,
+    /// Largest message accepted from a peer.
+    pub max_message: u64,
+    /// Most connections at once.
+    pub max_conns: usize,
+    /// Close a connection idle this long.
+    pub idle_timeout: Option<Duration>,
+    /// Bytes queued on one handle before it is closed.
+    pub max_queue: usize,
+    /// Compress over loopback too (q never does; for tests of compression).
+    pub compress_local: bool,
+    /// Serve the abstract Unix socket `/tmp/kx.PORT` (QUDSPATH) as q does.
+    pub unix_socket: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: None,
+            users_file: None,
+            max_message: 1 << 34,
+            max_conns: 4096,
+            idle_timeout: None,
+            max_queue: 1 << 30,
+            compress_local: std::env::var("QTICK_COMPRESS_LOCAL").is_ok_and(|v| v == "1"),
+            unix_socket: true,
+        }
+    }
+}
+
+/// What the socket tasks tell the evaluation thread.
+pub enum Event {
+    Console(String),
+    ConsoleEof,
+    Open {
+        h: i32,
+    },
+    Msg {
+        h: i32,
+        frame: Frame,
+    },
+    Close {
+        h: i32,
+    },
+    Auth {
+        user: Vec<u8>,
+        pass: Vec<u8>,
+        reply: oneshot::Sender<bool>,
+    },
+}
+
+/// A writer task's instructions.
+pub enum Outgoing {
+    Bytes(Bytes),
+    Flush(oneshot::Sender<()>),
+    Close,
+}
+
+/// One open handle.
+pub struct Conn {
+    pub out: mpsc::UnboundedSender<Outgoing>,
+    pub queued: Arc<AtomicUsize>,
+    pub user: Sym,
+    pub addr: i32,
+    pub capability: u8,
+    pub local: bool,
+}
+
+/// The process's network side, shared by the socket tasks and the evaluation thread.
+pub struct Hub {
+    pub rt: tokio::runtime::Runtime,
+    tx: smpsc::Sender<Event>,
+    rx: Mutex<smpsc::Receiver<Event>>,
+    deferred: Mutex<VecDeque<Event>>,
+    conns: Mutex<HashMap<i32, Conn>>,
+    pub cfg: Config,
+    users: Option<auth::Users>,
+    /// Whether `.z.pw` is defined (the evaluator keeps this current).
+    pub has_pw_hook: std::sync::atomic::AtomicBool,
+    port: Mutex<i64>,
+}
+
+impl Hub {
+    pub fn new(cfg: Config) -> std::io::Result<Arc<Hub>> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .thread_name("qtick-io")
+            .build()?;
+        let users = match &cfg.users_file {
+            Some(p) => Some(auth::Users::load(p)?),
+            None => None,
+        };
+        let (tx, rx) = smpsc::channel();
+        Ok(Arc::new(Hub {
+            rt,
+            tx,
+            rx: Mutex::new(rx),
+            deferred: Mutex::new(VecDeque::new()),
+            conns: Mutex::new(HashMap::new()),
+            cfg,
+            users,
+            has_pw_hook: std::sync::atomic::AtomicBool::new(false),
+            port: Mutex::new(0),
+        }))
+    }
+
+    pub fn post(&self, e: Event) {
+        let _ = self.tx.send(e);
+    }
+
+    pub fn log(&self, msg: &str) {
+        eprintln!("qtick: {msg}");
+    }
+
+    fn lock_conns(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Conn>> {
+        self.conns.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn conn_count(&self) -> usize {
+        self.lock_conns().len()
+    }
+
+    pub fn register(&self, h: i32, c: Conn) {
+        self.lock_conns().insert(h, c);
+    }
+
+    /// `-u` file, then `.z.pw` on the evaluation thread.
+    pub async fn authenticate(&self, hello: &qipc::handshake::Hello) -> bool {
+        if let Some(u) = &self.users {
+            if !u.check(&hello.user, &hello.password) {
+                return false;
+            }
+        }
+        if self.has_pw_hook.load(Ordering::Relaxed) {
+            let (reply, rx) = oneshot::channel();
+            self.post(Event::Auth {
+                user: hello.user.clone(),
+                pass: hello.password.clone(),
+                reply,
+            });
+            return rx.await.unwrap_or(false);
+        }
+        true
+    }
+
+    /// Start listening as configured. Returns the bound port.
+    pub fn listen(self: &Arc<Hub>) -> std::io::Result<u16> {
+        let Some(spec) = self.cfg.listen.clone() else {
+            return Ok(0);
+        };
+        let (host, port) = match spec.rsplit_once(':') {
+            Some((h, p)) => (
+                if h.is_empty() {
+                    "0.0.0.0".to_string()
+                } else {
+                    h.to_string()
+                },
+                p.to_string(),
+            ),
+            None => ("0.0.0.0".to_string(), spec.clone()),
+        };
+        let port: u16 = if port == "0W" {
+            0
+        } else {
+            port.parse()
+                .map_err(|_| std::io::Error::other("bad port"))?
+        };
+        let std_listener = std::net::TcpListener::bind((host.as_str(), port))?;
+        std_listener.set_nonblocking(true)?;
+        let bound = std_listener.local_addr()?.port();
+        *self.port.lock().unwrap_or_else(|e| e.into_inner()) = bound as i64;
+        let hub = self.clone();
+        self.rt.spawn(async move {
+            let Ok(l) = tokio::net::TcpListener::from_std(std_listener) else {
+                return;
+            };
+            loop {
+                let Ok((s, addr)) = l.accept().await else {
+                    continue;
+                };
+                let _ = s.set_nodelay(true);
+                let fd = s.as_raw_fd();
+                let (a, local) = match addr.ip() {
+                    std::net::IpAddr::V4(v4) => (u32::from(v4) as i32, v4.is_loopback()),
+                    std::net::IpAddr::V6(v6) => (0, v6.is_loopback()),
+                };
+                tokio::spawn(conn::serve(
+                    hub.clone(),
+                    s,
+                    fd,
+                    conn::Peer { addr: a, local },
+                ));
+            }
+        });
+        if self.cfg.unix_socket {
+            let _ = self.listen_unix(bound);
+        }
+        Ok(bound)
+    }
+
+    /// The abstract Unix socket `<QUDSPATH or /tmp>/kx.<port>` (empty QUDSPATH disables it).
+    fn listen_unix(self: &Arc<Hub>, port: u16) -> std::io::Result<()> {
+        use std::os::linux::net::SocketAddrExt;
+        let dir = match std::env::var("QUDSPATH") {
+            Ok(d) if d.is_empty() => return Ok(()),
+            Ok(d) => d,
+            Err(_) => "/tmp".to_string(),
+        };
+        let name = format!("{dir}/kx.{port}");
+        let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())?;
+        let l = std::os::unix::net::UnixListener::bind_addr(&addr)?;
+        l.set_nonblocking(true)?;
+        let hub = self.clone();
+        self.rt.spawn(async move {
+            let Ok(l) = tokio::net::UnixListener::from_std(l) else {
+                return;
+            };
+            loop {
+                let Ok((s, _)) = l.accept().await else {
+                    continue;
+                };
+                let fd = s.as_raw_fd();
+                tokio::spawn(conn::serve(
+                    hub.clone(),
+                    s,
+                    fd,
+                    conn::Peer {
+                        addr: 0,
+                        local: true,
+                    },
+                ));
+            }
+        });
+        Ok(())
+    }
+
+    /// The next event: deferred ones first, then the channel (with a timeout for the timer).
+    fn next_event(&self, timeout: Option<Duration>) -> Option<Event> {
+        if let Some(e) = self
+            .deferred
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop_front()
+        {
+            return Some(e);
+        }
+        let rx = self.rx.lock().unwrap_or_else(|e| e.into_inner());
+        match timeout {
+            Some(t) => rx.recv_timeout(t).ok(),
+            None => rx.recv().ok(),
+        }
+    }
+
+    fn defer(&self, e: Event) {
+        self.deferred
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_back(e);
+    }
+
+    /// Encode and queue a message on `h` with q's compression rule.
+    pub fn send(&self, h: i32, msg_type: MsgType, k: &K) -> QResult<()> {
+        let (cap, compress) = {
+            let conns = self.lock_conns();
+            let c = conns.get(&h).ok_or_else(|| QError::new(h.to_string()))?;
+            (
+                c.capability,
+                c.capability >= 1 && (!c.local || self.cfg.compress_local),
+            )
+        };
+        let bytes = match k {
+            K::Error(e) if msg_type == MsgType::Response => qipc::encode_error(e),
+            _ => qipc::encode_message(k, msg_type, cap)?,
+        };
+        let bytes = if compress {
+            qipc::compress::compress(&bytes).unwrap_or(bytes)
+        } else {
+            bytes
+        };
+        self.send_bytes(h, Bytes::from(bytes))
+    }
+
+    /// Queue already-encoded bytes on `h` (one encoding can go to many handles).
+    pub fn send_bytes(&self, h: i32, b: Bytes) -> QResult<()> {
+        let over = {
+            let conns = self.lock_conns();
+            let c = conns.get(&h).ok_or_else(|| QError::new(h.to_string()))?;
+            let q = c.queued.fetch_add(b.len(), Ordering::Relaxed) + b.len();
+            if c.out.send(Outgoing::Bytes(b)).is_err() {
+                return Err(QError::new("close"));
+            }
+            q > self.cfg.max_queue
+        };
+        if over {
+            self.log(&format!(
+                "handle {h}: outbound queue over {} bytes; closing the handle",
+                self.cfg.max_queue
+            ));
+            self.shutdown(h);
+        }
+        Ok(())
+    }
+
+    /// Close a handle from our side (its writer drains then shuts the socket).
+    pub fn shutdown(&self, h: i32) {
+        if let Some(c) = self.lock_conns().get(&h) {
+            let _ = c.out.send(Outgoing::Close);
+        }
+    }
+
+    fn conn_info(&self, h: i32) -> Option<(Sym, i32)> {
+        self.lock_conns().get(&h).map(|c| (c.user, c.addr))
+    }
+
+    fn remove(&self, h: i32) -> bool {
+        self.lock_conns().remove(&h).is_some()
+    }
+
+    /// Connect to another q process (blocking; called on the evaluation thread).
+    fn connect(self: &Arc<Hub>, target: &str, timeout_ms: u64) -> QResult<i64> {
+        let t = parse_target(target)?;
+        let timeout = if timeout_ms == 0 {
+            Duration::from_secs(3600)
+        } else {
+            Duration::from_millis(timeout_ms)
+        };
+        let hub = self.clone();
+        let hello = qipc::handshake::client_hello(&t.user, &t.pass, 6);
+        self.rt.block_on(async move {
+            let fut = async {
+                match &t.addr {
+                    Addr::Tcp(host, port) => {
+                        let s = tokio::net::TcpStream::connect((host.as_str(), *port))
+                            .await
+                            .map_err(|_| QError::new("conn"))?;
+                        let _ = s.set_nodelay(true);
+                        let local = s.peer_addr().map(|a| a.ip().is_loopback()).unwrap_or(false);
+                        let fd = s.as_raw_fd();
+                        let (rd, wr) = tokio::io::split(s);
+                        client_handshake(hub, rd, wr, fd, hello, local).await
+                    }
+                    Addr::Unix(port) => {
+                        use std::os::linux::net::SocketAddrExt;
+                        let dir = std::env::var("QUDSPATH")
+                            .ok()
+                            .filter(|d| !d.is_empty())
+                            .unwrap_or_else(|| "/tmp".into());
+                        let name = format!("{dir}/kx.{port}");
+                        let addr =
+                            std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())
+                                .map_err(|_| QError::new("conn"))?;
+                        let s = std::os::unix::net::UnixStream::connect_addr(&addr)
+                            .map_err(|_| QError::new("conn"))?;
+                        s.set_nonblocking(true).map_err(|_| QError::new("conn"))?;
+                        let s =
+                            tokio::net::UnixStream::from_std(s).map_err(|_| QError::new("conn"))?;
+                        let fd = s.as_raw_fd();
+                        let (rd, wr) = tokio::io::split(s);
+                        client_handshake(hub, rd, wr, fd, hello, true).await
+                    }
+                }
+            };
+            match tokio::time::timeout(timeout, fut).await {
+                Ok(r) => r,
+                Err(_) => Err(QError::new("timeout")),
+            }
+        })
+    }
+}
+
+async fn client_handshake<R, W>(
+    hub: Arc<Hub>,
+    mut rd: R,
+    mut wr: W,
+    fd: i32,
+    hello: Vec<u8>,
+    local: bool,
+) -> QResult<i64>
+where
+    R: tokio::io::AsyncRead + Unpin + Send + 'static,
+    W: tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    wr.write_all(&hello)
+        .await
+        .map_err(|_| QError::new("conn"))?;
+    let mut b = [0u8; 1];
+    match rd.read(&mut b).await {
+        Ok(1) => {}
+        _ => return Err(QError::new("access")),
+    }
+    let (tx, rx) = mpsc::unbounded_channel();
+    let queued = Arc::new(AtomicUsize::new(0));
+    hub.register(
+        fd,
+        Conn {
+            out: tx,
+            queued: queued.clone(),
+            user: Sym::NULL,
+            addr: 0,
+            capability: b[0],
+            local,
+        },
+    );
+    tokio::spawn(conn::writer(hub.clone(), fd, wr, rx, queued));
+    tokio::spawn(conn::reader(hub, fd, rd, BytesMut::with_capacity(4096)));
+    Ok(fd as i64)
+}
+
+enum Addr {
+    Tcp(String, u16),
+    Unix(u16),
+}
+
+struct Target {
+    addr: Addr,
+    user: String,
+    pass: String,
+}
+
+/// `:host:port[:user:pass]`, `:unix://port`, `::port`, or a bare port.
+fn parse_target(s: &str) -> QResult<Target> {
+    let s = s.strip_prefix(':').unwrap_or(s);
+    if let Some(rest) = s.strip_prefix("unix://") {
+        let mut parts = rest.splitn(3, ':');
+        let port = parts
+            .next()
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(|| QError::new("conn"))?;
+        return Ok(Target {
+            addr: Addr::Unix(port),
+            user: parts.next().unwrap_or("").to_string(),
+            pass: parts.next().unwrap_or("").to_string(),
+        });
+    }
+    if s.starts_with("tcps://") || s.starts_with("unixs://") {
+        return Err(QError::nyi());
+    }
+    let mut parts = s.splitn(4, ':');
+    let first = parts.next().unwrap_or("");
+    let (host, port) = match parts.next() {
+        Some(p) => (first, p),
+        None => ("", first),
+    };
+    let host = if host.is_empty() || host == "localhost" {
+        "127.0.0.1"
+    } else {
+        host
+    };
+    let port: u16 = port.parse().map_err(|_| QError::new("conn"))?;
+    Ok(Target {
+        addr: Addr::Tcp(host.to_string(), port),
+        user: parts.next().unwrap_or("").to_string(),
+        pass: parts.next().unwrap_or("").to_string(),
+    })
+}
+
+/// The `Net` the interpreter calls for `hopen`, `h x`, `neg[h] x`.
+pub struct HubNet(pub Arc<Hub>);
+
+impl Net for HubNet {
+    fn sync_call(&self, it: &mut Interp, h: i64, msg: &K) -> QResult {
+        let hub = &self.0;
+        let h = h as i32;
+        hub.send(h, MsgType::Sync, msg)?;
+        loop {
+            let ev = {
+                let rx = hub.rx.lock().unwrap_or_else(|e| e.into_inner());
+                rx.recv().map_err(|_| QError::new("close"))?
+            };
+            match ev {
+                Event::Msg { h: hh, frame } if hh == h => {
+                    if frame.header.msg_type == MsgType::Response {
+                        let (_, k) = qipc::decode_message(&frame.bytes)?;
+                        return match k {
+                            K::Error(e) => Err(QError::new(e.to_string())),
+                            k => Ok(k),
+                        };
+                    }
+                    process_msg(it, hub, hh, frame);
+                }
+                Event::Close { h: hh } if hh == h => {
+                    on_close(it, hub, hh);
+                    return Err(QError::new("close"));
+                }
+                Event::Auth { user, pass, reply } => auth_event(it, user, pass, reply),
+                other => hub.defer(other),
+            }
+        }
+    }
+
+    fn async_send(&self, h: i64, msg: &K) -> QResult<()> {
+        self.0.send(h as i32, MsgType::Async, msg)
+    }
+
+    fn flush(&self, h: i64) -> QResult<()> {
+        let (tx, rx) = oneshot::channel();
+        {
+            let conns = self.0.lock_conns();
+            let c = conns
+                .get(&(h as i32))
+                .ok_or_else(|| QError::new(h.to_string()))?;
+            let _ = c.out.send(Outgoing::Flush(tx));
+        }
+        let _ = self.0.rt.block_on(rx);
+        Ok(())
+    }
+
+    fn open(&self, _it: &mut Interp, target: &str, timeout_ms: u64) -> QResult<i64> {
+        self.0.connect(target, timeout_ms)
+    }
+
+    fn close(&self, h: i64) -> QResult<()> {
+        self.0.shutdown(h as i32);
+        self.0.remove(h as i32);
+        Ok(())
+    }
+
+    fn queued(&self) -> K {
+        let conns = self.0.lock_conns();
+        let mut hs: Vec<(i32, i64)> = conns
+            .iter()
+            .map(|(h, c)| (*h, c.queued.load(Ordering::Relaxed) as i64))
+            .collect();
+        hs.sort();
+        K::dict(
+            K::ints(hs.iter().map(|x| x.0).collect()),
+            K::longs(hs.iter().map(|x| x.1).collect()),
+        )
+    }
+
+    fn is_open(&self, h: i64) -> bool {
+        self.0.lock_conns().contains_key(&(h as i32))
+    }
+
+    fn port(&self) -> i64 {
+        *self.0.port.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn hook(it: &Interp, name: &str) -> Option<K> {
+    it.globals.get(&Sym::from_text(name)).cloned()
+}
+
+fn auth_event(it: &mut Interp, user: Vec<u8>, pass: Vec<u8>, reply: oneshot::Sender<bool>) {
+    let ok = match hook(it, ".z.pw") {
+        Some(f) => {
+            let r = crate::lang::builtins::q(
+                it.apply(&f, vec![K::sym(Sym::new(&user)), K::string(pass)]),
+            );
+            matches!(r, Ok(ref v) if crate::lang::eval::truthy(v).unwrap_or(false))
+        }
+        None => true,
+    };
+    let _ = reply.send(ok);
+}
+
+/// What q does with a message's value by default (`value x`): evaluate a string, apply a
+/// list's first item (a function, or a name as symbol or string) to the rest.
+pub fn default_eval(it: &mut Interp, x: K) -> QResult {
+    if let K::List(l) = &x {
+        if let Some(f) = l.items.first() {
+            let f = match f {
+                K::Vector(v) if v.ty == Ty::Char => {
+                    it.eval_str(&String::from_utf8_lossy(f.as_string().unwrap_or(&[])))?
+                }
+                _ => f.clone(),
+            };
+            let args: Vec<K> = l.items[1..].to_vec();
+            if matches!(f, K::Func(_)) || f.as_sym().is_some() {
+                let args = if args.is_empty() { vec![K::NULL] } else { args };
+                return crate::lang::builtins::q(it.apply(&f, args));
+            }
+        }
+    }
+    let v = it
+        .builtins
+        .get(&Sym::from_text("value"))
+        .cloned()
+        .ok_or_else(QError::nyi)?;
+    crate::lang::builtins::q(it.apply(&v, vec![x]))
+}
+
+/// Evaluate one message from handle `h`.
+pub fn process_msg(it: &mut Interp, hub: &Arc<Hub>, h: i32, frame: Frame) {
+    let msg_type = frame.header.msg_type;
+    let x = match qipc::decode_message_with(
+        &frame.bytes,
+        &qipc::Limits {
+            max_depth: 512,
+            max_message: hub.cfg.max_message,
+        },
+    ) {
+        Ok((_, k)) => k,
+        Err(e) => {
+            hub.log(&format!("handle {h}: {e}; closing"));
+            if let Some(f) = hook(it, ".z.bm") {
+                let _ = crate::lang::builtins::q(it.apply(
+                    &f,
+                    vec![K::list(vec![K::int(h), K::bytes(frame.bytes.to_vec())])],
+                ));
+            }
+            hub.shutdown(h);
+            return;
+        }
+    };
+    if msg_type == MsgType::Response {
+        return;
+    }
+    let (user, addr) = hub.conn_info(h).unwrap_or((Sym::NULL, 0));
+    let saved = (it.zw, it.zu, it.za);
+    it.zw = h as i64;
+    it.zu = user;
+    it.za = addr;
+    let handler = hook(
+        it,
+        if msg_type == MsgType::Sync {
+            ".z.pg"
+        } else {
+            ".z.ps"
+        },
+    );
+    let r = match handler {
+        Some(f) => crate::lang::builtins::q(it.apply(&f, vec![x])),
+        None => default_eval(it, x),
+    };
+    (it.zw, it.zu, it.za) = saved;
+    match (msg_type, r) {
+        (MsgType::Sync, Ok(v)) => {
+            if let Err(e) = hub.send(h, MsgType::Response, &v) {
+                let _ = hub.send(h, MsgType::Response, &K::error(e.msg.to_string()));
+            }
+        }
+        (MsgType::Sync, Err(e)) => {
+            let _ = hub.send(h, MsgType::Response, &K::error(e.msg.to_string()));
+        }
+        (_, Err(e)) => hub.log(&format!("handle {h}: async message failed: {e}")),
+        _ => {}
+    }
+}
+
+fn on_close(it: &mut Interp, hub: &Arc<Hub>, h: i32) {
+    if hub.remove(h) {
+        if let Some(f) = hook(it, ".z.pc") {
+            let saved = it.zw;
+            it.zw = h as i64;
+            let _ = crate::lang::builtins::q(it.apply(&f, vec![K::int(h)]));
+            it.zw = saved;
+        }
+    }
+}
+
+/// The evaluation loop: console lines, messages, opens and closes, the timer.
+pub fn run(it: &mut Interp, hub: &Arc<Hub>, console_input: bool) {
+    if console_input {
+        let h = hub.clone();
+        std::thread::spawn(move || {
+            let stdin = std::io::stdin();
+            for line in stdin.lock().lines() {
+                match line {
+                    Ok(l) => h.post(Event::Console(l)),
+                    Err(_) => break,
+                }
+            }
+            h.post(Event::ConsoleEof);
+        });
+    }
+    let mut pending = String::new();
+    let mut next_tick = Instant::now();
+    loop {
+        hub.has_pw_hook.store(
+            it.globals.contains_key(&Sym::from_text(".z.pw")),
+            Ordering::Relaxed,
+        );
+        let timeout =
+            (it.timer_ms > 0).then(|| next_tick.saturating_duration_since(Instant::now()));
+        let ev = hub.next_event(timeout);
+        let Some(ev) = ev else {
+            if it.timer_ms > 0 && Instant::now() >= next_tick {
+                next_tick = Instant::now() + Duration::from_millis(it.timer_ms);
+                if let Some(f) = hook(it, ".z.ts") {
+                    let now = it.eval_str(".z.P");
+                    if let Err(e) =
+                        crate::lang::builtins::q(it.apply(&f, vec![now.unwrap_or(K::NULL)]))
+                    {
+                        hub.log(&format!(".z.ts: {e}"));
+                    }
+                }
+            }
+            continue;
+        };
+        match ev {
+            Event::Console(line) => {
+                if !pending.is_empty() {
+                    pending.push('\n');
+                }
+                pending.push_str(&line);
+                if console::unbalanced(&pending) {
+                    continue;
+                }
+                let input = std::mem::take(&mut pending);
+                if input.trim() == "\\\\" {
+                    break;
+                }
+                if input.trim().is_empty() {
+                    continue;
+                }
+                let before = it.timer_ms;
+                let out = console::eval_line(it, &input);
+                if it.timer_ms != before {
+                    next_tick = Instant::now() + Duration::from_millis(it.timer_ms);
+                }
+                let mut so = std::io::stdout().lock();
+                match out {
+                    Ok(Some(t)) => {
+                        let _ = writeln!(so, "{t}");
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        let _ = writeln!(so, "{e}");
+                    }
+                }
+                let _ = so.flush();
+            }
+            Event::ConsoleEof => {
+                if hub.cfg.listen.is_none() {
+                    break;
+                }
+            }
+            Event::Open { h } => {
+                if let Some(f) = hook(it, ".z.po") {
+                    let saved = it.zw;
+                    it.zw = h as i64;
+                    let _ = crate::lang::builtins::q(it.apply(&f, vec![K::int(h)]));
+                    it.zw = saved;
+                }
+            }
+            Event::Msg { h, frame } => process_msg(it, hub, h, frame),
+            Event::Close { h } => on_close(it, hub, h),
+            Event::Auth { user, pass, reply } => auth_event(it, user, pass, reply),
+        }
+    }
+}
+
+/// Interpret `hopen`'s argument: a symbol/string target, an int port, or `(target;timeout)`.
+pub fn hopen_target(x: &K) -> QResult<(String, u64)> {
+    if let Some(s) = x.as_sym() {
+        return Ok((s.as_str().into_owned(), 0));
+    }
+    if let Some(s) = x.as_string() {
+        return Ok((String::from_utf8_lossy(s).into_owned(), 0));
+    }
+    if let Some(p) = x.as_i64() {
+        return Ok((format!(":localhost:{p}"), 0));
+    }
+    let parts = items(x);
+    if let [t, ms] = parts.as_slice() {
+        let (t, _) = hopen_target(t)?;
+        return Ok((t, ms.as_i64().unwrap_or(0).max(0) as u64));
+    }
+    Err(QError::type_())
+}
