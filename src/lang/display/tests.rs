@@ -521,6 +521,37 @@ fn truncation_follows_console_size() {
 }
 
 #[test]
+fn truncating_formats_only_what_shows() {
+    let opts = Opts {
+        truncate: true,
+        ..Opts::default()
+    };
+    let n = 1_000_000;
+    let t = tbl(vec![
+        ("a", j(&(0..n).collect::<Vec<_>>())),
+        ("b", ss(&vec!["x"; n as usize])),
+    ]);
+    let out = console(&t, &opts);
+    let lines: Vec<&str> = out.split('\n').collect();
+    assert_eq!(lines.len(), 23);
+    assert_eq!(lines[0], "a  b");
+    assert_eq!(lines[1], "----");
+    assert_eq!(lines[2], "0  x");
+    assert_eq!(lines[21], "19 x");
+    assert_eq!(lines[22], "..");
+    let v = console(&f(&vec![0.5; n as usize]), &opts);
+    assert_eq!(v.len(), 79);
+    assert!(v.ends_with(".."));
+    let s = console(&K::string(vec![b'a'; n as usize]), &opts);
+    assert_eq!(s.len(), 79);
+    let d = dict(
+        j(&(0..n).collect::<Vec<_>>()),
+        j(&(0..n).collect::<Vec<_>>()),
+    );
+    assert_eq!(console(&d, &opts).split('\n').count(), 23);
+}
+
+#[test]
 fn precision_setting() {
     let o3 = Opts {
         precision: 3,
