@@ -75,8 +75,8 @@ pub fn console_with(k: &K, o: &Opts, r: Resolver) -> String {
     }
 }
 
-/// The one-line form of `-3!x`, `.Q.s1 x` and `0N!x`: `1 2 3`, `,`a`, `(1;`a;"x")`,
-/// `` `a`b!1 2 ``, `+`a`b!(1 2;3 4)`, `{x+y}`.
+/// The one-line form of `-3!x`, `.Q.s1 x` and `0N!x`: `1 2 3`, `` ,`a ``,
+/// `` (1;`a;"x") ``, `` `a`b!1 2 ``, `` +`a`b!(1 2;3 4) ``, `{x+y}`.
 pub fn inline(k: &K, o: &Opts) -> String {
     inline_with(k, o, &no_domains)
 }
@@ -87,8 +87,8 @@ pub fn inline_with(k: &K, o: &Opts, r: Resolver) -> String {
 }
 
 /// The text of one atom as a table cell or dictionary column shows it: no type suffix,
-/// no backtick or quotes, nulls empty (`1.5`, `abc`, `a`, `2000.01.01`, ``). Anything that
-/// is not an atom gets its inline form.
+/// no backtick or quotes (`1.5`, `abc`, `a`, `2000.01.01`), nulls as the empty string.
+/// Anything that is not an atom gets its inline form.
 pub fn cell(k: &K, o: &Opts) -> String {
     let f = Fmt::full(o, &no_domains);
     match k {
@@ -637,7 +637,7 @@ impl<'a> Fmt<'a> {
                 }
             }
             Scalar::I32(v) => {
-                let item = i32_items(&[v], ty, mode, self.i32_writer(ty)).pop();
+                let item = i32_items(&[v], ty, mode, i32_writer(ty)).pop();
                 out.push_str(&item.unwrap_or_default());
                 if mode == Mode::Atom && special_i32(v).is_none() {
                     out.push_str(suffix(ty));
@@ -674,17 +674,6 @@ impl<'a> Fmt<'a> {
             }
         }
         out
-    }
-
-    fn i32_writer(&self, ty: Ty) -> fn(&mut String, i32) {
-        match ty {
-            Ty::Month => push_month,
-            Ty::Date => push_date32,
-            Ty::Minute => push_minute,
-            Ty::Second => push_second,
-            Ty::Time => push_time,
-            _ => push_i32,
-        }
     }
 
     /// The texts of the first `n` items of a vector in `mode` (`Item` or `Cell`); one
@@ -726,7 +715,7 @@ impl<'a> Fmt<'a> {
                     }
                 })
                 .collect(),
-            Data::I32(xs) => i32_items(&xs[..m], ty, mode, self.i32_writer(ty)),
+            Data::I32(xs) => i32_items(&xs[..m], ty, mode, i32_writer(ty)),
             Data::I64(xs) => i64_items(&xs[..m], ty, mode, i64_writer(ty)),
             Data::F32(xs) => {
                 let p = self.prec();
@@ -1110,6 +1099,19 @@ impl<'a> Fmt<'a> {
     }
 }
 
+/// The writer of a non-special item of an i32-held type.
+fn i32_writer(ty: Ty) -> fn(&mut String, i32) {
+    match ty {
+        Ty::Month => push_month,
+        Ty::Date => push_date32,
+        Ty::Minute => push_minute,
+        Ty::Second => push_second,
+        Ty::Time => push_time,
+        _ => push_i32,
+    }
+}
+
+/// The writer of a non-special item of an i64-held type.
 fn i64_writer(ty: Ty) -> fn(&mut String, i64) {
     match ty {
         Ty::Timestamp => push_timestamp,
