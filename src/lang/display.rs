@@ -59,7 +59,14 @@ pub fn console(k: &K, o: &Opts) -> String {
 
 /// [`console`] with a resolver for enumeration domains.
 pub fn console_with(k: &K, o: &Opts, r: Resolver) -> String {
-    let f = Fmt { o, r };
+    // When truncating, only what can show is formatted: a few more lines than the console
+    // holds (so the cut is seen) and no more items per line than it is wide.
+    let (lines, width) = if o.truncate {
+        (o.rows.max(10), o.cols.max(10))
+    } else {
+        (usize::MAX, usize::MAX)
+    };
+    let f = Fmt { o, r, lines, width };
     let text = f.console_lines(k).join("\n");
     if o.truncate {
         truncate(&text, o)
@@ -68,22 +75,22 @@ pub fn console_with(k: &K, o: &Opts, r: Resolver) -> String {
     }
 }
 
-/// The one-line form of `-3!x`, `.Q.s1 x` and `0N!x`: `1 2 3`, `,`a`, `(1;`a;"x")`,
-/// `` `a`b!1 2 ``, `+`a`b!(1 2;3 4)`, `{x+y}`.
+/// The one-line form of `-3!x`, `.Q.s1 x` and `0N!x`: `1 2 3`, `` ,`a ``,
+/// `` (1;`a;"x") ``, `` `a`b!1 2 ``, `` +`a`b!(1 2;3 4) ``, `{x+y}`.
 pub fn inline(k: &K, o: &Opts) -> String {
     inline_with(k, o, &no_domains)
 }
 
 /// [`inline`] with a resolver for enumeration domains.
 pub fn inline_with(k: &K, o: &Opts, r: Resolver) -> String {
-    Fmt { o, r }.inline(k)
+    Fmt::full(o, r).inline(k)
 }
 
 /// The text of one atom as a table cell or dictionary column shows it: no type suffix,
-/// no backtick or quotes, nulls empty (`1.5`, `abc`, `a`, `2000.01.01`, ``). Anything that
-/// is not an atom gets its inline form.
+/// no backtick or quotes (`1.5`, `abc`, `a`, `2000.01.01`), nulls as the empty string.
+/// Anything that is not an atom gets its inline form.
 pub fn cell(k: &K, o: &Opts) -> String {
-    let f = Fmt { o, r: &no_domains };
+    let f = Fmt::full(o, &no_domains);
     match k {
         K::Atom(a) => f.atom(a, Mode::Cell),
         K::EnumAtom(d, i) => f
@@ -564,13 +571,26 @@ fn push_time(out: &mut String, v: i32) {
     push_clock(out, i64::from(v), 1000, 3, true);
 }
 
-/// The formatter: settings plus the enumeration resolver.
+/// The formatter: settings, the enumeration resolver, and how many lines and items per
+/// line are worth formatting.
 struct Fmt<'a> {
     o: &'a Opts,
     r: Resolver<'a>,
+    lines: usize,
+    width: usize,
 }
 
-impl Fmt<'_> {
+impl<'a> Fmt<'a> {
+    /// A formatter that formats everything.
+    fn full(o: &'a Opts, r: Resolver<'a>) -> Fmt<'a> {
+        Fmt {
+            o,
+            r,
+            lines: usize::MAX,
+            width: usize::MAX,
+        }
+    }
+
     fn prec(&self) -> usize {
         digits(self.o.precision)
     }
@@ -617,7 +637,7 @@ impl Fmt<'_> {
                 }
             }
             Scalar::I32(v) => {
-                let item = i32_items(&[v], ty, mode, self.i32_writer(ty)).pop();
+                let item = i32_items(&[v], ty, mode, i32_writer(ty)).pop();
                 out.push_str(&item.unwrap_or_default());
                 if mode == Mode::Atom && special_i32(v).is_none() {
                     out.push_str(suffix(ty));
@@ -656,28 +676,18 @@ impl Fmt<'_> {
         out
     }
 
-    fn i32_writer(&self, ty: Ty) -> fn(&mut String, i32) {
-        match ty {
-            Ty::Month => push_month,
-            Ty::Date => push_date32,
-            Ty::Minute => push_minute,
-            Ty::Second => push_second,
-            Ty::Time => push_time,
-            _ => push_i32,
-        }
-    }
-
-    /// The texts of a vector's items in `mode` (`Item` or `Cell`); one dispatch on the
-    /// type, then a loop.
-    fn items(&self, v: &Vector, mode: Mode) -> Vec<String> {
+    /// The texts of the first `n` items of a vector in `mode` (`Item` or `Cell`); one
+    /// dispatch on the type, then a loop.
+    fn items(&self, v: &Vector, mode: Mode, n: usize) -> Vec<String> {
         let ty = v.ty;
+        let m = n.min(v.len());
         match &v.data {
             Data::U8(xs) => match ty {
-                Ty::Bool => xs
+                Ty::Bool => xs[..m]
                     .iter()
                     .map(|&b| if b != 0 { "1" } else { "0" }.to_string())
                     .collect(),
-                Ty::Byte => xs
+                Ty::Byte => xs[..m]
                     .iter()
                     .map(|&b| {
                         let mut t = String::with_capacity(2);
@@ -685,7 +695,7 @@ impl Fmt<'_> {
                         t
                     })
                     .collect(),
-                _ => xs.iter().map(|&b| raw_char(b).to_string()).collect(),
+                _ => xs[..m].iter().map(|&b| raw_char(b).to_string()).collect(),
             },
             Data::Guid(xs) => xs
                 .iter()
@@ -705,18 +715,20 @@ impl Fmt<'_> {
                     }
                 })
                 .collect(),
-            Data::I32(xs) => i32_items(xs, ty, mode, self.i32_writer(ty)),
-            Data::I64(xs) => i64_items(xs, ty, mode, i64_writer(ty)),
+            Data::I32(xs) => i32_items(&xs[..m], ty, mode, i32_writer(ty)),
+            Data::I64(xs) => i64_items(&xs[..m], ty, mode, i64_writer(ty)),
             Data::F32(xs) => {
                 let p = self.prec();
-                xs.iter()
+                xs[..m]
+                    .iter()
                     .map(|&x| self.float_item(f64::from(x), ty, mode, p))
                     .collect()
             }
             Data::F64(xs) => {
                 let p = self.prec();
                 if ty == Ty::Datetime {
-                    xs.iter()
+                    xs[..m]
+                        .iter()
                         .map(|&x| match special_f64(x) {
                             Some(s) => special(ty, s, mode).to_string(),
                             None => {
@@ -727,12 +739,13 @@ impl Fmt<'_> {
                         })
                         .collect()
                 } else {
-                    xs.iter()
+                    xs[..m]
+                        .iter()
                         .map(|&x| self.float_item(x, ty, mode, p))
                         .collect()
                 }
             }
-            Data::Sym(xs) => xs.iter().map(|s| s.as_str().into_owned()).collect(),
+            Data::Sym(xs) => xs[..m].iter().map(|s| s.as_str().into_owned()).collect(),
         }
     }
 
@@ -764,23 +777,25 @@ impl Fmt<'_> {
         if v.len() == 1 {
             out.push(',');
         }
+        let m = self.width.min(v.len());
         match (&v.data, v.ty) {
-            (Data::U8(xs), Ty::Char) => push_quoted(&mut out, xs),
+            (Data::U8(xs), Ty::Char) => push_quoted(&mut out, &xs[..m]),
             (Data::U8(xs), Ty::Bool) => {
-                xs.iter()
+                xs[..m]
+                    .iter()
                     .for_each(|&b| out.push(if b != 0 { '1' } else { '0' }));
                 out.push('b');
             }
             (Data::U8(xs), _) => {
                 out.push_str("0x");
-                xs.iter().for_each(|&b| push_hex(&mut out, b));
+                xs[..m].iter().for_each(|&b| push_hex(&mut out, b));
             }
-            (Data::Sym(xs), _) => xs.iter().for_each(|s| {
+            (Data::Sym(xs), _) => xs[..m].iter().for_each(|s| {
                 out.push('`');
                 out.push_str(&s.as_str());
             }),
             _ => {
-                let items = self.items(v, Mode::Item);
+                let items = self.items(v, Mode::Item, m);
                 out.push_str(&items.join(" "));
                 if v.ty == Ty::Float {
                     if items.iter().all(|t| integral_text(t)) {
@@ -827,7 +842,7 @@ impl Fmt<'_> {
         if idx.len() == 1 {
             out.push(',');
         }
-        let texts = self.enum_texts(domain, idx);
+        let texts = self.enum_texts(domain, &idx[..self.width.min(idx.len())]);
         if resolved {
             texts.iter().for_each(|t| {
                 out.push('`');
@@ -849,8 +864,11 @@ impl Fmt<'_> {
             K::List(l) => match l.items.len() {
                 0 => "()".to_string(),
                 1 => format!(",{}", self.inline(&l.items[0])),
-                _ => {
-                    let parts: Vec<String> = l.items.iter().map(|x| self.inline(x)).collect();
+                n => {
+                    let parts: Vec<String> = l.items[..self.width.min(n)]
+                        .iter()
+                        .map(|x| self.inline(x))
+                        .collect();
                     format!("({})", parts.join(";"))
                 }
             },
@@ -922,7 +940,7 @@ impl Fmt<'_> {
                     let args: Vec<String> = args
                         .iter()
                         .map(|a| {
-                            if a.is_null() {
+                            if a.is_null() || crate::lang::eval::is_elided(a) {
                                 String::new()
                             } else {
                                 self.inline(a)
@@ -958,12 +976,13 @@ impl Fmt<'_> {
         match k {
             K::Func(Func::Unary(0)) => Vec::new(),
             K::List(l) => {
+                let shown = &l.items[..self.lines.min(l.items.len())];
                 if l.items.is_empty() {
                     vec!["()".to_string()]
                 } else if matrix_width(&l.items, 1).is_some() {
-                    self.matrix(&l.items)
+                    self.matrix(shown)
                 } else {
-                    l.items.iter().map(|x| self.inline(x)).collect()
+                    shown.iter().map(|x| self.inline(x)).collect()
                 }
             }
             K::Dict(d) => self.dict_lines(d),
@@ -972,20 +991,25 @@ impl Fmt<'_> {
         }
     }
 
-    /// One text per item of `x`, as a dictionary or table column shows them.
-    fn column(&self, x: &K) -> Vec<String> {
+    /// One text for each of the first `n` items of `x`, as a dictionary or table column
+    /// shows them.
+    fn column(&self, x: &K, n: usize) -> Vec<String> {
         match x {
-            K::Vector(v) => self.items(v, Mode::Cell),
-            K::Enum(e) => self.enum_texts(e.domain, &e.idx),
+            K::Vector(v) => self.items(v, Mode::Cell, n),
+            K::Enum(e) => self.enum_texts(e.domain, &e.idx[..n.min(e.idx.len())]),
             K::List(l) => {
+                let shown = &l.items[..n.min(l.items.len())];
                 if matrix_width(&l.items, 0).is_some() {
-                    self.matrix(&l.items)
+                    self.matrix(shown)
                 } else {
-                    l.items.iter().map(|i| self.inline(i)).collect()
+                    shown.iter().map(|i| self.inline(i)).collect()
                 }
             }
-            K::Table(t) => layout(&self.table_cols(t), t.rows()).1,
-            K::Dict(d) => self.column(&d.vals),
+            K::Table(t) => {
+                let rows = n.min(t.rows());
+                layout(&self.table_cols(t, rows), rows).1
+            }
+            K::Dict(d) => self.column(&d.vals, n),
             K::Atom(a) => vec![self.atom(a, Mode::Cell)],
             _ => vec![self.inline(x)],
         }
@@ -993,7 +1017,7 @@ impl Fmt<'_> {
 
     /// Rows of equal-length lists, each row laid out as a column, aligned by column.
     fn matrix(&self, rows: &[K]) -> Vec<String> {
-        let cells: Vec<Vec<String>> = rows.iter().map(|r| self.column(r)).collect();
+        let cells: Vec<Vec<String>> = rows.iter().map(|r| self.column(r, self.width)).collect();
         let ncols = cells.iter().map(Vec::len).max().unwrap_or(0);
         let mut widths = vec![0; ncols];
         for row in &cells {
@@ -1008,8 +1032,8 @@ impl Fmt<'_> {
         if matches!(d.keys, K::Table(_)) || matches!(d.vals, K::Table(_)) {
             return self.tabular(&d.keys, &d.vals);
         }
-        let keys = self.column(&d.keys);
-        let vals = self.column(&d.vals);
+        let keys = self.column(&d.keys, self.lines);
+        let vals = self.column(&d.vals, self.lines);
         if keys.len() != vals.len() {
             return vec![self.inline(&K::Dict(Arc::new(d.clone())))];
         }
@@ -1024,26 +1048,27 @@ impl Fmt<'_> {
     /// other list as one column with an empty name.
     fn side(&self, x: &K, rows: usize) -> Vec<(String, Vec<String>)> {
         match x {
-            K::Table(t) => self.table_cols(t),
+            K::Table(t) => self.table_cols(t, rows),
             _ => {
-                let mut cells = self.column(x);
+                let mut cells = self.column(x, rows);
                 cells.resize(rows, String::new());
                 vec![(String::new(), cells)]
             }
         }
     }
 
-    fn table_cols(&self, t: &Table) -> Vec<(String, Vec<String>)> {
+    /// The named columns of a table, the first `rows` cells of each.
+    fn table_cols(&self, t: &Table, rows: usize) -> Vec<(String, Vec<String>)> {
         t.names
             .iter()
             .zip(&t.cols)
-            .map(|(n, c)| (n.as_str().into_owned(), self.column(c)))
+            .map(|(n, c)| (n.as_str().into_owned(), self.column(c, rows)))
             .collect()
     }
 
     fn table_lines(&self, t: &Table) -> Vec<String> {
-        let rows = t.rows();
-        let cols = self.table_cols(t);
+        let rows = t.rows().min(self.lines);
+        let cols = self.table_cols(t, rows);
         let (header, body) = layout(&cols, rows);
         let mut out = Vec::with_capacity(rows + 2);
         out.push("-".repeat(header.len()));
@@ -1055,7 +1080,7 @@ impl Fmt<'_> {
     /// A keyed table, or a dictionary with a table on either side: key columns, `| `,
     /// value columns.
     fn tabular(&self, keys: &K, vals: &K) -> Vec<String> {
-        let rows = keys.len();
+        let rows = keys.len().min(self.lines);
         let (kh, kb) = layout(&self.side(keys, rows), rows);
         let (vh, vb) = layout(&self.side(vals, rows), rows);
         let mut out = Vec::with_capacity(rows + 2);
@@ -1074,6 +1099,19 @@ impl Fmt<'_> {
     }
 }
 
+/// The writer of a non-special item of an i32-held type.
+fn i32_writer(ty: Ty) -> fn(&mut String, i32) {
+    match ty {
+        Ty::Month => push_month,
+        Ty::Date => push_date32,
+        Ty::Minute => push_minute,
+        Ty::Second => push_second,
+        Ty::Time => push_time,
+        _ => push_i32,
+    }
+}
+
+/// The writer of a non-special item of an i64-held type.
 fn i64_writer(ty: Ty) -> fn(&mut String, i64) {
     match ty {
         Ty::Timestamp => push_timestamp,
@@ -1154,3 +1192,6 @@ fn layout(cols: &[(String, Vec<String>)], rows: usize) -> (String, Vec<String>) 
         .collect();
     (header, body)
 }
+
+#[cfg(test)]
+mod tests;

@@ -14,20 +14,13 @@ pub type Monad = fn(&K) -> QResult;
 /// A binary primitive (`x+y`, `x div y`).
 pub type Dyad = fn(&K, &K) -> QResult;
 
-/// Glyphs of the primitive codes used in function types 101 (unary, printed with a
-/// trailing colon) and 102 (binary): code = position.
-const GLYPHS: [&str; 20] = [
-    ":", "+", "-", "*", "%", "&", "|", "^", "=", "<", ">", "$", ",", "#", "_", "~", "!", "?", "@",
-    ".",
-];
-
 /// Extra binary codes for the two-character comparison glyphs (not sent by q, which
 /// has no such primitives on the wire; they stay inside one process).
 const EXTRA: [(&str, u8); 3] = [("<=", 0x60), (">=", 0x61), ("<>", 0x62)];
 
 /// The glyph of a primitive code.
 pub fn codes_glyph(code: u8) -> &'static str {
-    if let Some(g) = GLYPHS.get(code as usize) {
+    if let Some(g) = codes::BINARY_GLYPHS.get(code as usize) {
         return g;
     }
     EXTRA.iter().find(|e| e.1 == code).map_or("?", |e| e.0)
@@ -35,7 +28,7 @@ pub fn codes_glyph(code: u8) -> &'static str {
 
 /// The primitive code of a glyph.
 pub fn codes_code(glyph: &str) -> Option<u8> {
-    GLYPHS
+    codes::BINARY_GLYPHS
         .iter()
         .position(|g| *g == glyph)
         .map(|i| i as u8)
