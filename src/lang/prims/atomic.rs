@@ -4,7 +4,7 @@
 //! ceiling not null`), with q's type promotion, temporal arithmetic, nulls, infinities and
 //! comparison tolerance.
 //!
-//! One shape dispatcher per rank ([`dyad`], [`monad`]) extends every primitive over atoms,
+//! One shape dispatcher per rank (`dyad`, `monad`) extends every primitive over atoms,
 //! vectors, general lists, dictionaries (keys aligned, upsert semantics), tables and keyed
 //! tables. It bottoms out in a kernel that has already chosen one storage class and runs a
 //! single loop over slices (an atom operand stays a scalar). Result types come from the
@@ -733,6 +733,7 @@ fn ix(t: Ty) -> usize {
 }
 
 fn grid(g: &Grid, x: Ty, y: Ty) -> Option<Ty> {
+    // `ix` maps every `Ty` into 0..18, the grids' dimensions.
     Ty::from_char(g[ix(x)][ix(y)])
 }
 
@@ -1277,8 +1278,18 @@ fn dyad(op: Op, x: &K, y: &K) -> QResult {
         (K::Table(t), _) => map_cols(t, |c| dyad(op, c, y)),
         (_, K::Table(t)) => map_cols(t, |c| dyad(op, x, c)),
         (K::EnumAtom(..) | K::Enum(_), K::EnumAtom(..) | K::Enum(_)) => enum_enum(op, x, y),
-        _ if (is_list(x) || is_list(y)) && !(is_enum(x) && is_enum(y)) => each2(op, x, y),
-        _ if op.is_cmp() && (is_enum(x) || is_enum(y)) => Err(QError::nyi()),
+        // An enumeration against anything but a general list needs its domain; say so
+        // once rather than item by item.
+        _ if (is_enum(x) && !matches!(y, K::List(_)))
+            || (is_enum(y) && !matches!(x, K::List(_))) =>
+        {
+            Err(if op.is_cmp() {
+                QError::nyi()
+            } else {
+                QError::type_()
+            })
+        }
+        _ if is_list(x) || is_list(y) => each2(op, x, y),
         _ => Err(QError::type_()),
     }
 }
@@ -3161,6 +3172,64 @@ mod tests {
         assert_eq!(ok(add(&js(&xs), &js(&ys))), js(&want));
         let want: Vec<bool> = xs.iter().zip(&ys).map(|(a, b)| a < b).collect();
         assert_eq!(ok(lt(&js(&xs), &js(&ys))), K::bools(want));
+    }
+
+    #[test]
+    fn implicit_iteration() {
+        // basics/implicit-iteration
+        let m = l(vec![js(&[1, 2, 3]), js(&[4, 5, 6])]);
+        assert_eq!(err(mul(&js(&[10, 100, 1000]), &m)), "length");
+        assert_eq!(
+            ok(lt(&j(5), &js(&[1, 2, 3, 4, 5, 6, 7, 8]))),
+            bs("00000111")
+        );
+        let y = l(vec![js(&[1, 2, 3]), js(&[4, 5, 6]), js(&[7, 8])]);
+        assert_eq!(
+            ok(lt(&js(&[1, 4, 7]), &y)),
+            l(vec![bs("011"), bs("011"), bs("01")])
+        );
+        let x = l(vec![j(1), js(&[2, 3, 4]), j(7)]);
+        assert_eq!(ok(lt(&x, &y)), l(vec![bs("011"), bs("111"), bs("01")]));
+        let x = l(vec![j(1), js(&[2, 3, 4]), l(vec![js(&[5, 6, 7]), j(8)])]);
+        assert_eq!(
+            ok(lt(&x, &y)),
+            l(vec![bs("011"), bs("111"), l(vec![bs("110"), b(false)])])
+        );
+        // wp-iterators: nested lists all the way down.
+        let x = l(vec![j(1), j(2), js(&[3, 4])]);
+        let y = l(vec![
+            l(vec![js(&[10, 10, 10]), js(&[20, 20])]),
+            j(30),
+            l(vec![
+                l(vec![js(&[40, 40]), l(vec![js(&[50, 50, 50]), j(60)])]),
+                j(70),
+            ]),
+        ]);
+        assert_eq!(
+            ok(add(&x, &y)),
+            l(vec![
+                l(vec![js(&[11, 11, 11]), js(&[21, 21])]),
+                j(32),
+                l(vec![
+                    l(vec![js(&[43, 43]), l(vec![js(&[53, 53, 53]), j(63)])]),
+                    j(74)
+                ]),
+            ])
+        );
+        assert_eq!(ok(lt(&K::string("jump"), &K::char(b'n'))), bs("1010"));
+        assert_eq!(ok(max2(&j(2), &js(&[0, 1, 2, 3, 4]))), js(&[2, 2, 2, 3, 4]));
+        assert_eq!(ok(modulo(&js(&[2, 3, 4, 5]), &j(2))), js(&[0, 1, 0, 1]));
+        assert_eq!(
+            ok(mul(&js(&[2, 3]), &ok(sub(&js(&[4, 5]), &js(&[6, 7]))))),
+            js(&[-4, -6])
+        );
+        close(&ok(xexp(&js(&[1, 5, 3]), &j(3))), 9, &[1.0, 125.0, 27.0]);
+        close(&ok(sqrt(&j(16))), -9, &[4.0]);
+        close(
+            &ok(add(&K::real(f32::INFINITY), &j(5))),
+            -8,
+            &[f64::INFINITY],
+        );
     }
 
     #[test]
