@@ -130,6 +130,7 @@ pub fn install(it: &mut Interp) {
                 .insert(Sym::from_text(n), native(n, 2, 2, BFn::Dyad(*f)));
         }
     }
+    register(it, ":", 2, 2, |_, a| Ok(a[1].clone()));
     register(it, "::", 1, 1, |_, a| {
         Ok(a.into_iter().next().unwrap_or(K::NULL))
     });
@@ -192,6 +193,7 @@ pub fn install(it: &mut Interp) {
         Ok(super::console::system(it, &s)?)
     });
     register(it, "fby", 2, 2, fby);
+    register(it, "'", 2, 8, |_, a| Ok(K::Func(Func::Composition(Arc::new(a)))));
     register(it, "hopen", 1, 1, |it, a| {
         let net = it.net.clone().ok_or_else(QError::nyi)?;
         let (target, ms) = crate::server::hopen_target(&a[0])?;

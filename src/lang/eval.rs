@@ -680,29 +680,23 @@ impl Interp {
                     a.resize(b.rank, ELIDED);
                     return Ok(project(whole.clone(), a));
                 }
-                if args.len() > b.rank && b.rank > 0 {
+                if args.len() > b.max.max(b.rank) {
                     return Err(QError::rank().into());
                 }
                 b.call(self, args)
             }
             Func::Binary(code) => {
                 let glyph = super::prims::codes_glyph(*code);
-                match args.len() {
-                    1 => Ok(project(
-                        whole.clone(),
-                        vec![args.into_iter().next().unwrap_or(K::NULL), ELIDED],
-                    )),
-                    2 => {
-                        let name = builtins::dyad_name(glyph).ok_or_else(QError::nyi)?;
-                        let f = self
-                            .builtins
-                            .get(&Sym::from_text(name))
-                            .cloned()
-                            .ok_or_else(QError::nyi)?;
-                        self.apply(&f, args)
-                    }
-                    _ => Err(QError::rank().into()),
+                if args.len() == 1 {
+                    return Ok(project(whole.clone(), vec![args.into_iter().next().unwrap_or(K::NULL), ELIDED]));
                 }
+                let name = builtins::dyad_name(glyph).ok_or_else(QError::nyi)?;
+                let f = self
+                    .builtins
+                    .get(&Sym::from_text(name))
+                    .cloned()
+                    .ok_or_else(QError::nyi)?;
+                self.apply(&f, args)
             }
             Func::Unary(code) => {
                 if *code == 0 {

@@ -165,13 +165,25 @@ impl Parser<'_> {
             // `:x` — return; `'x` — signal (when nothing precedes it).
             if terms.is_empty() {
                 if let Tok::Verb(v) = &tok {
-                    if v == ":" {
+                    let closes = matches!(
+                        self.peek_at(1),
+                        None | Some(Tok::RParen) | Some(Tok::RBrack) | Some(Tok::Semi) | Some(Tok::Adverb(_))
+                    );
+                    if v == ":" && !closes {
                         self.i += 1;
                         let rest = self.expr()?;
                         return Ok(Expr::Return(Box::new(rest)));
                     }
                 }
                 if let Tok::Adverb(a) = &tok {
+                    if a == "'" && self.peek_at(1) == Some(&Tok::LBrack) {
+                        // '[f;g] — composition
+                        self.i += 1;
+                        let args = self.bracket_args()?;
+                        let t = Term::Noun(Expr::Apply(Box::new(Expr::Name(Sym::from_text("'"))), args));
+                        terms.push(self.postfix(t)?);
+                        continue;
+                    }
                     if a == "'" {
                         self.i += 1;
                         let rest = self.expr()?;
