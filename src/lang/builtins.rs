@@ -193,7 +193,9 @@ pub fn install(it: &mut Interp) {
         Ok(super::console::system(it, &s)?)
     });
     register(it, "fby", 2, 2, fby);
-    register(it, "'", 2, 8, |_, a| Ok(K::Func(Func::Composition(Arc::new(a)))));
+    register(it, "'", 2, 8, |_, a| {
+        Ok(K::Func(Func::Composition(Arc::new(a))))
+    });
     register(it, "hopen", 1, 1, |it, a| {
         let net = it.net.clone().ok_or_else(QError::nyi)?;
         let (target, ms) = crate::server::hopen_target(&a[0])?;

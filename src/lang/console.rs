@@ -33,6 +33,18 @@ pub fn eval_line(it: &mut Interp, line: &str) -> QResult<Option<String>> {
     Ok(Some(display::console(&v, &it.opts)))
 }
 
+/// The console's text for an error: `'msg`, and for a parse error the input with a
+/// caret under the place it stopped (q 4's `[0]` backtrace shape).
+pub fn error_text(e: &QError, input: &str) -> String {
+    match e.pos {
+        Some(p) if !input.contains('\n') => {
+            let col = input[..p.min(input.len())].chars().count();
+            format!("{e}\n  [0]  {input}\n       {}^", " ".repeat(col))
+        }
+        _ => e.to_string(),
+    }
+}
+
 /// An assignment (or a line ending in `;`) prints nothing.
 fn is_silent(e: &Expr) -> bool {
     match e {
@@ -300,7 +312,7 @@ pub fn repl(it: &mut Interp) {
             }
             Ok(None) => {}
             Err(e) => {
-                let _ = writeln!(so, "{e}");
+                let _ = writeln!(so, "{}", error_text(&e, &input));
             }
         }
         let _ = so.flush();

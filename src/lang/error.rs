@@ -8,6 +8,8 @@ use std::sync::Arc;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QError {
     pub msg: Arc<str>,
+    /// Byte offset in the source where a parse error was found, for the console's caret.
+    pub pos: Option<usize>,
 }
 
 /// The result of evaluating q.
@@ -15,7 +17,10 @@ pub type QResult<T = qipc::K> = Result<T, QError>;
 
 impl QError {
     pub fn new(msg: impl Into<Arc<str>>) -> QError {
-        QError { msg: msg.into() }
+        QError {
+            msg: msg.into(),
+            pos: None,
+        }
     }
     pub fn type_() -> QError {
         QError::new("type")
@@ -40,6 +45,10 @@ impl QError {
     }
     pub fn mismatch() -> QError {
         QError::new("mismatch")
+    }
+    pub fn at(mut self, pos: usize) -> QError {
+        self.pos = Some(pos);
+        self
     }
     pub fn parse() -> QError {
         QError::new("parse")

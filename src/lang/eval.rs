@@ -688,7 +688,10 @@ impl Interp {
             Func::Binary(code) => {
                 let glyph = super::prims::codes_glyph(*code);
                 if args.len() == 1 {
-                    return Ok(project(whole.clone(), vec![args.into_iter().next().unwrap_or(K::NULL), ELIDED]));
+                    return Ok(project(
+                        whole.clone(),
+                        vec![args.into_iter().next().unwrap_or(K::NULL), ELIDED],
+                    ));
                 }
                 let name = builtins::dyad_name(glyph).ok_or_else(QError::nyi)?;
                 let f = self

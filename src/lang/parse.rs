@@ -97,7 +97,7 @@ impl Parser<'_> {
             .chars()
             .take(12)
             .collect();
-        match self.toks.get(i).map(|t| &t.tok) {
+        let e = match self.toks.get(i).map(|t| &t.tok) {
             Some(Tok::RParen) | Some(Tok::RBrack) | Some(Tok::RBrace) => QError::new(
                 near.chars()
                     .next()
@@ -108,7 +108,8 @@ impl Parser<'_> {
             } else {
                 near
             }),
-        }
+        };
+        e.at(pos)
     }
 
     fn expect(&mut self, t: Tok) -> QResult<()> {
@@ -167,7 +168,10 @@ impl Parser<'_> {
                 if let Tok::Verb(v) = &tok {
                     let closes = matches!(
                         self.peek_at(1),
-                        None | Some(Tok::RParen) | Some(Tok::RBrack) | Some(Tok::Semi) | Some(Tok::Adverb(_))
+                        None | Some(Tok::RParen)
+                            | Some(Tok::RBrack)
+                            | Some(Tok::Semi)
+                            | Some(Tok::Adverb(_))
                     );
                     if v == ":" && !closes {
                         self.i += 1;
@@ -180,7 +184,10 @@ impl Parser<'_> {
                         // '[f;g] — composition
                         self.i += 1;
                         let args = self.bracket_args()?;
-                        let t = Term::Noun(Expr::Apply(Box::new(Expr::Name(Sym::from_text("'"))), args));
+                        let t = Term::Noun(Expr::Apply(
+                            Box::new(Expr::Name(Sym::from_text("'"))),
+                            args,
+                        ));
                         terms.push(self.postfix(t)?);
                         continue;
                     }

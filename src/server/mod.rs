@@ -752,7 +752,7 @@ pub fn run(it: &mut Interp, hub: &Arc<Hub>, console_input: bool) {
                     }
                     Ok(None) => {}
                     Err(e) => {
-                        let _ = writeln!(so, "{e}");
+                        let _ = writeln!(so, "{}", console::error_text(&e, &input));
                     }
                 }
                 let _ = so.flush();
