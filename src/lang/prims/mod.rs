@@ -6,6 +6,7 @@ use super::QResult;
 use qipc::K;
 
 pub mod atomic;
+pub mod cast;
 pub mod list;
 
 /// A unary primitive (`neg x`, `count x`).
