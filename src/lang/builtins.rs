@@ -116,9 +116,10 @@ pub fn register(
 
 /// Fill the interpreter's keyword table.
 pub fn install(it: &mut Interp) {
-    let families: [(&[(&str, Monad)], &[(&str, Dyad)]); 2] = [
+    let families: [(&[(&str, Monad)], &[(&str, Dyad)]); 3] = [
         (prims::atomic::MONADS, prims::atomic::DYADS),
         (prims::list::MONADS, prims::list::DYADS),
+        (prims::cast::MONADS, prims::cast::DYADS),
     ];
     for (monads, dyads) in families {
         for (n, f) in monads {
