@@ -1,22 +1,34 @@
 #!/usr/bin/env bash
 # Runs every test qtick has, installing what the tests need on a fresh machine first:
-# the Rust test suite, then the tests that drive real third-party kdb+ clients (PyKX,
-# qPython, kola, node-q) from a project-local Python venv and node_modules.
+# the Rust test suite, then the tests that drive real third-party kdb+ clients from a
+# project-local Python venv (.venv, built from tests/clients/requirements.txt).
+# Both suites always run; the exit status is non-zero if either failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+req=tests/clients/requirements.txt
 
-# Python venv with the real kdb+ clients (KX's own C library ships inside PyKX).
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import pykx' 2>/dev/null; then
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --upgrade pip
-  .venv/bin/pip install --quiet -r tests/clients/requirements.txt
+# The venv is rebuilt whenever the requirements file changes, so a machine that kept an
+# older .venv still tests against exactly the pinned clients.
+want=$(sha256sum "$req" | cut -d' ' -f1)
+stamp=.venv/requirements.sha256
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  rm -rf .venv
+  if ! python3 -m venv .venv; then
+    echo "test.sh: 'python3 -m venv' failed (on Debian/Ubuntu: apt-get install python3-venv)" >&2
+    exit 1
+  fi
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$req"
+  echo "$want" >"$stamp"
 fi
 export QTICK_PYTHON="$root/.venv/bin/python"
+export QTICK_BIN="$root/target/release/qtick"
 
 cargo build --release --quiet
-cargo test --workspace --release 2>&1 | tee target/cargo-test.log
-grep -q "test result: FAILED" target/cargo-test.log && exit 1
 
-# Independent decoders: the KX C library (via PyKX) against our codec.
-"$QTICK_PYTHON" -m pytest -q tests/clients
+status=0
+cargo test --workspace --release || status=1
+
+# Independent decoders: real kdb+ clients (KX's C library inside PyKX) against our codec.
+"$QTICK_PYTHON" -m pytest -q tests/clients || status=1
+exit "$status"

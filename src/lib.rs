@@ -4,6 +4,7 @@
 //! (`protocol/`); this crate holds the processes built on it. See `../shared/DESIGN.md`
 //! for the layout.
 
+pub mod ipc_sweep;
 pub mod lang;
 pub mod server;
 pub use qipc;

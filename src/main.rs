@@ -1,6 +1,8 @@
 //! The `qtick` command line: one binary, one subcommand per process role.
 
 use clap::{Parser, Subcommand};
+use qipc::{MsgType, K};
+use std::io::{BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -29,8 +31,22 @@ enum Cmd {
 enum IpcOp {
     /// Decode a hex message (header included; compressed accepted) and print its type and size.
     Decode { hex: String },
-    /// Print the uncompressed and compressed size of a hex message.
-    Compress { hex: String },
+    /// Compress hex messages as -18! does and print the sizes; with no HEX, read one
+    /// message per line from stdin.
+    Compress {
+        hex: Option<String>,
+        /// Print the resulting message (compressed when q would compress it) as hex.
+        #[arg(long = "hex")]
+        print_hex: bool,
+    },
+    /// Print a sweep of values of every type and shape, one JSON line each:
+    /// {"name","type","count","cap","hex"} plus "libe_hex" (the value with its lambdas as
+    /// text, what KX's C library reads back) and "error" for error responses.
+    Sweep,
+    /// Decode hex messages from stdin (one per line, compressed allowed) and print each
+    /// one's re-encoding as a JSON line: {"ok":true,"hex","type","count","size"} or
+    /// {"ok":false,"error"}.
+    Reencode,
 }
 
 fn main() -> ExitCode {
@@ -113,33 +129,153 @@ fn q_process(args: Vec<String>) -> ExitCode {
 }
 
 fn ipc(op: IpcOp) -> Result<(), String> {
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
     match op {
         IpcOp::Decode { hex } => {
             let bytes = unhex(&hex)?;
             let k = qipc::from_bytes(&bytes).map_err(|e| e.to_string())?;
-            println!(
+            writeln!(
+                out,
                 "type {}h, count {}, -22! {}",
                 k.ty(),
                 k.len(),
                 qipc::serialized_len(&k)
-            );
-            println!("{k:?}");
+            )
+            .map_err(io)?;
+            writeln!(out, "{k:?}").map_err(io)?;
         }
-        IpcOp::Compress { hex } => {
-            let bytes = unhex(&hex)?;
-            match qipc::compress::compress(&bytes) {
-                Some(c) => println!("{} -> {} bytes", bytes.len(), c.len()),
-                None => println!("{} bytes: sent uncompressed", bytes.len()),
+        IpcOp::Compress { hex, print_hex } => {
+            let one = |out: &mut BufWriter<_>, line: &str| -> Result<(), String> {
+                let bytes = unhex(line)?;
+                let z = qipc::compress::compress(&bytes);
+                if print_hex {
+                    writeln!(out, "{}", tohex(z.as_deref().unwrap_or(&bytes))).map_err(io)
+                } else {
+                    match z {
+                        Some(c) => writeln!(out, "{} -> {} bytes", bytes.len(), c.len()),
+                        None => writeln!(out, "{} bytes: sent uncompressed", bytes.len()),
+                    }
+                    .map_err(io)
+                }
+            };
+            match hex {
+                Some(h) => one(&mut out, &h)?,
+                None => {
+                    for line in std::io::stdin().lock().lines() {
+                        one(&mut out, &line.map_err(io)?)?;
+                    }
+                }
+            }
+        }
+        IpcOp::Sweep => {
+            for case in qtick::ipc_sweep::sweep() {
+                writeln!(out, "{}", sweep_line(&case.name, &case.value)?).map_err(io)?;
+            }
+        }
+        IpcOp::Reencode => {
+            for line in std::io::stdin().lock().lines() {
+                writeln!(out, "{}", reencode_line(&line.map_err(io)?)).map_err(io)?;
             }
         }
     }
-    Ok(())
+    out.flush().map_err(io)
+}
+
+fn io(e: std::io::Error) -> String {
+    e.to_string()
+}
+
+/// q sends an error object only as a response; everything else goes as `-8!` does (async).
+fn msg_type_for(k: &K) -> MsgType {
+    if matches!(k, K::Error(_)) {
+        MsgType::Response
+    } else {
+        MsgType::Async
+    }
+}
+
+fn sweep_line(name: &str, k: &K) -> Result<String, String> {
+    let mt = msg_type_for(k);
+    let bytes = qipc::encode_message(k, mt, 6).map_err(|e| format!("{name}: {e}"))?;
+    // The lowest capability a peer needs to take this value (guid 3, timestamp/timespan 1).
+    let cap = (0..=6u8)
+        .find(|&c| qipc::encode_message(k, mt, c).is_ok())
+        .unwrap_or(6);
+    let mut line = format!(
+        "{{\"name\":{},\"type\":{},\"count\":{},\"cap\":{},\"hex\":\"{}\"",
+        json_str(name),
+        k.ty(),
+        k.len(),
+        cap,
+        tohex(&bytes)
+    );
+    if let Some(t) = qtick::ipc_sweep::lambdas_as_text(k) {
+        let b = qipc::encode_message(&t, mt, 6).map_err(|e| format!("{name}: {e}"))?;
+        line.push_str(&format!(",\"libe_hex\":\"{}\"", tohex(&b)));
+    }
+    if let K::Error(text) = k {
+        line.push_str(&format!(",\"error\":{}", json_str(text)));
+    }
+    line.push('}');
+    Ok(line)
+}
+
+fn reencode_line(line: &str) -> String {
+    let fail = |e: String| format!("{{\"ok\":false,\"error\":{}}}", json_str(&e));
+    let bytes = match unhex(line) {
+        Ok(b) => b,
+        Err(e) => return fail(format!("badmsg (not hex: {e})")),
+    };
+    let (h, k) = match qipc::decode_message(&bytes) {
+        Ok(x) => x,
+        Err(e) => return fail(e.to_string()),
+    };
+    match qipc::encode_message(&k, h.msg_type, 6) {
+        Ok(again) => format!(
+            "{{\"ok\":true,\"hex\":\"{}\",\"type\":{},\"count\":{},\"size\":{}}}",
+            tohex(&again),
+            k.ty(),
+            k.len(),
+            qipc::serialized_len(&k)
+        ),
+        Err(e) => fail(e.to_string()),
+    }
+}
+
+/// A JSON string literal (RFC 8259 escapes; non-ASCII passes through as UTF-8).
+fn json_str(s: &str) -> String {
+    let mut o = String::with_capacity(s.len() + 2);
+    o.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => o.push_str("\\\""),
+            '\\' => o.push_str("\\\\"),
+            c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04x}", c as u32)),
+            c => o.push(c),
+        }
+    }
+    o.push('"');
+    o
+}
+
+fn tohex(b: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(b.len() * 2);
+    for &x in b {
+        s.push(DIGITS[(x >> 4) as usize] as char);
+        s.push(DIGITS[(x & 15) as usize] as char);
+    }
+    s
 }
 
 fn unhex(s: &str) -> Result<Vec<u8>, String> {
     let s = s.trim().trim_start_matches("0x");
     if !s.len().is_multiple_of(2) {
         return Err("odd number of hex digits".into());
+    }
+    if !s.is_ascii() {
+        return Err("not hex".into());
     }
     (0..s.len())
         .step_by(2)

@@ -12,6 +12,13 @@ use crate::k::*;
 use crate::sym::Sym;
 use std::sync::Arc;
 
+/// Highest primitive codes KX's validator accepts for types 101 (plus 255), 102 and 103
+/// (checked with the C library in PyKX 4.2.0, tests/clients/test_pykx_codec.py); q refuses
+/// other codes as `'badmsg`.
+const MAX_UNARY: u8 = 44;
+const MAX_OPERATOR: u8 = 36;
+const MAX_ITERATOR: u8 = 5;
+
 /// Bounds applied while decoding.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
@@ -259,9 +266,27 @@ impl<'a> Reader<'a> {
                 let text = self.take(n)?.to_vec();
                 Ok(K::Func(Func::Lambda(Arc::new(Lambda::new(ctx, text)))))
             }
-            101 => Ok(K::Func(Func::Unary(self.u8()?))),
-            102 => Ok(K::Func(Func::Binary(self.u8()?))),
-            103 => Ok(K::Func(Func::Iterator(self.u8()?))),
+            101 => {
+                let c = self.u8()?;
+                if c > MAX_UNARY && c != 255 {
+                    return Err(Error::BadMsg("unknown unary primitive code"));
+                }
+                Ok(K::Func(Func::Unary(c)))
+            }
+            102 => {
+                let c = self.u8()?;
+                if c > MAX_OPERATOR {
+                    return Err(Error::BadMsg("unknown operator code"));
+                }
+                Ok(K::Func(Func::Binary(c)))
+            }
+            103 => {
+                let c = self.u8()?;
+                if c > MAX_ITERATOR {
+                    return Err(Error::BadMsg("unknown iterator code"));
+                }
+                Ok(K::Func(Func::Iterator(c)))
+            }
             104 | 105 => {
                 let n = self.u32()? as u64;
                 if n == 0 || n > self.remaining() as u64 / 2 {
@@ -392,5 +417,25 @@ impl<'a> Reader<'a> {
             return Err(Error::BadMsg("table columns differ in length"));
         }
         Ok(K::Table(Arc::new(Table { attr, names, cols })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn func_msg(t: u8, c: u8) -> [u8; 10] {
+        [1, 0, 0, 0, 10, 0, 0, 0, t, c]
+    }
+
+    #[test]
+    fn primitive_codes_follow_kx_validator() {
+        let accepts = |t, c| decode_message(&func_msg(t, c)).is_ok();
+        assert!((0..=44).all(|c| accepts(101, c)) && accepts(101, 255));
+        assert!(!accepts(101, 45) && !accepts(101, 254));
+        assert!((0..=36).all(|c| accepts(102, c)));
+        assert!(!accepts(102, 37) && !accepts(102, 255));
+        assert!((0..=5).all(|c| accepts(103, c)));
+        assert!(!accepts(103, 6));
     }
 }
