@@ -429,7 +429,7 @@ pub enum K {
     Vector(Vector),
     /// Type 0.
     List(List),
-    /// Type 99 (127 when `sorted`).
+    /// Type 99 (sent as 127 when `sorted`).
     Dict(Arc<Dict>),
     /// Type 98.
     Table(Arc<Table>),
@@ -587,13 +587,8 @@ impl K {
             K::Atom(a) => -(a.ty as i16),
             K::Vector(v) => v.ty as i16,
             K::List(_) => 0,
-            K::Dict(d) => {
-                if d.sorted {
-                    127
-                } else {
-                    99
-                }
-            }
+            // `type` of a sorted dictionary is 99h like any other; 127 is its wire type.
+            K::Dict(_) => 99,
             K::Table(_) => 98,
             K::EnumAtom(..) => -20,
             K::Enum(_) => 20,
