@@ -1,0 +1,338 @@
+//! Typed element access: the [`Elem`] trait ties each storage class's Rust type to its
+//! `Data` variant, its null, and the keys used for hashing and ordering, so that one generic
+//! kernel serves every vector type after a single dispatch (`dispatch!`).
+
+use qipc::{null, Data, Guid, Scalar, Sym, Ty};
+use std::hash::Hash;
+use std::sync::Arc;
+
+/// One item of a simple vector's storage class.
+pub(crate) trait Elem: Copy + Send + Sync + 'static {
+    /// Key under which equal items (q's exact `?`/`distinct` equality) hash equal.
+    type H: Hash + Eq + Copy;
+    /// Key whose order is q's sort order (nulls first).
+    type O: Ord + Copy;
+    fn wrap(v: Vec<Self>) -> Data;
+    fn from_scalar(s: Scalar) -> Option<Self>;
+    /// The null of `ty` held in this storage class (chars: blank; bools/bytes: 0).
+    fn null(ty: Ty) -> Self;
+    /// True when the item is `ty`'s null (bools and bytes have none).
+    fn is_null(self, ty: Ty) -> bool;
+    fn hkey(self) -> Self::H;
+    fn okey(self) -> Self::O;
+    /// The slice as bytes, for the storage class that is bytes (direct-table fast paths).
+    fn bytes(_: &[Self]) -> Option<&[u8]> {
+        None
+    }
+}
+
+impl Elem for u8 {
+    type H = u8;
+    type O = u8;
+    fn wrap(v: Vec<u8>) -> Data {
+        Data::U8(Arc::new(v))
+    }
+    fn from_scalar(s: Scalar) -> Option<u8> {
+        match s {
+            Scalar::U8(x) => Some(x),
+            _ => None,
+        }
+    }
+    fn null(ty: Ty) -> u8 {
+        if ty == Ty::Char {
+            b' '
+        } else {
+            0
+        }
+    }
+    fn is_null(self, ty: Ty) -> bool {
+        ty == Ty::Char && self == b' '
+    }
+    fn hkey(self) -> u8 {
+        self
+    }
+    fn okey(self) -> u8 {
+        self
+    }
+    fn bytes(s: &[u8]) -> Option<&[u8]> {
+        Some(s)
+    }
+}
+
+impl Elem for Guid {
+    type H = Guid;
+    type O = Guid;
+    fn wrap(v: Vec<Guid>) -> Data {
+        Data::Guid(Arc::new(v))
+    }
+    fn from_scalar(s: Scalar) -> Option<Guid> {
+        match s {
+            Scalar::Guid(x) => Some(x),
+            _ => None,
+        }
+    }
+    fn null(_: Ty) -> Guid {
+        [0; 16]
+    }
+    fn is_null(self, _: Ty) -> bool {
+        self == [0; 16]
+    }
+    fn hkey(self) -> Guid {
+        self
+    }
+    fn okey(self) -> Guid {
+        self
+    }
+}
+
+macro_rules! int_elem {
+    ($t:ty, $var:ident, $null:expr) => {
+        impl Elem for $t {
+            type H = $t;
+            type O = $t;
+            fn wrap(v: Vec<$t>) -> Data {
+                Data::$var(Arc::new(v))
+            }
+            fn from_scalar(s: Scalar) -> Option<$t> {
+                match s {
+                    Scalar::$var(x) => Some(x),
+                    _ => None,
+                }
+            }
+            fn null(_: Ty) -> $t {
+                $null
+            }
+            fn is_null(self, _: Ty) -> bool {
+                self == $null
+            }
+            fn hkey(self) -> $t {
+                self
+            }
+            // The null is the type's minimum, so the natural order already puts it first.
+            fn okey(self) -> $t {
+                self
+            }
+        }
+    };
+}
+
+int_elem!(i16, I16, null::H);
+int_elem!(i32, I32, null::I);
+int_elem!(i64, I64, null::J);
+
+/// Order key of a double: NaN first, then the usual order (`-0w` .. `0w`).
+#[inline]
+pub(crate) fn f64_okey(x: f64) -> i64 {
+    if x.is_nan() {
+        return i64::MIN;
+    }
+    let b = x.to_bits() as i64;
+    b ^ (((b >> 63) as u64) >> 1) as i64
+}
+
+#[inline]
+fn f32_okey(x: f32) -> i32 {
+    if x.is_nan() {
+        return i32::MIN;
+    }
+    let b = x.to_bits() as i32;
+    b ^ (((b >> 31) as u32) >> 1) as i32
+}
+
+impl Elem for f64 {
+    type H = u64;
+    type O = i64;
+    fn wrap(v: Vec<f64>) -> Data {
+        Data::F64(Arc::new(v))
+    }
+    fn from_scalar(s: Scalar) -> Option<f64> {
+        match s {
+            Scalar::F64(x) => Some(x),
+            _ => None,
+        }
+    }
+    fn null(_: Ty) -> f64 {
+        f64::from_bits(null::F_BITS)
+    }
+    fn is_null(self, _: Ty) -> bool {
+        self.is_nan()
+    }
+    // All NaNs are one null and -0.0 equals 0.0, as q's match says.
+    fn hkey(self) -> u64 {
+        if self.is_nan() {
+            null::F_BITS
+        } else if self == 0.0 {
+            0
+        } else {
+            self.to_bits()
+        }
+    }
+    fn okey(self) -> i64 {
+        f64_okey(self)
+    }
+}
+
+impl Elem for f32 {
+    type H = u32;
+    type O = i32;
+    fn wrap(v: Vec<f32>) -> Data {
+        Data::F32(Arc::new(v))
+    }
+    fn from_scalar(s: Scalar) -> Option<f32> {
+        match s {
+            Scalar::F32(x) => Some(x),
+            _ => None,
+        }
+    }
+    fn null(_: Ty) -> f32 {
+        f32::from_bits(null::E_BITS)
+    }
+    fn is_null(self, _: Ty) -> bool {
+        self.is_nan()
+    }
+    fn hkey(self) -> u32 {
+        if self.is_nan() {
+            null::E_BITS
+        } else if self == 0.0 {
+            0
+        } else {
+            self.to_bits()
+        }
+    }
+    fn okey(self) -> i32 {
+        f32_okey(self)
+    }
+}
+
+impl Elem for Sym {
+    type H = usize;
+    type O = Sym;
+    fn wrap(v: Vec<Sym>) -> Data {
+        Data::Sym(Arc::new(v))
+    }
+    fn from_scalar(s: Scalar) -> Option<Sym> {
+        match s {
+            Scalar::Sym(x) => Some(x),
+            _ => None,
+        }
+    }
+    fn null(_: Ty) -> Sym {
+        Sym::NULL
+    }
+    fn is_null(self, _: Ty) -> bool {
+        self.is_null()
+    }
+    // Interned: one pointer per text, so the address is the identity.
+    fn hkey(self) -> usize {
+        self.addr()
+    }
+    fn okey(self) -> Sym {
+        self
+    }
+}
+
+/// Run `$body` with `$s` bound to the typed slice behind a `Data`, once per storage class.
+macro_rules! dispatch {
+    ($data:expr, $s:ident => $body:expr) => {
+        match $data {
+            qipc::Data::U8(__v) => {
+                let $s: &[u8] = &__v[..];
+                $body
+            }
+            qipc::Data::Guid(__v) => {
+                let $s: &[qipc::Guid] = &__v[..];
+                $body
+            }
+            qipc::Data::I16(__v) => {
+                let $s: &[i16] = &__v[..];
+                $body
+            }
+            qipc::Data::I32(__v) => {
+                let $s: &[i32] = &__v[..];
+                $body
+            }
+            qipc::Data::I64(__v) => {
+                let $s: &[i64] = &__v[..];
+                $body
+            }
+            qipc::Data::F32(__v) => {
+                let $s: &[f32] = &__v[..];
+                $body
+            }
+            qipc::Data::F64(__v) => {
+                let $s: &[f64] = &__v[..];
+                $body
+            }
+            qipc::Data::Sym(__v) => {
+                let $s: &[qipc::Sym] = &__v[..];
+                $body
+            }
+        }
+    };
+}
+
+/// Like `dispatch!` over two buffers of the same storage class; `$else` when they differ.
+macro_rules! dispatch2 {
+    ($a:expr, $b:expr, $x:ident, $y:ident => $body:expr, $else:expr) => {
+        match ($a, $b) {
+            (qipc::Data::U8(__a), qipc::Data::U8(__b)) => {
+                let ($x, $y): (&[u8], &[u8]) = (&__a[..], &__b[..]);
+                $body
+            }
+            (qipc::Data::Guid(__a), qipc::Data::Guid(__b)) => {
+                let ($x, $y): (&[qipc::Guid], &[qipc::Guid]) = (&__a[..], &__b[..]);
+                $body
+            }
+            (qipc::Data::I16(__a), qipc::Data::I16(__b)) => {
+                let ($x, $y): (&[i16], &[i16]) = (&__a[..], &__b[..]);
+                $body
+            }
+            (qipc::Data::I32(__a), qipc::Data::I32(__b)) => {
+                let ($x, $y): (&[i32], &[i32]) = (&__a[..], &__b[..]);
+                $body
+            }
+            (qipc::Data::I64(__a), qipc::Data::I64(__b)) => {
+                let ($x, $y): (&[i64], &[i64]) = (&__a[..], &__b[..]);
+                $body
+            }
+            (qipc::Data::F32(__a), qipc::Data::F32(__b)) => {
+                let ($x, $y): (&[f32], &[f32]) = (&__a[..], &__b[..]);
+                $body
+            }
+            (qipc::Data::F64(__a), qipc::Data::F64(__b)) => {
+                let ($x, $y): (&[f64], &[f64]) = (&__a[..], &__b[..]);
+                $body
+            }
+            (qipc::Data::Sym(__a), qipc::Data::Sym(__b)) => {
+                let ($x, $y): (&[qipc::Sym], &[qipc::Sym]) = (&__a[..], &__b[..]);
+                $body
+            }
+            _ => $else,
+        }
+    };
+}
+
+pub(crate) use dispatch;
+pub(crate) use dispatch2;
+
+/// A vector of `ty` from typed items.
+pub(crate) fn vec_k<T: Elem>(ty: Ty, v: Vec<T>) -> qipc::K {
+    qipc::K::Vector(qipc::Vector::new(ty, T::wrap(v)))
+}
+
+/// Items at `idx` (all in range).
+pub(crate) fn gather<T: Elem>(s: &[T], idx: &[usize]) -> Vec<T> {
+    idx.iter().filter_map(|&i| s.get(i).copied()).collect()
+}
+
+/// Items at `idx`, with `null` where an index is out of range (negative included).
+pub(crate) fn gather_or<T: Elem>(s: &[T], idx: &[i64], null: T) -> Vec<T> {
+    idx.iter()
+        .map(|&i| {
+            usize::try_from(i)
+                .ok()
+                .and_then(|i| s.get(i).copied())
+                .unwrap_or(null)
+        })
+        .collect()
+}

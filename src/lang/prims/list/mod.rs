@@ -1,0 +1,481 @@
+//! List and structural primitives: counting, indexing and amending, take/drop/cut/join,
+//! search (`?` `in` `within` `bin` `distinct` `group`), sorting and grading, aggregates
+//! (`sum` `avg` `med` `var` ...) and their running and moving forms.
+//!
+//! Owns the semantics of these keywords and glyphs on every value shape (vectors, general
+//! lists, dictionaries, tables, keyed tables). It must not grow atomic arithmetic: the few
+//! pairwise operations folds over general lists need live in `num.rs` until they are
+//! reconciled with `atomic.rs`. Every kernel dispatches on the storage class once and then
+//! loops over a typed slice.
+
+pub(crate) mod elem;
+
+mod agg;
+mod index;
+mod num;
+mod running;
+mod search;
+mod shape;
+mod sort;
+
+pub use agg::{
+    all, any, avg, cor, cov, dev, max, med, min, prd, scov, sdev, sum, svar, var, wavg, wsum,
+};
+pub use index::{amend_assign, amend_deep, index, index_deep};
+pub use running::{
+    avgs, deltas, ema, fills, mavg, maxs, mcount, mdev, mins, mmax, mmin, msum, prds, ratios, sums,
+};
+pub use search::{bin, binr, differ, distinct, except, find, group, in_, inter, union, within};
+pub use shape::{
+    count, cross, cut, dict, drop_cut, enlist, first, flip, join, key, last, next, prev, raze,
+    reverse, rotate, sublist, take, til, type_, ungroup, value, where_, xprev,
+};
+pub use sort::{asc, desc, iasc, idesc, rank, xasc, xdesc};
+
+use super::{Dyad, Monad};
+use crate::lang::value::{empty_list, from_items, null_atom};
+use crate::lang::{QError, QResult};
+use elem::{dispatch, gather, gather_or, vec_k};
+use qipc::{Attr, Data, Enum, Table, Ty, K};
+use std::sync::Arc;
+
+/// Unary keywords of this family, by name.
+pub const MONADS: &[(&str, Monad)] = &[
+    ("count", count),
+    ("first", first),
+    ("last", last),
+    ("til", til),
+    ("enlist", enlist),
+    ("reverse", reverse),
+    ("where", where_),
+    ("distinct", distinct),
+    ("group", group),
+    ("raze", raze),
+    ("flip", flip),
+    ("key", key),
+    ("value", value),
+    ("type", type_),
+    ("asc", asc),
+    ("desc", desc),
+    ("iasc", iasc),
+    ("idesc", idesc),
+    ("rank", rank),
+    ("sum", sum),
+    ("prd", prd),
+    ("min", min),
+    ("max", max),
+    ("avg", avg),
+    ("med", med),
+    ("dev", dev),
+    ("var", var),
+    ("sdev", sdev),
+    ("svar", svar),
+    ("all", all),
+    ("any", any),
+    ("sums", sums),
+    ("prds", prds),
+    ("maxs", maxs),
+    ("mins", mins),
+    ("avgs", avgs),
+    ("deltas", deltas),
+    ("ratios", ratios),
+    ("differ", differ),
+    ("prev", prev),
+    ("next", next),
+    ("fills", fills),
+    ("ungroup", ungroup),
+];
+
+/// Binary glyphs and keywords of this family, by name.
+pub const DYADS: &[(&str, Dyad)] = &[
+    ("#", take),
+    ("_", drop_cut),
+    (",", join),
+    ("?", find),
+    ("!", dict),
+    ("in", in_),
+    ("within", within),
+    ("bin", bin),
+    ("binr", binr),
+    ("except", except),
+    ("inter", inter),
+    ("union", union),
+    ("cross", cross),
+    ("xprev", xprev),
+    ("rotate", rotate),
+    ("sublist", sublist),
+    ("cut", cut),
+    ("wavg", wavg),
+    ("wsum", wsum),
+    ("cor", cor),
+    ("cov", cov),
+    ("scov", scov),
+    ("mavg", mavg),
+    ("msum", msum),
+    ("mcount", mcount),
+    ("mmax", mmax),
+    ("mmin", mmin),
+    ("mdev", mdev),
+    ("ema", ema),
+    ("xasc", xasc),
+    ("xdesc", xdesc),
+];
+
+// ---------------------------------------------------------------------------------------
+// Shared helpers
+
+/// True for the integer types that index lists (boolean, byte, short, int, long).
+pub(crate) fn is_int_ty(ty: Ty) -> bool {
+    matches!(ty, Ty::Bool | Ty::Byte | Ty::Short | Ty::Int | Ty::Long)
+}
+
+/// An integer atom as i64 (nulls become `0N`).
+pub(crate) fn int_atom(k: &K) -> Option<i64> {
+    k.as_i64()
+}
+
+/// An integer vector's items as i64 (nulls become `0N`), or `None` for other values.
+pub(crate) fn int_vec(k: &K) -> Option<Vec<i64>> {
+    let K::Vector(v) = k else { return None };
+    if !is_int_ty(v.ty) {
+        return None;
+    }
+    Some(match &v.data {
+        Data::U8(s) => s.iter().map(|&x| x as i64).collect(),
+        Data::I16(s) => s
+            .iter()
+            .map(|&x| {
+                if x == qipc::null::H {
+                    qipc::null::J
+                } else {
+                    x as i64
+                }
+            })
+            .collect(),
+        Data::I32(s) => s
+            .iter()
+            .map(|&x| {
+                if x == qipc::null::I {
+                    qipc::null::J
+                } else {
+                    x as i64
+                }
+            })
+            .collect(),
+        Data::I64(s) => s.as_ref().clone(),
+        _ => return None,
+    })
+}
+
+/// An integer atom or vector as a list of i64, and whether it was an atom.
+pub(crate) fn ints(k: &K) -> Option<(Vec<i64>, bool)> {
+    if let Some(i) = int_atom(k) {
+        return Some((vec![i], true));
+    }
+    int_vec(k).map(|v| (v, false))
+}
+
+/// A non-negative count from an integer atom (`'type` otherwise, `'domain` if negative).
+pub(crate) fn count_arg(k: &K) -> QResult<usize> {
+    let n = int_atom(k).ok_or_else(QError::type_)?;
+    usize::try_from(n).map_err(|_| QError::domain())
+}
+
+/// The null that stands for a missing item of list `x` (what `x[count x]` returns): a
+/// vector's typed null, else a null like the first item (an empty list of its type for a
+/// list item).
+pub(crate) fn proto(x: &K) -> K {
+    match x {
+        K::Vector(v) => null_atom(v.ty),
+        K::Enum(e) => K::EnumAtom(e.domain, qipc::null::J),
+        K::List(l) => l.items.first().map_or_else(empty_list, like_null),
+        K::Table(t) => null_row(t),
+        K::Dict(d) => proto(&d.vals),
+        _ => empty_list(),
+    }
+}
+
+/// A null shaped like one value: typed null for atoms, an empty list of the same type for
+/// lists.
+pub(crate) fn like_null(x: &K) -> K {
+    match x {
+        K::Atom(a) => null_atom(a.ty),
+        K::EnumAtom(d, _) => K::EnumAtom(*d, qipc::null::J),
+        K::Vector(v) => crate::lang::value::empty_vector(v.ty),
+        K::Enum(e) => K::Enum(Enum {
+            domain: e.domain,
+            attr: Attr::None,
+            idx: Arc::new(Vec::new()),
+        }),
+        K::Table(t) => K::Table(Arc::new(Table {
+            attr: Attr::None,
+            names: t.names.clone(),
+            cols: t.cols.iter().map(|c| slice_rows(c, 0, 0)).collect(),
+        })),
+        K::Dict(d) => K::dict(d.keys.clone(), null_values(&d.vals)),
+        _ => empty_list(),
+    }
+}
+
+/// The values of a dictionary row of nulls: one null per value, typed like each.
+fn null_values(v: &K) -> K {
+    match v {
+        K::Vector(v) => K::Vector(qipc::Vector::new(
+            v.ty,
+            dispatch!(&v.data, s => elem::Elem::wrap(vec![null_of(s, v.ty); s.len()])),
+        )),
+        K::List(l) => from_items(l.items.iter().map(like_null).collect()),
+        other => like_null(other),
+    }
+}
+
+fn null_of<T: elem::Elem>(_: &[T], ty: Ty) -> T {
+    T::null(ty)
+}
+
+/// A table row of nulls (what indexing a table out of range gives).
+pub(crate) fn null_row(t: &Table) -> K {
+    let vals: Vec<K> = t.cols.iter().map(proto).collect();
+    K::dict(K::syms(t.names.iter().copied()), from_items(vals))
+}
+
+/// Items (rows) `idx` of a list-like value; every index is in range.
+pub(crate) fn rows(x: &K, idx: &[usize]) -> QResult {
+    Ok(match x {
+        K::Vector(v) => K::Vector(qipc::Vector::new(
+            v.ty,
+            dispatch!(&v.data, s => elem::Elem::wrap(gather(s, idx))),
+        )),
+        K::List(l) => from_items(
+            idx.iter()
+                .filter_map(|&i| l.items.get(i).cloned())
+                .collect(),
+        ),
+        K::Enum(e) => K::Enum(Enum {
+            domain: e.domain,
+            attr: Attr::None,
+            idx: Arc::new(gather(&e.idx, idx)),
+        }),
+        K::Table(t) => K::Table(Arc::new(Table {
+            attr: Attr::None,
+            names: t.names.clone(),
+            cols: t
+                .cols
+                .iter()
+                .map(|c| rows(c, idx))
+                .collect::<QResult<Vec<K>>>()?,
+        })),
+        K::Dict(d) => K::dict(rows(&d.keys, idx)?, rows(&d.vals, idx)?),
+        _ => return Err(QError::type_()),
+    })
+}
+
+/// Items (rows) `idx` of a list-like value, with the list's null where out of range.
+pub(crate) fn rows_or_null(x: &K, idx: &[i64]) -> QResult {
+    Ok(match x {
+        K::Vector(v) => K::Vector(qipc::Vector::new(
+            v.ty,
+            dispatch!(&v.data, s => elem::Elem::wrap(gather_or(s, idx, null_of(s, v.ty)))),
+        )),
+        K::List(l) => {
+            let p = proto(x);
+            from_items(
+                idx.iter()
+                    .map(|&i| {
+                        usize::try_from(i)
+                            .ok()
+                            .and_then(|i| l.items.get(i).cloned())
+                            .unwrap_or_else(|| p.clone())
+                    })
+                    .collect(),
+            )
+        }
+        K::Enum(e) => K::Enum(Enum {
+            domain: e.domain,
+            attr: Attr::None,
+            idx: Arc::new(gather_or(&e.idx, idx, qipc::null::J)),
+        }),
+        K::Table(t) => K::Table(Arc::new(Table {
+            attr: Attr::None,
+            names: t.names.clone(),
+            cols: t
+                .cols
+                .iter()
+                .map(|c| rows_or_null(c, idx))
+                .collect::<QResult<Vec<K>>>()?,
+        })),
+        K::Dict(d) => K::dict(rows_or_null(&d.keys, idx)?, rows_or_null(&d.vals, idx)?),
+        _ => return Err(QError::type_()),
+    })
+}
+
+/// Items `lo..hi` of a list-like value (a contiguous copy; bounds clipped).
+pub(crate) fn slice_rows(x: &K, lo: usize, hi: usize) -> K {
+    let n = x.len();
+    let hi = hi.min(n);
+    let lo = lo.min(hi);
+    match x {
+        K::Vector(v) => K::Vector(qipc::Vector::new(
+            v.ty,
+            dispatch!(&v.data, s => elem::Elem::wrap(s[lo..hi].to_vec())),
+        )),
+        K::List(l) => from_items(l.items[lo..hi].to_vec()),
+        K::Enum(e) => K::Enum(Enum {
+            domain: e.domain,
+            attr: Attr::None,
+            idx: Arc::new(e.idx[lo..hi].to_vec()),
+        }),
+        K::Table(t) => K::Table(Arc::new(Table {
+            attr: Attr::None,
+            names: t.names.clone(),
+            cols: t.cols.iter().map(|c| slice_rows(c, lo, hi)).collect(),
+        })),
+        K::Dict(d) => K::dict(slice_rows(&d.keys, lo, hi), slice_rows(&d.vals, lo, hi)),
+        other => other.clone(),
+    }
+}
+
+/// True for values whose items `rows` can pick (lists, tables, dictionaries).
+pub(crate) fn is_listlike(x: &K) -> bool {
+    matches!(
+        x,
+        K::Vector(_) | K::List(_) | K::Enum(_) | K::Table(_) | K::Dict(_)
+    )
+}
+
+/// A one-item list of an atom (`enlist`), or the value itself when already a list.
+pub(crate) fn as_list(x: &K) -> K {
+    match x {
+        K::Atom(a) => K::Vector(qipc::Vector::new(a.ty, dispatch_scalar_vec(a.v))),
+        K::EnumAtom(d, i) => K::Enum(Enum {
+            domain: *d,
+            attr: Attr::None,
+            idx: Arc::new(vec![*i]),
+        }),
+        K::Vector(_) | K::List(_) | K::Enum(_) | K::Table(_) | K::Dict(_) => x.clone(),
+        other => K::list(vec![other.clone()]),
+    }
+}
+
+/// A one-item list holding `x` as its item (`enlist x`, without the dictionary case).
+pub(crate) fn enlist_item(x: &K) -> K {
+    match x {
+        K::Atom(_) | K::EnumAtom(..) => as_list(x),
+        _ => K::list(vec![x.clone()]),
+    }
+}
+
+fn dispatch_scalar_vec(s: qipc::Scalar) -> Data {
+    use qipc::Scalar as S;
+    match s {
+        S::U8(x) => Data::U8(Arc::new(vec![x])),
+        S::Guid(x) => Data::Guid(Arc::new(vec![x])),
+        S::I16(x) => Data::I16(Arc::new(vec![x])),
+        S::I32(x) => Data::I32(Arc::new(vec![x])),
+        S::I64(x) => Data::I64(Arc::new(vec![x])),
+        S::F32(x) => Data::F32(Arc::new(vec![x])),
+        S::F64(x) => Data::F64(Arc::new(vec![x])),
+        S::Sym(x) => Data::Sym(Arc::new(vec![x])),
+    }
+}
+
+/// `n` copies of an atom as a vector.
+pub(crate) fn fill_vec(a: &qipc::Atom, n: usize) -> K {
+    use qipc::Scalar as S;
+    let data = match a.v {
+        S::U8(x) => Data::U8(Arc::new(vec![x; n])),
+        S::Guid(x) => Data::Guid(Arc::new(vec![x; n])),
+        S::I16(x) => Data::I16(Arc::new(vec![x; n])),
+        S::I32(x) => Data::I32(Arc::new(vec![x; n])),
+        S::I64(x) => Data::I64(Arc::new(vec![x; n])),
+        S::F32(x) => Data::F32(Arc::new(vec![x; n])),
+        S::F64(x) => Data::F64(Arc::new(vec![x; n])),
+        S::Sym(x) => Data::Sym(Arc::new(vec![x; n])),
+    };
+    K::Vector(qipc::Vector::new(a.ty, data))
+}
+
+/// `0..n` as a long vector.
+pub(crate) fn til_n(n: usize) -> K {
+    vec_k(Ty::Long, (0..n as i64).collect())
+}
+
+/// Indices as a long vector.
+pub(crate) fn longs_of(idx: &[usize]) -> K {
+    vec_k(Ty::Long, idx.iter().map(|&i| i as i64).collect())
+}
+
+/// A table from names and columns after checking the columns have one length.
+pub(crate) fn make_table(names: Vec<qipc::Sym>, cols: Vec<K>) -> QResult {
+    if let Some(first) = cols.first() {
+        let n = first.len();
+        if cols.iter().any(|c| c.len() != n || !is_listlike(c)) {
+            return Err(QError::length());
+        }
+    }
+    Ok(K::table(names, cols))
+}
+
+/// The keyed-table parts of a dictionary, when it is one.
+pub(crate) fn keyed(x: &K) -> Option<(&Arc<Table>, &Arc<Table>)> {
+    match x {
+        K::Dict(d) => match (&d.keys, &d.vals) {
+            (K::Table(k), K::Table(v)) => Some((k, v)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_util {
+    use qipc::{Sym, K};
+
+    pub fn syms(s: &str) -> K {
+        K::syms(s.split_whitespace().map(Sym::from_text))
+    }
+    pub fn s(x: &str) -> K {
+        K::sym(x)
+    }
+    pub fn table(names: &str, cols: Vec<K>) -> K {
+        K::table(names.split_whitespace().map(Sym::from_text).collect(), cols)
+    }
+    pub fn l(items: Vec<K>) -> K {
+        K::list(items)
+    }
+    pub fn j(v: &[i64]) -> K {
+        K::longs(v.to_vec())
+    }
+    pub fn f(v: &[f64]) -> K {
+        K::floats(v.to_vec())
+    }
+    pub const NJ: i64 = qipc::null::J;
+    pub fn nf() -> f64 {
+        f64::NAN
+    }
+    /// A float comparison at q's display precision (7 significant digits).
+    pub fn close(a: &K, b: &[f64]) -> bool {
+        match a {
+            K::Vector(v) => match &v.data {
+                qipc::Data::F64(x) => {
+                    x.len() == b.len()
+                        && x.iter().zip(b).all(|(p, q)| {
+                            (p.is_nan() && q.is_nan())
+                                || p == q
+                                || ((p - q).abs() <= 1e-6 * q.abs().max(1e-12))
+                        })
+                }
+                _ => false,
+            },
+            K::Atom(qipc::Atom {
+                v: qipc::Scalar::F64(p),
+                ..
+            }) => {
+                b.len() == 1
+                    && ((p.is_nan() && b[0].is_nan())
+                        || (p - b[0]).abs() <= 1e-6 * b[0].abs().max(1e-12))
+            }
+            _ => false,
+        }
+    }
+}
