@@ -376,6 +376,10 @@ fn amend_path(
     let Some((i, rest)) = path.split_first() else {
         return apply_amend(it, x, f, y);
     };
+    if i.is_null() && rest.is_empty() {
+        // `::` at the last level means the whole value.
+        return apply_amend(it, x, f, y);
+    }
     if i.is_null() {
         let its = items(x);
         let mut out = Vec::with_capacity(its.len());

@@ -243,10 +243,26 @@ impl Interp {
         if let Some(v) = self.builtins.get(&n) {
             return Some(v.clone());
         }
+        if n.as_bytes() == b"." {
+            return Some(self.root_dict());
+        }
         if n.as_bytes().first() == Some(&b'.') {
             return self.namespace_dict(n);
         }
         None
+    }
+
+    /// `` `. ``: the root namespace as a dictionary.
+    pub fn root_dict(&self) -> K {
+        let mut entries: Vec<(Sym, K)> = self
+            .globals
+            .iter()
+            .filter(|(k, _)| !k.as_bytes().starts_with(b"."))
+            .map(|(k, v)| (*k, v.clone()))
+            .collect();
+        entries.sort_by_key(|a| a.0);
+        let (keys, vals): (Vec<Sym>, Vec<K>) = entries.into_iter().unzip();
+        K::dict(K::syms(keys), from_items(vals))
     }
 
     /// The system values of the `.z` namespace that q computes on reading.
@@ -580,8 +596,12 @@ impl Interp {
             (None, None) => v.clone(),
             (None, Some(op)) => {
                 let cur = current()?;
-                let f = self.verb_value(op, frame)?;
-                v = self.apply(&f, vec![cur, v])?;
+                if matches!(op, Verb::Prim(p) if &**p == ",") {
+                    v = append_assign(&cur, v)?;
+                } else {
+                    let f = self.verb_value(op, frame)?;
+                    v = self.apply(&f, vec![cur, v])?;
+                }
                 v.clone()
             }
             (Some(ix), op) => {
@@ -828,6 +848,9 @@ impl Interp {
             [x] => x,
             _ => return Err(QError::rank().into()),
         };
+        if x.is_null() && h > 0 && !matches!(h, 1 | 2) {
+            return Err(QError::type_().into());
+        }
         if !matches!(h, 1 | -1 | 2 | -2) {
             let net = self
                 .net
@@ -953,6 +976,24 @@ pub fn truthy(v: &K) -> QResult<bool> {
         }),
         K::Vector(v) if v.len() == 1 => truthy(&K::Atom(v.at(0))),
         _ => Err(QError::type_()),
+    }
+}
+
+/// `x,:y`: append in place. A simple vector keeps its type (`'type` otherwise); a list
+/// of same-typed vectors takes a vector of that type as one new item.
+fn append_assign(cur: &K, y: K) -> QResult {
+    match (cur, &y) {
+        (K::Vector(c), K::Vector(v)) if c.ty != v.ty => Err(QError::type_()),
+        (K::Vector(c), K::Atom(a)) if c.ty != a.ty => Err(QError::type_()),
+        (K::Vector(_), K::List(_)) => Err(QError::type_()),
+        (K::List(l), K::Vector(v))
+            if !l.items.is_empty() && l.items.iter().all(|x| matches!(x, K::Vector(w) if w.ty == v.ty)) =>
+        {
+            let mut items = l.items.as_ref().clone();
+            items.push(y.clone());
+            Ok(value::general(items))
+        }
+        _ => list::join(cur, &y),
     }
 }
 
