@@ -7,6 +7,7 @@ use qipc::K;
 
 pub mod atomic;
 pub mod list;
+pub mod table;
 
 /// A unary primitive (`neg x`, `count x`).
 pub type Monad = fn(&K) -> QResult;
