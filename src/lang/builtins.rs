@@ -17,6 +17,7 @@ use std::sync::Arc;
 pub enum BFn {
     Monad(Monad),
     Dyad(Dyad),
+    Triad(prims::table::Triad),
     Interp(fn(&mut Interp, Vec<K>) -> EvalResult),
 }
 
@@ -54,6 +55,10 @@ impl Builtin {
             },
             BFn::Dyad(f) => match args.as_slice() {
                 [x, y] => Ok(f(x, y)?),
+                _ => Err(QError::rank().into()),
+            },
+            BFn::Triad(f) => match args.as_slice() {
+                [x, y, z] => Ok(f(x, y, z)?),
                 _ => Err(QError::rank().into()),
             },
             BFn::Interp(f) => f(it, args),
@@ -116,10 +121,11 @@ pub fn register(
 
 /// Fill the interpreter's keyword table.
 pub fn install(it: &mut Interp) {
-    let families: [(&[(&str, Monad)], &[(&str, Dyad)]); 3] = [
+    let families: [(&[(&str, Monad)], &[(&str, Dyad)]); 4] = [
         (prims::atomic::MONADS, prims::atomic::DYADS),
         (prims::list::MONADS, prims::list::DYADS),
         (prims::cast::MONADS, prims::cast::DYADS),
+        (prims::table::MONADS, prims::table::DYADS),
     ];
     for (monads, dyads) in families {
         for (n, f) in monads {
@@ -131,6 +137,39 @@ pub fn install(it: &mut Interp) {
                 .insert(Sym::from_text(n), native(n, 2, 2, BFn::Dyad(*f)));
         }
     }
+    for (n, f) in prims::table::TRIADS {
+        it.builtins.insert(Sym::from_text(n), native(n, 3, 3, BFn::Triad(*f)));
+    }
+    register(it, "ssr", 3, 3, |it, a| {
+        if matches!(a[2], K::Func(_)) {
+            let f = a[2].clone();
+            let mut call = |m: &K| q(it.apply(&f, vec![m.clone()]));
+            return Ok(prims::cast::ssr_by(&a[0], &a[1], &mut call)?);
+        }
+        Ok(prims::cast::ssr(&a[0], &a[1], &a[2])?)
+    });
+    register(it, "insert", 2, 2, |it, a| {
+        let name = a[0].as_sym().ok_or_else(QError::type_)?;
+        let full = it.resolve_name(name);
+        let mut t = it.globals.remove(&full).ok_or_else(|| QError::new(name.as_str().into_owned()))?;
+        let r = prims::table::insert_in_place(&mut t, &a[1]);
+        it.globals.insert(full, t);
+        Ok(r?)
+    });
+    register(it, "upsert", 2, 2, |it, a| match a[0].as_sym() {
+        Some(name) => {
+            let full = it.resolve_name(name);
+            let mut t = it.globals.remove(&full).ok_or_else(|| QError::new(name.as_str().into_owned()))?;
+            let r = prims::table::upsert_in_place(&mut t, &a[1]);
+            it.globals.insert(full, t);
+            r?;
+            Ok(a[0].clone())
+        }
+        None => Ok(prims::table::upsert_rows(&a[0], &a[1])?),
+    });
+    register(it, "wj", 4, 4, |it, a| wj(it, a, false));
+    register(it, "wj1", 4, 4, |it, a| wj(it, a, true));
+    register(it, "$", 2, 2, cast);
     register(it, ":", 2, 2, |_, a| Ok(a[1].clone()));
     register(it, "::", 1, 1, |_, a| {
         Ok(a.into_iter().next().unwrap_or(K::NULL))
@@ -208,6 +247,68 @@ pub fn install(it: &mut Interp) {
         net.close(h.abs())?;
         Ok(K::NULL)
     });
+}
+
+fn wj(it: &mut Interp, a: Vec<K>, closed: bool) -> EvalResult {
+    let mut apply = |f: &K, args: &[K]| q(it.apply(f, args.to_vec()));
+    Ok(prims::table::wj(&a[0], &a[1], &a[2], &a[3], closed, &mut apply)?)
+}
+
+/// `x$y`: casts and parsing by `prims::cast`; a symbol naming a list (or keyed table) on
+/// the left enumerates y against it.
+fn cast(it: &mut Interp, a: Vec<K>) -> EvalResult {
+    match prims::cast::DYADS.iter().find(|d| d.0 == "$").map(|d| d.1) {
+        Some(f) => match f(&a[0], &a[1]) {
+            Err(e) if &*e.msg == prims::cast::CAST_ENUM => enumerate(it, &a[0], &a[1], false),
+            r => Ok(r?),
+        },
+        None => Err(QError::nyi().into()),
+    }
+}
+
+/// `` `d$y `` (strict, `'cast` on a missing value) and `` `d?y `` (extends `d`).
+pub fn enumerate(it: &mut Interp, d: &K, y: &K, extend: bool) -> EvalResult {
+    let name = d.as_sym().ok_or_else(QError::type_)?;
+    let full = it.resolve_name(name);
+    let dom = it.get_global(name, it.ns).unwrap_or_else(|| K::syms(Vec::<Sym>::new()));
+    let mut syms: Vec<Sym> = match &dom {
+        K::Vector(v) if v.ty == Ty::Sym => items(&dom).iter().filter_map(K::as_sym).collect(),
+        K::Dict(dd) if matches!(&dd.keys, K::Table(_)) => match &dd.keys {
+            K::Table(kt) => kt.cols.first().map(|c| items(c).iter().filter_map(K::as_sym).collect()).unwrap_or_default(),
+            _ => Vec::new(),
+        },
+        _ => return Err(QError::type_().into()),
+    };
+    let mut pos: qipc::sym::FxHashMap<Sym, i64> = syms.iter().enumerate().map(|(i, s)| (*s, i as i64)).collect();
+    let mut grew = false;
+    let mut lookup = |s: Sym| -> QResult<i64> {
+        match pos.get(&s) {
+            Some(&i) => Ok(i),
+            None if extend => {
+                syms.push(s);
+                pos.insert(s, syms.len() as i64 - 1);
+                grew = true;
+                Ok(syms.len() as i64 - 1)
+            }
+            None => Err(QError::new("cast")),
+        }
+    };
+    let out = match y {
+        K::Atom(_) => {
+            let s = y.as_sym().ok_or_else(QError::type_)?;
+            K::EnumAtom(name, lookup(s)?)
+        }
+        K::Vector(v) if v.ty == Ty::Sym => {
+            let idx: QResult<Vec<i64>> = items(y).iter().map(|x| lookup(x.as_sym().unwrap_or(Sym::NULL))).collect();
+            K::Enum(qipc::Enum { domain: name, attr: v.attr, idx: Arc::new(idx?) })
+        }
+        K::Enum(_) | K::EnumAtom(..) => y.clone(),
+        _ => return Err(QError::type_().into()),
+    };
+    if grew {
+        it.globals.insert(full, K::syms(syms));
+    }
+    Ok(out)
 }
 
 /// `value x`: evaluate a string, look up a symbol, a dictionary's values, apply a list

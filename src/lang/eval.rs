@@ -337,6 +337,49 @@ impl Interp {
         Some(K::dict(K::syms(keys), value::general(vals)))
     }
 
+    /// The full name a global assignment of `n` from the console would use.
+    pub fn resolve_name(&self, n: Sym) -> Sym {
+        let q = self.qualify(n, self.ns);
+        if self.globals.contains_key(&q) {
+            q
+        } else if self.globals.contains_key(&n) {
+            n
+        } else {
+            q
+        }
+    }
+
+    /// Replace enumerations by their symbols (primitives work on values, not domains).
+    pub fn resolve_enums(&self, k: K) -> K {
+        match &k {
+            K::Enum(e) => match self.enum_domain(e.domain) {
+                Some(d) => K::syms(e.idx.iter().map(|&i| d.get(i as usize).copied().unwrap_or(Sym::NULL))),
+                None => k,
+            },
+            K::EnumAtom(dom, i) => match self.enum_domain(*dom) {
+                Some(d) => K::sym(d.get(*i as usize).copied().unwrap_or(Sym::NULL)),
+                None => k,
+            },
+            _ => k,
+        }
+    }
+
+    /// The symbols of an enumeration domain (a symbol list, or a keyed table's key).
+    pub fn enum_domain(&self, d: Sym) -> Option<Arc<Vec<Sym>>> {
+        let v = self.get_global(d, Sym::NULL)?;
+        let col = match &v {
+            K::Dict(dd) => match &dd.keys {
+                K::Table(t) => t.cols.first()?.clone(),
+                _ => return None,
+            },
+            _ => v,
+        };
+        match col {
+            K::Vector(qipc::Vector { data: qipc::Data::Sym(s), .. }) => Some(s),
+            _ => None,
+        }
+    }
+
     pub fn set_global(&mut self, n: Sym, ctx: Sym, v: K) {
         let full = self.qualify(n, ctx);
         self.globals.insert(full, v);
@@ -703,6 +746,13 @@ impl Interp {
                 if args.len() > b.max.max(b.rank) {
                     return Err(QError::rank().into());
                 }
+                // Primitives see symbols where enumerations were; a few keep the domain.
+                let keeps = matches!(b.name, "type" | "count" | "key" | "value" | "get" | "$" | "::" | "~" | "attr" | "@" | "." | "show" | "meta" | "insert" | "upsert" | "set");
+                let args = if keeps || !args.iter().any(|a| matches!(a, K::Enum(_) | K::EnumAtom(..))) {
+                    args
+                } else {
+                    args.into_iter().map(|a| self.resolve_enums(a)).collect()
+                };
                 b.call(self, args)
             }
             Func::Binary(code) => {

@@ -9,6 +9,7 @@ pub mod atomic;
 pub mod cast;
 pub mod codes;
 pub mod list;
+pub mod table;
 
 /// A unary primitive (`neg x`, `count x`).
 pub type Monad = fn(&K) -> QResult;
