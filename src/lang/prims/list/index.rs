@@ -21,6 +21,12 @@ pub fn index(x: &K, i: &K) -> QResult {
     if i.is_null() {
         return Ok(x.clone());
     }
+    // Indexing by a dictionary maps its values and keeps its keys.
+    if let (K::Dict(d), false) = (i, keyed(i).is_some()) {
+        if !matches!(x, K::Dict(_)) {
+            return Ok(K::dict(d.keys.clone(), index(x, &d.vals)?));
+        }
+    }
     match x {
         K::Vector(_) | K::Enum(_) | K::List(_) => index_positions(x, i),
         K::Table(t) => index_table(x, t, i),
@@ -561,6 +567,8 @@ mod tests {
             l(vec![j(&[10, 5, -1]), K::long(NJ), j(&[3, NJ])])
         );
         assert_eq!(index(&w, &l(vec![])).unwrap(), j(&[]));
+        let di = K::dict(syms("a b"), j(&[0, 1]));
+        assert_eq!(index(&w, &di).unwrap(), K::dict(syms("a b"), j(&[10, -8])));
     }
 
     #[test]
