@@ -189,7 +189,7 @@ pub fn index_deep(x: &K, path: &[K]) -> QResult {
             _ => Err(QError::rank()),
         };
     }
-    if f.is_atom() {
+    if !is_listlike(f) {
         return index_deep(&index(x, f)?, rest);
     }
     let r = items(f)
@@ -228,7 +228,7 @@ pub fn amend_deep(x: &K, path: &[K], y: &K) -> QResult {
         [f] => return amend_assign(x, f, y),
         [f, rest @ ..] => (f, rest),
     };
-    if f.is_atom() {
+    if !is_listlike(f) {
         let inner = index(x, f)?;
         let new = amend_deep(&inner, rest, y)?;
         return amend_assign(x, f, &new);
@@ -532,7 +532,10 @@ fn amend_table(mut t: Table, i: &K, y: &K) -> QResult {
         _ => return Err(QError::type_()),
     };
     match t.names.iter().position(|&c| c == name) {
-        Some(p) => t.cols[p] = col,
+        Some(p) => match t.cols.get_mut(p) {
+            Some(c) => *c = col,
+            None => return Err(QError::length()),
+        },
         None => {
             Arc::make_mut(&mut t.names).push(name);
             t.cols.push(col);
@@ -623,10 +626,10 @@ mod tests {
         // values that are lists: a miss gives an empty list like the first value
         let r = K::dict(syms("a b"), l(vec![j(&[1, 2]), j(&[3])]));
         assert_eq!(index(&r, &s("z")).unwrap(), j(&[]));
-        // a key of the wrong type is simply absent
+        // lookup is Find on the keys, with its type rules
         assert_eq!(
-            index(&K::dict(syms("a b"), j(&[1, 2])), &K::long(0)).unwrap(),
-            K::long(NJ)
+            index(&K::dict(syms("a b"), j(&[1, 2])), &K::long(0)),
+            Err(QError::type_())
         );
     }
 

@@ -567,4 +567,88 @@ mod tests {
         let t = DYADS.iter().find(|(n, _)| *n == "#").map(|(_, f)| *f);
         assert_eq!(t.map(|f| f(&K::long(2), &K::long(7))), Some(Ok(j(&[7, 7]))));
     }
+
+    /// Every primitive on every pair of sample shapes returns a value or a q error, and
+    /// never panics.
+    #[test]
+    fn no_panics() {
+        use qipc::{Sym, Ty};
+        let sym = Sym::from_text;
+        let mut vals = vec![
+            K::bool(true),
+            K::byte(7),
+            K::short(-3),
+            K::int(qipc::null::I),
+            K::long(2),
+            K::long(NJ),
+            K::long(qipc::null::WJ),
+            K::long(-1),
+            K::real(1.5),
+            K::float(f64::NAN),
+            K::char(b'a'),
+            s("a"),
+            K::guid([1; 16]),
+            K::i32_of(Ty::Date, 5),
+            K::i64_of(Ty::Timestamp, 7),
+            K::EnumAtom(sym("e"), 1),
+            K::bools(vec![true, false, true]),
+            K::string("hello"),
+            K::shorts(vec![1, qipc::null::H]),
+            K::ints(vec![3, 1, 2]),
+            j(&[3, NJ, 1, 2]),
+            j(&[]),
+            j(&[0, 2]),
+            K::reals(vec![1.0, f32::NAN]),
+            f(&[2.5, f64::NAN, -1.0]),
+            syms("b a c a"),
+            K::guids(vec![[2; 16], [0; 16]]),
+            K::i32s_of(Ty::Month, vec![1, 2]),
+            K::i64s_of(Ty::Timespan, vec![5, NJ]),
+            K::Enum(qipc::Enum {
+                domain: sym("e"),
+                attr: qipc::Attr::None,
+                idx: std::sync::Arc::new(vec![0, 1, 1]),
+            }),
+            l(vec![]),
+            l(vec![K::long(1), s("a"), K::string("xy")]),
+            l(vec![j(&[1, 2]), j(&[3, 4])]),
+            l(vec![j(&[1, 2]), j(&[3])]),
+            l(vec![l(vec![j(&[1])]), K::float(1.0)]),
+            K::dict(syms("a b"), j(&[1, 2])),
+            K::dict(j(&[1, 2]), l(vec![j(&[1]), K::string("z")])),
+            K::dict(l(vec![]), l(vec![])),
+            table("a b", vec![j(&[1, 2, 1]), syms("x y x")]),
+            table("a", vec![j(&[])]),
+            K::dict(
+                table("k", vec![syms("p q")]),
+                table("v", vec![f(&[1.0, 2.0])]),
+            ),
+            K::NULL,
+            K::lambda("{x}"),
+        ];
+        let mut sorted = j(&[1, 2, 3]);
+        sorted = sorted.with_attr(qipc::Attr::Sorted);
+        vals.push(sorted);
+        vals.push(K::Dict(std::sync::Arc::new(qipc::Dict {
+            keys: j(&[1, 5]),
+            vals: syms("a b"),
+            sorted: true,
+        })));
+        for x in &vals {
+            for (_, m) in MONADS {
+                let _ = m(x);
+            }
+            for y in &vals {
+                for (_, d) in DYADS {
+                    let _ = d(x, y);
+                }
+                let _ = index(x, y);
+                let _ = index_deep(x, &[y.clone(), x.clone()]);
+                let _ = index_deep(x, &[K::NULL, y.clone()]);
+                let _ = amend_assign(x, y, x);
+                let _ = amend_assign(x, y, y);
+                let _ = amend_deep(x, &[y.clone(), K::long(0)], y);
+            }
+        }
+    }
 }

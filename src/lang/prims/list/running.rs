@@ -590,7 +590,7 @@ fn window_extreme<T: Elem>(s: &[T], n: usize, is_max: bool, floor: T) -> Vec<T> 
         }
         q.push_back(i);
         while let Some(&f) = q.front() {
-            if f + n <= i {
+            if i - f >= n {
                 q.pop_front();
             } else {
                 break;

@@ -708,7 +708,11 @@ fn le(a: &K, b: &K) -> QResult<Vec<bool>> {
     }
     let fa = floats(&la)?;
     let fb = floats(&lb)?;
-    let n = na.max(nb);
+    let n = match (a_atom, b_atom) {
+        (true, true) => 1,
+        (true, false) => nb,
+        _ => na,
+    };
     Ok((0..n)
         .map(|i| {
             let x = fa[if a_atom { 0 } else { i }];
@@ -860,20 +864,11 @@ fn binary_search(x: &K, y: &K, right: bool) -> QResult {
     }
 }
 
-/// Positions of `y`'s items in `x`'s keys for lookups, keyed by whole values (used by
-/// dictionary indexing): like `x?y` but never a type error; a mismatched type is absent.
+/// Positions of `y` (an atom gives one) among dictionary keys: q's dictionary indexing
+/// is Find on the keys (`d[x]~v[k?x]`), with its type rules.
 pub(crate) fn lookup(keys: &K, y: &K) -> QResult<(Vec<i64>, bool)> {
-    match find(keys, y) {
-        Ok(r) => super::ints(&r).ok_or_else(QError::type_),
-        Err(e) if e == QError::type_() => {
-            let n = keys.len() as i64;
-            Ok(match y {
-                K::Vector(_) | K::Enum(_) => (vec![n; y.len()], false),
-                _ => (vec![n], true),
-            })
-        }
-        Err(e) => Err(e),
-    }
+    let r = find(keys, y)?;
+    super::ints(&r).ok_or_else(QError::type_)
 }
 
 #[cfg(test)]
@@ -1065,6 +1060,10 @@ mod tests {
             K::bools(vec![false])
         );
         assert_eq!(within(&K::long(3), &j(&[1, 5, 6])), Err(QError::length()));
+        assert_eq!(
+            within(&j(&[]), &l(vec![K::long(1), K::float(2.0)])).unwrap(),
+            K::bools(vec![])
+        );
     }
 
     #[test]

@@ -393,6 +393,7 @@ fn reshape(shape: &[i64], y: &K) -> QResult {
         let m = if is_listlike(y) { y.len() } else { 1 };
         let y = as_list(y);
         let starts: Vec<usize> = if shape[1] == qipc::null::J {
+            alloc_check(shape[0] as u64)?;
             let r = shape[0] as usize;
             if r == 0 {
                 return Ok(empty_list());
@@ -779,8 +780,13 @@ pub fn dict(x: &K, y: &K) -> QResult {
         if n >= t.names.len() {
             return Err(QError::length());
         }
-        let kt = K::table(t.names[..n].to_vec(), t.cols[..n].to_vec());
-        let vt = K::table(t.names[n..].to_vec(), t.cols[n..].to_vec());
+        if t.cols.len() != t.names.len() {
+            return Err(QError::length());
+        }
+        let (kn, vn) = t.names.split_at(n);
+        let (kc, vc) = t.cols.split_at(n);
+        let kt = K::table(kn.to_vec(), kc.to_vec());
+        let vt = K::table(vn.to_vec(), vc.to_vec());
         return Ok(K::dict(kt, vt));
     }
     match (is_listlike(x), is_listlike(y)) {
@@ -793,13 +799,10 @@ pub fn dict(x: &K, y: &K) -> QResult {
             }
             Ok(K::dict(x.clone(), y.clone()))
         }
-        (false, false) if !matches!(x, K::Func(_)) => {
-            // A number on the left is one of q's internal functions (`0N!x` ...).
-            if int_atom(x).is_some() {
-                return Err(QError::nyi());
-            }
-            Ok(K::dict(x.clone(), y.clone()))
-        }
+        // A number on the left is one of q's internal functions (`0N!x`, `-8!x` ...).
+        (false, _) if int_atom(x).is_some() => Err(QError::nyi()),
+        // Keys and values must both be lists.
+        (false, false) => Err(QError::type_()),
         _ => Err(QError::length()),
     }
 }
