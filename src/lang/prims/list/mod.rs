@@ -30,10 +30,10 @@ pub use shape::{
     count, cross, cut, dict, drop_cut, enlist, first, flip, join, key, last, next, prev, raze,
     reverse, rotate, sublist, take, til, type_, ungroup, value, where_, xprev,
 };
-pub use sort::{asc, desc, iasc, idesc, rank, xasc, xdesc};
+pub use sort::{asc, desc, iasc, idesc, rank, xasc, xdesc, xrank};
 
 use super::{Dyad, Monad};
-use crate::lang::value::{empty_list, from_items, null_atom};
+use crate::lang::value::{empty_list, from_items, general, null_atom};
 use crate::lang::{QError, QResult};
 use elem::{dispatch, gather, gather_or, vec_k};
 use qipc::{Attr, Data, Enum, Table, Ty, K};
@@ -120,6 +120,7 @@ pub const DYADS: &[(&str, Dyad)] = &[
     ("ema", ema),
     ("xasc", xasc),
     ("xdesc", xdesc),
+    ("xrank", xrank),
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -262,7 +263,9 @@ pub(crate) fn rows(x: &K, idx: &[usize]) -> QResult {
             v.ty,
             dispatch!(&v.data, s => elem::Elem::wrap(gather(s, idx))),
         )),
-        K::List(l) => from_items(
+        // Picking from a general list gives a general list, as in q: only amending and
+        // list notation collapse uniform atoms into a vector.
+        K::List(l) => general(
             idx.iter()
                 .filter_map(|&i| l.items.get(i).cloned())
                 .collect(),
@@ -295,7 +298,7 @@ pub(crate) fn rows_or_null(x: &K, idx: &[i64]) -> QResult {
         )),
         K::List(l) => {
             let p = proto(x);
-            from_items(
+            general(
                 idx.iter()
                     .map(|&i| {
                         usize::try_from(i)
@@ -335,7 +338,7 @@ pub(crate) fn slice_rows(x: &K, lo: usize, hi: usize) -> K {
             v.ty,
             dispatch!(&v.data, s => elem::Elem::wrap(s[lo..hi].to_vec())),
         )),
-        K::List(l) => from_items(l.items[lo..hi].to_vec()),
+        K::List(l) => general(l.items[lo..hi].to_vec()),
         K::Enum(e) => K::Enum(Enum {
             domain: e.domain,
             attr: Attr::None,

@@ -363,6 +363,29 @@ pub fn rank(x: &K) -> QResult {
     Ok(K::longs(r))
 }
 
+/// `x xrank y`: the bucket (0 to `x-1`) of each item of `y` when `y` is split by rank into
+/// `x` buckets of near-equal size.
+pub fn xrank(x: &K, y: &K) -> QResult {
+    let b = super::int_atom(x).ok_or_else(QError::type_)?;
+    if !is_listlike(y) {
+        return Err(QError::rank());
+    }
+    let r = rank(y)?;
+    let n = y.len() as i64;
+    let K::Vector(Vector {
+        data: Data::I64(rv),
+        ..
+    }) = &r
+    else {
+        return Err(QError::type_());
+    };
+    Ok(K::longs(
+        rv.iter()
+            .map(|&k| k.wrapping_mul(b).checked_div(n).unwrap_or(0))
+            .collect(),
+    ))
+}
+
 /// `asc x`: `x` sorted ascending, with the sorted attribute (tables: parted or sorted on
 /// the first column).
 pub fn asc(x: &K) -> QResult {
@@ -745,6 +768,29 @@ mod tests {
         let mut ls = longs.clone();
         ls.sort();
         assert_eq!(sorted, K::longs(ls));
+    }
+
+    #[test]
+    fn xranks() {
+        let til = |n: i64| K::longs((0..n).collect());
+        assert_eq!(
+            xrank(&K::long(4), &til(8)).unwrap(),
+            j(&[0, 0, 1, 1, 2, 2, 3, 3])
+        );
+        assert_eq!(
+            xrank(&K::long(4), &til(9)).unwrap(),
+            j(&[0, 0, 0, 1, 1, 2, 2, 3, 3])
+        );
+        assert_eq!(
+            xrank(&K::long(7), &til(9)).unwrap(),
+            j(&[0, 0, 1, 2, 3, 3, 4, 5, 6])
+        );
+        assert_eq!(
+            xrank(&K::long(3), &j(&[1, 37, 5, 4, 0, 3])).unwrap(),
+            j(&[0, 2, 2, 1, 0, 1])
+        );
+        assert_eq!(xrank(&K::long(3), &K::long(1)), Err(QError::rank()));
+        assert_eq!(xrank(&K::long(3), &j(&[])).unwrap(), j(&[]));
     }
 
     #[test]
