@@ -24,6 +24,12 @@ pub(crate) trait Elem: Copy + Send + Sync + 'static {
     fn bytes(_: &[Self]) -> Option<&[u8]> {
         None
     }
+    /// Whether `rkey` orders this class (numbers do; symbols and guids do not).
+    const RADIX: bool = false;
+    /// An unsigned key with q's order, for radix sorting.
+    fn rkey(self) -> u64 {
+        0
+    }
 }
 
 impl Elem for u8 {
@@ -57,6 +63,10 @@ impl Elem for u8 {
     fn bytes(s: &[u8]) -> Option<&[u8]> {
         Some(s)
     }
+    const RADIX: bool = true;
+    fn rkey(self) -> u64 {
+        self as u64
+    }
 }
 
 impl Elem for Guid {
@@ -86,7 +96,7 @@ impl Elem for Guid {
 }
 
 macro_rules! int_elem {
-    ($t:ty, $var:ident, $null:expr) => {
+    ($t:ty, $u:ty, $var:ident, $null:expr) => {
         impl Elem for $t {
             type H = $t;
             type O = $t;
@@ -112,13 +122,18 @@ macro_rules! int_elem {
             fn okey(self) -> $t {
                 self
             }
+            const RADIX: bool = true;
+            // Flipping the sign bit maps signed order onto unsigned order.
+            fn rkey(self) -> u64 {
+                (self as $u ^ (1 as $u).rotate_right(1)) as u64
+            }
         }
     };
 }
 
-int_elem!(i16, I16, null::H);
-int_elem!(i32, I32, null::I);
-int_elem!(i64, I64, null::J);
+int_elem!(i16, u16, I16, null::H);
+int_elem!(i32, u32, I32, null::I);
+int_elem!(i64, u64, I64, null::J);
 
 /// Order key of a double: NaN first, then the usual order (`-0w` .. `0w`).
 #[inline]
@@ -126,7 +141,8 @@ pub(crate) fn f64_okey(x: f64) -> i64 {
     if x.is_nan() {
         return i64::MIN;
     }
-    let b = x.to_bits() as i64;
+    // -0.0 equals 0.0 in q, so it must not sort apart from it.
+    let b = if x == 0.0 { 0 } else { x.to_bits() as i64 };
     b ^ (((b >> 63) as u64) >> 1) as i64
 }
 
@@ -135,7 +151,7 @@ fn f32_okey(x: f32) -> i32 {
     if x.is_nan() {
         return i32::MIN;
     }
-    let b = x.to_bits() as i32;
+    let b = if x == 0.0 { 0 } else { x.to_bits() as i32 };
     b ^ (((b >> 31) as u32) >> 1) as i32
 }
 
@@ -170,6 +186,10 @@ impl Elem for f64 {
     fn okey(self) -> i64 {
         f64_okey(self)
     }
+    const RADIX: bool = true;
+    fn rkey(self) -> u64 {
+        (f64_okey(self) as u64) ^ (1 << 63)
+    }
 }
 
 impl Elem for f32 {
@@ -201,6 +221,10 @@ impl Elem for f32 {
     }
     fn okey(self) -> i32 {
         f32_okey(self)
+    }
+    const RADIX: bool = true;
+    fn rkey(self) -> u64 {
+        ((f32_okey(self) as u32) ^ (1 << 31)) as u64
     }
 }
 

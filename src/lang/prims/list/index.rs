@@ -21,6 +21,12 @@ pub fn index(x: &K, i: &K) -> QResult {
     if i.is_null() {
         return Ok(x.clone());
     }
+    // Indexing by a dictionary maps its values and keeps its keys.
+    if let (K::Dict(d), false) = (i, keyed(i).is_some()) {
+        if !matches!(x, K::Dict(_)) {
+            return Ok(K::dict(d.keys.clone(), index(x, &d.vals)?));
+        }
+    }
     match x {
         K::Vector(_) | K::Enum(_) | K::List(_) => index_positions(x, i),
         K::Table(t) => index_table(x, t, i),
@@ -183,7 +189,7 @@ pub fn index_deep(x: &K, path: &[K]) -> QResult {
             _ => Err(QError::rank()),
         };
     }
-    if f.is_atom() {
+    if !is_listlike(f) {
         return index_deep(&index(x, f)?, rest);
     }
     let r = items(f)
@@ -222,7 +228,7 @@ pub fn amend_deep(x: &K, path: &[K], y: &K) -> QResult {
         [f] => return amend_assign(x, f, y),
         [f, rest @ ..] => (f, rest),
     };
-    if f.is_atom() {
+    if !is_listlike(f) {
         let inner = index(x, f)?;
         let new = amend_deep(&inner, rest, y)?;
         return amend_assign(x, f, &new);
@@ -526,7 +532,10 @@ fn amend_table(mut t: Table, i: &K, y: &K) -> QResult {
         _ => return Err(QError::type_()),
     };
     match t.names.iter().position(|&c| c == name) {
-        Some(p) => t.cols[p] = col,
+        Some(p) => match t.cols.get_mut(p) {
+            Some(c) => *c = col,
+            None => return Err(QError::length()),
+        },
         None => {
             Arc::make_mut(&mut t.names).push(name);
             t.cols.push(col);
@@ -561,6 +570,8 @@ mod tests {
             l(vec![j(&[10, 5, -1]), K::long(NJ), j(&[3, NJ])])
         );
         assert_eq!(index(&w, &l(vec![])).unwrap(), j(&[]));
+        let di = K::dict(syms("a b"), j(&[0, 1]));
+        assert_eq!(index(&w, &di).unwrap(), K::dict(syms("a b"), j(&[10, -8])));
     }
 
     #[test]
@@ -568,8 +579,11 @@ mod tests {
         let x = l(vec![K::long(1), s("a"), K::char(b'c')]);
         assert_eq!(index(&x, &K::long(1)).unwrap(), s("a"));
         assert_eq!(index(&x, &K::long(9)).unwrap(), K::long(NJ));
-        // picking same-typed atoms collapses to a vector
-        assert_eq!(index(&x, &j(&[0, 0])).unwrap(), j(&[1, 1]));
+        // picking from a general list keeps it general (only amend collapses)
+        assert_eq!(
+            index(&x, &j(&[0, 0])).unwrap(),
+            l(vec![K::long(1), K::long(1)])
+        );
         let y = l(vec![j(&[1, 2]), K::string("abc"), s("ibm")]);
         assert_eq!(index(&y, &K::long(3)).unwrap(), j(&[]));
         assert_eq!(index(&y, &K::long(-1)).unwrap(), j(&[]));
@@ -615,10 +629,10 @@ mod tests {
         // values that are lists: a miss gives an empty list like the first value
         let r = K::dict(syms("a b"), l(vec![j(&[1, 2]), j(&[3])]));
         assert_eq!(index(&r, &s("z")).unwrap(), j(&[]));
-        // a key of the wrong type is simply absent
+        // lookup is Find on the keys, with its type rules
         assert_eq!(
-            index(&K::dict(syms("a b"), j(&[1, 2])), &K::long(0)).unwrap(),
-            K::long(NJ)
+            index(&K::dict(syms("a b"), j(&[1, 2])), &K::long(0)),
+            Err(QError::type_())
         );
     }
 

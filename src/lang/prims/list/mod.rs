@@ -30,13 +30,14 @@ pub use shape::{
     count, cross, cut, dict, drop_cut, enlist, first, flip, join, key, last, next, prev, raze,
     reverse, rotate, sublist, take, til, type_, ungroup, value, where_, xprev,
 };
-pub use sort::{asc, desc, iasc, idesc, rank, xasc, xdesc};
+pub use sort::{asc, desc, iasc, idesc, rank, xasc, xdesc, xrank};
 
 use super::{Dyad, Monad};
-use crate::lang::value::{empty_list, from_items, null_atom};
+use crate::lang::value::{empty_list, from_items, general, null_atom};
 use crate::lang::{QError, QResult};
 use elem::{dispatch, gather, gather_or, vec_k};
 use qipc::{Attr, Data, Enum, Table, Ty, K};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Unary keywords of this family, by name.
@@ -119,6 +120,7 @@ pub const DYADS: &[(&str, Dyad)] = &[
     ("ema", ema),
     ("xasc", xasc),
     ("xdesc", xdesc),
+    ("xrank", xrank),
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -135,34 +137,37 @@ pub(crate) fn int_atom(k: &K) -> Option<i64> {
 }
 
 /// An integer vector's items as i64 (nulls become `0N`), or `None` for other values.
-pub(crate) fn int_vec(k: &K) -> Option<Vec<i64>> {
+/// A long vector is borrowed, not copied.
+pub(crate) fn int_vec(k: &K) -> Option<Cow<'_, [i64]>> {
     let K::Vector(v) = k else { return None };
     if !is_int_ty(v.ty) {
         return None;
     }
     Some(match &v.data {
-        Data::U8(s) => s.iter().map(|&x| x as i64).collect(),
-        Data::I16(s) => s
-            .iter()
-            .map(|&x| {
-                if x == qipc::null::H {
-                    qipc::null::J
-                } else {
-                    x as i64
-                }
-            })
-            .collect(),
-        Data::I32(s) => s
-            .iter()
-            .map(|&x| {
-                if x == qipc::null::I {
-                    qipc::null::J
-                } else {
-                    x as i64
-                }
-            })
-            .collect(),
-        Data::I64(s) => s.as_ref().clone(),
+        Data::U8(s) => Cow::Owned(s.iter().map(|&x| x as i64).collect()),
+        Data::I16(s) => Cow::Owned(
+            s.iter()
+                .map(|&x| {
+                    if x == qipc::null::H {
+                        qipc::null::J
+                    } else {
+                        x as i64
+                    }
+                })
+                .collect(),
+        ),
+        Data::I32(s) => Cow::Owned(
+            s.iter()
+                .map(|&x| {
+                    if x == qipc::null::I {
+                        qipc::null::J
+                    } else {
+                        x as i64
+                    }
+                })
+                .collect(),
+        ),
+        Data::I64(s) => Cow::Borrowed(&s[..]),
         _ => return None,
     })
 }
@@ -172,7 +177,19 @@ pub(crate) fn ints(k: &K) -> Option<(Vec<i64>, bool)> {
     if let Some(i) = int_atom(k) {
         return Some((vec![i], true));
     }
-    int_vec(k).map(|v| (v, false))
+    int_vec(k).map(|v| (v.into_owned(), false))
+}
+
+/// Refuse to build a list of `n` items that could never fit: q's `'limit` past 2^40 items,
+/// and `'wsfull` past 2^33 (64 GiB of longs), instead of aborting on a failed allocation.
+pub(crate) fn alloc_check(n: u64) -> QResult<()> {
+    if n >= 1 << 40 {
+        Err(QError::limit())
+    } else if n > 1 << 33 {
+        Err(QError::new("wsfull"))
+    } else {
+        Ok(())
+    }
 }
 
 /// A non-negative count from an integer atom (`'type` otherwise, `'domain` if negative).
@@ -246,7 +263,9 @@ pub(crate) fn rows(x: &K, idx: &[usize]) -> QResult {
             v.ty,
             dispatch!(&v.data, s => elem::Elem::wrap(gather(s, idx))),
         )),
-        K::List(l) => from_items(
+        // Picking from a general list gives a general list, as in q: only amending and
+        // list notation collapse uniform atoms into a vector.
+        K::List(l) => general(
             idx.iter()
                 .filter_map(|&i| l.items.get(i).cloned())
                 .collect(),
@@ -279,7 +298,7 @@ pub(crate) fn rows_or_null(x: &K, idx: &[i64]) -> QResult {
         )),
         K::List(l) => {
             let p = proto(x);
-            from_items(
+            general(
                 idx.iter()
                     .map(|&i| {
                         usize::try_from(i)
@@ -319,7 +338,7 @@ pub(crate) fn slice_rows(x: &K, lo: usize, hi: usize) -> K {
             v.ty,
             dispatch!(&v.data, s => elem::Elem::wrap(s[lo..hi].to_vec())),
         )),
-        K::List(l) => from_items(l.items[lo..hi].to_vec()),
+        K::List(l) => general(l.items[lo..hi].to_vec()),
         K::Enum(e) => K::Enum(Enum {
             domain: e.domain,
             attr: Attr::None,
@@ -476,6 +495,163 @@ pub(crate) mod test_util {
                         || (p - b[0]).abs() <= 1e-6 * b[0].abs().max(1e-12))
             }
             _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_util::*;
+    use super::*;
+
+    /// Empty lists, atoms where lists are expected, and the errors q signals for them.
+    #[test]
+    fn edges() {
+        let e = j(&[]);
+        let g = l(vec![]);
+        assert_eq!(first(&g).unwrap(), g);
+        assert_eq!(last(&K::string("")).unwrap(), K::char(b' '));
+        assert_eq!(reverse(&K::string("")).unwrap(), K::string(""));
+        assert_eq!(where_(&K::bools(vec![])).unwrap(), e);
+        assert_eq!(where_(&K::bool(true)).unwrap(), j(&[0]));
+        assert_eq!(distinct(&K::string("")).unwrap(), K::string(""));
+        assert_eq!(group(&e).unwrap(), K::dict(e.clone(), l(vec![])));
+        assert_eq!(asc(&g).unwrap(), g);
+        assert_eq!(iasc(&e).unwrap(), e);
+        assert_eq!(sum(&g).unwrap(), K::long(0));
+        assert_eq!(til(&j(&[1])), Err(QError::type_()));
+        assert_eq!(take(&K::long(0), &j(&[1, 2])).unwrap(), e);
+        assert_eq!(take(&K::long(-2), &j(&[1, 2, 3])).unwrap(), j(&[2, 3]));
+        assert_eq!(cross(&e, &j(&[1])).unwrap(), g);
+        assert_eq!(rotate(&K::long(3), &K::long(1)).unwrap(), K::long(1));
+        assert_eq!(rotate(&K::long(3), &e).unwrap(), e);
+        assert_eq!(
+            xprev(&K::long(1), &K::dict(syms("a"), j(&[1]))),
+            Err(QError::type_())
+        );
+        assert_eq!(sublist(&K::long(1), &K::long(1)), Err(QError::type_()));
+        assert_eq!(bin(&e, &K::long(3)).unwrap(), K::long(-1));
+        assert_eq!(binr(&e, &K::long(3)).unwrap(), K::long(0));
+        assert_eq!(find(&g, &K::long(1)).unwrap(), K::long(0));
+        assert_eq!(find(&K::long(3), &j(&[1])), Err(QError::nyi()));
+        assert_eq!(in_(&K::long(1), &e).unwrap(), K::bool(false));
+        assert_eq!(except(&e, &j(&[1])).unwrap(), e);
+        assert_eq!(except(&K::long(1), &j(&[2])).unwrap(), j(&[1]));
+        assert_eq!(msum(&K::long(-1), &j(&[1])), Err(QError::domain()));
+        assert_eq!(mavg(&K::long(2), &e).unwrap(), f(&[]));
+        assert_eq!(deltas(&e).unwrap(), e);
+        assert_eq!(differ(&K::long(1)), Err(QError::type_()));
+        assert_eq!(flip(&K::dict(syms("a b"), j(&[1, 2]))), Err(QError::rank()));
+        assert_eq!(key(&K::dict(syms("a"), j(&[1]))).unwrap(), syms("a"));
+        assert_eq!(key(&j(&[1])).unwrap(), s("long"));
+        assert_eq!(key(&K::long(3)).unwrap(), j(&[0, 1, 2]));
+        assert_eq!(value(&K::dict(syms("a"), j(&[1]))).unwrap(), j(&[1]));
+        assert_eq!(value(&K::string("1+1")), Err(QError::nyi()));
+        assert_eq!(take(&K::long(1 << 41), &K::long(1)), Err(QError::limit()));
+        assert_eq!(til(&K::long(1 << 41)), Err(QError::limit()));
+        assert_eq!(
+            amend_assign(&K::long(1), &K::long(0), &K::long(2)),
+            Err(QError::type_())
+        );
+        assert_eq!(count(&K::lambda("{x}")).unwrap(), K::long(1));
+    }
+
+    /// The tables every family exports name real functions, each once.
+    #[test]
+    fn tables() {
+        let mut names: Vec<&str> = MONADS.iter().map(|(n, _)| *n).collect();
+        names.extend(DYADS.iter().map(|(n, _)| *n));
+        let total = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), total);
+        let c = MONADS.iter().find(|(n, _)| *n == "count").map(|(_, f)| *f);
+        assert_eq!(c.map(|f| f(&j(&[1, 2]))), Some(Ok(K::long(2))));
+        let t = DYADS.iter().find(|(n, _)| *n == "#").map(|(_, f)| *f);
+        assert_eq!(t.map(|f| f(&K::long(2), &K::long(7))), Some(Ok(j(&[7, 7]))));
+    }
+
+    /// Every primitive on every pair of sample shapes returns a value or a q error, and
+    /// never panics.
+    #[test]
+    fn no_panics() {
+        use qipc::{Sym, Ty};
+        let sym = Sym::from_text;
+        let mut vals = vec![
+            K::bool(true),
+            K::byte(7),
+            K::short(-3),
+            K::int(qipc::null::I),
+            K::long(2),
+            K::long(NJ),
+            K::long(qipc::null::WJ),
+            K::long(-1),
+            K::real(1.5),
+            K::float(f64::NAN),
+            K::char(b'a'),
+            s("a"),
+            K::guid([1; 16]),
+            K::i32_of(Ty::Date, 5),
+            K::i64_of(Ty::Timestamp, 7),
+            K::EnumAtom(sym("e"), 1),
+            K::bools(vec![true, false, true]),
+            K::string("hello"),
+            K::shorts(vec![1, qipc::null::H]),
+            K::ints(vec![3, 1, 2]),
+            j(&[3, NJ, 1, 2]),
+            j(&[]),
+            j(&[0, 2]),
+            K::reals(vec![1.0, f32::NAN]),
+            f(&[2.5, f64::NAN, -1.0]),
+            syms("b a c a"),
+            K::guids(vec![[2; 16], [0; 16]]),
+            K::i32s_of(Ty::Month, vec![1, 2]),
+            K::i64s_of(Ty::Timespan, vec![5, NJ]),
+            K::Enum(qipc::Enum {
+                domain: sym("e"),
+                attr: qipc::Attr::None,
+                idx: std::sync::Arc::new(vec![0, 1, 1]),
+            }),
+            l(vec![]),
+            l(vec![K::long(1), s("a"), K::string("xy")]),
+            l(vec![j(&[1, 2]), j(&[3, 4])]),
+            l(vec![j(&[1, 2]), j(&[3])]),
+            l(vec![l(vec![j(&[1])]), K::float(1.0)]),
+            K::dict(syms("a b"), j(&[1, 2])),
+            K::dict(j(&[1, 2]), l(vec![j(&[1]), K::string("z")])),
+            K::dict(l(vec![]), l(vec![])),
+            table("a b", vec![j(&[1, 2, 1]), syms("x y x")]),
+            table("a", vec![j(&[])]),
+            K::dict(
+                table("k", vec![syms("p q")]),
+                table("v", vec![f(&[1.0, 2.0])]),
+            ),
+            K::NULL,
+            K::lambda("{x}"),
+        ];
+        let mut sorted = j(&[1, 2, 3]);
+        sorted = sorted.with_attr(qipc::Attr::Sorted);
+        vals.push(sorted);
+        vals.push(K::Dict(std::sync::Arc::new(qipc::Dict {
+            keys: j(&[1, 5]),
+            vals: syms("a b"),
+            sorted: true,
+        })));
+        for x in &vals {
+            for (_, m) in MONADS {
+                let _ = m(x);
+            }
+            for y in &vals {
+                for (_, d) in DYADS {
+                    let _ = d(x, y);
+                }
+                let _ = index(x, y);
+                let _ = index_deep(x, &[y.clone(), x.clone()]);
+                let _ = index_deep(x, &[K::NULL, y.clone()]);
+                let _ = amend_assign(x, y, x);
+                let _ = amend_assign(x, y, y);
+                let _ = amend_deep(x, &[y.clone(), K::long(0)], y);
+            }
         }
     }
 }

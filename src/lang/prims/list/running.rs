@@ -264,17 +264,20 @@ pub fn deltas(x: &K) -> QResult {
                     }
                 }
                 st => {
-                    let iv: Vec<Option<i64>> =
-                        dispatch_num!(&v.data, s => s.iter().map(|x| x.i()).collect());
-                    let out: Vec<i64> = (0..iv.len())
-                        .map(|i| {
-                            let prev = if i == 0 { Some(0) } else { iv[i - 1] };
-                            match (iv[i], prev) {
-                                (Some(a), Some(b)) => a.wrapping_sub(b),
-                                _ => null::J,
-                            }
-                        })
-                        .collect();
+                    let out: Vec<i64> = dispatch_num!(&v.data, s => {
+                        let mut prev = Some(0i64);
+                        s.iter()
+                            .map(|x| {
+                                let cur = x.i();
+                                let r = match (cur, prev) {
+                                    (Some(a), Some(b)) => a.wrapping_sub(b),
+                                    _ => null::J,
+                                };
+                                prev = cur;
+                                r
+                            })
+                            .collect()
+                    });
                     if st == qipc::Storage::I32 {
                         Data::I32(Arc::new(
                             out.into_iter()
@@ -587,7 +590,7 @@ fn window_extreme<T: Elem>(s: &[T], n: usize, is_max: bool, floor: T) -> Vec<T> 
         }
         q.push_back(i);
         while let Some(&f) = q.front() {
-            if f + n <= i {
+            if i - f >= n {
                 q.pop_front();
             } else {
                 break;

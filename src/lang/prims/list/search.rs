@@ -213,9 +213,8 @@ fn find_typed<T: Elem>(x: &[T], y: &[T]) -> Vec<i64> {
         return yb.iter().map(|&b| table[b as usize]).collect();
     }
     let mut map: FxHashMap<T::H, i64> = FxHashMap::default();
-    map.reserve(x.len());
-    for (i, a) in x.iter().enumerate().rev() {
-        map.insert(a.hkey(), i as i64);
+    for (i, a) in x.iter().enumerate() {
+        map.entry(a.hkey()).or_insert(i as i64);
     }
     y.iter()
         .map(|b| map.get(&b.hkey()).copied().unwrap_or(n))
@@ -448,10 +447,15 @@ pub fn in_(x: &K, y: &K) -> QResult {
     match y {
         K::List(l) => Ok(K::bool(l.items.iter().any(|i| i == x))),
         K::Dict(d) => in_(x, &d.vals),
-        K::Table(_) => {
-            let mask = member_mask(&as_list(x), y)?;
-            Ok(K::bool(mask.first().copied().unwrap_or(false)))
-        }
+        K::Table(_) => match x {
+            K::Table(_) => Ok(K::bools(member_mask(x, y)?)),
+            K::Dict(_) => {
+                let row = super::shape::enlist(x)?;
+                let mask = member_mask(&row, y)?;
+                Ok(K::bool(mask.first().copied().unwrap_or(false)))
+            }
+            _ => Err(QError::type_()),
+        },
         K::Atom(_) | K::Vector(_) | K::Enum(_) | K::EnumAtom(..) => in_simple(x, &as_list(y)),
         _ => Err(QError::type_()),
     }
@@ -704,7 +708,11 @@ fn le(a: &K, b: &K) -> QResult<Vec<bool>> {
     }
     let fa = floats(&la)?;
     let fb = floats(&lb)?;
-    let n = na.max(nb);
+    let n = match (a_atom, b_atom) {
+        (true, true) => 1,
+        (true, false) => nb,
+        _ => na,
+    };
     Ok((0..n)
         .map(|i| {
             let x = fa[if a_atom { 0 } else { i }];
@@ -856,20 +864,11 @@ fn binary_search(x: &K, y: &K, right: bool) -> QResult {
     }
 }
 
-/// Positions of `y`'s items in `x`'s keys for lookups, keyed by whole values (used by
-/// dictionary indexing): like `x?y` but never a type error; a mismatched type is absent.
+/// Positions of `y` (an atom gives one) among dictionary keys: q's dictionary indexing
+/// is Find on the keys (`d[x]~v[k?x]`), with its type rules.
 pub(crate) fn lookup(keys: &K, y: &K) -> QResult<(Vec<i64>, bool)> {
-    match find(keys, y) {
-        Ok(r) => super::ints(&r).ok_or_else(QError::type_),
-        Err(e) if e == QError::type_() => {
-            let n = keys.len() as i64;
-            Ok(match y {
-                K::Vector(_) | K::Enum(_) => (vec![n; y.len()], false),
-                _ => (vec![n], true),
-            })
-        }
-        Err(e) => Err(e),
-    }
+    let r = find(keys, y)?;
+    super::ints(&r).ok_or_else(QError::type_)
 }
 
 #[cfg(test)]
@@ -993,6 +992,13 @@ mod tests {
             K::bools(vec![false, true])
         );
         assert_eq!(in_(&f(&[1.0, 2.0]), &j(&[])), Err(QError::type_()));
+        let t = table("g i", vec![j(&[1, 2, 1]), j(&[2, 2, 2])]);
+        let u = table("g i", vec![j(&[1]), j(&[2])]);
+        assert_eq!(in_(&t, &u).unwrap(), K::bools(vec![true, false, true]));
+        let row = K::dict(syms("g i"), j(&[2, 2]));
+        assert_eq!(in_(&row, &t).unwrap(), K::bool(true));
+        let lists = l(vec![j(&[1, 1, 1, 2]), j(&[2, 3, 4]), j(&[1, 2, 3])]);
+        assert_eq!(in_(&j(&[1, 1, 1, 2]), &lists).unwrap(), K::bool(true));
         assert_eq!(in_(&f(&[1.0, 2.0]), &j(&[2, 2])), Err(QError::type_()));
         // nested x against a simple y
         let x = l(vec![
@@ -1054,6 +1060,10 @@ mod tests {
             K::bools(vec![false])
         );
         assert_eq!(within(&K::long(3), &j(&[1, 5, 6])), Err(QError::length()));
+        assert_eq!(
+            within(&j(&[]), &l(vec![K::long(1), K::float(2.0)])).unwrap(),
+            K::bools(vec![])
+        );
     }
 
     #[test]

@@ -7,8 +7,8 @@
 use super::elem::{dispatch2, Elem};
 use super::search::lookup;
 use super::{
-    as_list, count_arg, enlist_item, fill_vec, int_atom, int_vec, ints, is_listlike, keyed,
-    make_table, proto, rows, rows_or_null, slice_rows, til_n, QError, QResult,
+    alloc_check, as_list, count_arg, enlist_item, fill_vec, int_atom, int_vec, ints, is_listlike,
+    keyed, make_table, proto, rows, rows_or_null, slice_rows, til_n, QError, QResult,
 };
 use crate::lang::value::{empty_list, from_items, general, item, items, table_dict};
 use qipc::{Attr, Data, Dict, Enum, Sym, Table, Ty, Vector, K};
@@ -45,6 +45,7 @@ pub fn til(x: &K) -> QResult {
         K::Atom(a) if super::is_int_ty(a.ty) => {
             let n = int_atom(x).ok_or_else(QError::type_)?;
             let n = usize::try_from(n).map_err(|_| QError::domain())?;
+            alloc_check(n as u64)?;
             Ok(til_n(n))
         }
         _ => Err(QError::type_()),
@@ -116,7 +117,8 @@ pub fn where_(x: &K) -> QResult {
             if c.iter().any(|&n| n < 0) {
                 return Err(QError::domain());
             }
-            let total: i64 = c.iter().sum();
+            let total: i64 = c.iter().fold(0i64, |a, &n| a.saturating_add(n));
+            alloc_check(total as u64)?;
             let mut r = Vec::with_capacity(total as usize);
             for (i, &n) in c.iter().enumerate() {
                 r.extend(std::iter::repeat_n(i as i64, n as usize));
@@ -351,6 +353,7 @@ fn align_to(t: &K, names: &[Sym]) -> QResult {
 fn take_n(n: i64, y: &K) -> QResult {
     let m = if is_listlike(y) { y.len() } else { 1 };
     let n = if n == qipc::null::J { m as i64 } else { n };
+    alloc_check(n.unsigned_abs())?;
     let k = n.unsigned_abs() as usize;
     if !is_listlike(y) {
         return Ok(match y {
@@ -390,6 +393,7 @@ fn reshape(shape: &[i64], y: &K) -> QResult {
         let m = if is_listlike(y) { y.len() } else { 1 };
         let y = as_list(y);
         let starts: Vec<usize> = if shape[1] == qipc::null::J {
+            alloc_check(shape[0] as u64)?;
             let r = shape[0] as usize;
             if r == 0 {
                 return Ok(empty_list());
@@ -418,6 +422,7 @@ fn reshape(shape: &[i64], y: &K) -> QResult {
         .iter()
         .try_fold(1usize, |a, &d| a.checked_mul(d))
         .ok_or_else(QError::limit)?;
+    alloc_check(total as u64)?;
     let flat = take_n(total as i64, y)?;
     Ok(build(&flat, 0, &dims))
 }
@@ -775,8 +780,13 @@ pub fn dict(x: &K, y: &K) -> QResult {
         if n >= t.names.len() {
             return Err(QError::length());
         }
-        let kt = K::table(t.names[..n].to_vec(), t.cols[..n].to_vec());
-        let vt = K::table(t.names[n..].to_vec(), t.cols[n..].to_vec());
+        if t.cols.len() != t.names.len() {
+            return Err(QError::length());
+        }
+        let (kn, vn) = t.names.split_at(n);
+        let (kc, vc) = t.cols.split_at(n);
+        let kt = K::table(kn.to_vec(), kc.to_vec());
+        let vt = K::table(vn.to_vec(), vc.to_vec());
         return Ok(K::dict(kt, vt));
     }
     match (is_listlike(x), is_listlike(y)) {
@@ -789,13 +799,10 @@ pub fn dict(x: &K, y: &K) -> QResult {
             }
             Ok(K::dict(x.clone(), y.clone()))
         }
-        (false, false) if !matches!(x, K::Func(_)) => {
-            // A number on the left is one of q's internal functions (`0N!x` ...).
-            if int_atom(x).is_some() {
-                return Err(QError::nyi());
-            }
-            Ok(K::dict(x.clone(), y.clone()))
-        }
+        // A number on the left is one of q's internal functions (`0N!x`, `-8!x` ...).
+        (false, _) if int_atom(x).is_some() => Err(QError::nyi()),
+        // Keys and values must both be lists.
+        (false, false) => Err(QError::type_()),
         _ => Err(QError::length()),
     }
 }

@@ -94,7 +94,7 @@ fn is_sorted_by_key<T: Elem>(s: &[T]) -> bool {
 }
 
 /// Stable grade of bytes by counting.
-fn grade_bytes(s: &[u8], desc: bool) -> Vec<usize> {
+fn grade_bytes(s: &[u8], desc: bool) -> Vec<u32> {
     let mut counts = [0usize; 257];
     for &b in s {
         let k = if desc { 255 - b } else { b };
@@ -103,31 +103,104 @@ fn grade_bytes(s: &[u8], desc: bool) -> Vec<usize> {
     for i in 1..257 {
         counts[i] += counts[i - 1];
     }
-    let mut out = vec![0usize; s.len()];
+    let mut out = vec![0u32; s.len()];
     for (i, &b) in s.iter().enumerate() {
         let k = (if desc { 255 - b } else { b }) as usize;
-        out[counts[k]] = i;
+        if let Some(o) = out.get_mut(counts[k]) {
+            *o = i as u32;
+        }
         counts[k] += 1;
     }
     out
 }
 
-fn grade_keys<O: Ord + Copy>(keys: impl Iterator<Item = O>, desc: bool) -> Vec<usize> {
+fn grade_keys<O: Ord + Copy>(keys: impl Iterator<Item = O>, desc: bool) -> Vec<u32> {
     let mut pairs: Vec<(O, u32)> = keys.enumerate().map(|(i, k)| (k, i as u32)).collect();
     if desc {
         pairs.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     } else {
         pairs.sort_unstable();
     }
-    pairs.into_iter().map(|(_, i)| i as usize).collect()
+    pairs.into_iter().map(|(_, i)| i).collect()
 }
 
-fn grade_typed<T: Elem>(s: &[T], desc: bool) -> Vec<usize> {
+/// Below this many items a comparison sort beats setting up radix passes.
+const RADIX_MIN: usize = 1024;
+
+/// Stable sort of `idx` by `keys` (one key per item of `idx`): least-significant-digit
+/// radix, 11 bits a pass, skipping the digits on which all keys agree.
+fn radix_by_keys(keys: Vec<u64>, idx: Vec<u32>) -> Vec<u32> {
+    const BITS: usize = 11;
+    const B: usize = 1 << BITS;
+    const MASK: u64 = B as u64 - 1;
+    const PASSES: usize = 64_usize.div_ceil(BITS);
+    let n = keys.len();
+    let Some(&k0) = keys.first() else {
+        return idx;
+    };
+    let diff = keys.iter().fold(0u64, |a, &k| a | (k ^ k0));
+    let live: Vec<usize> = (0..PASSES)
+        .filter(|p| (diff >> (p * BITS)) & MASK != 0)
+        .collect();
+    let mut hist = vec![[0u32; B]; PASSES];
+    for &k in &keys {
+        for &p in &live {
+            hist[p][((k >> (p * BITS)) & MASK) as usize] += 1;
+        }
+    }
+    let mut src_k = keys;
+    let mut src_i = idx;
+    let mut dst_k = vec![0u64; n];
+    let mut dst_i = vec![0u32; n];
+    for (p, h) in hist.iter().enumerate() {
+        let shift = p * BITS;
+        if (diff >> shift) & MASK == 0 {
+            continue;
+        }
+        let mut off = [0u32; B];
+        let mut acc = 0u32;
+        for (o, &c) in off.iter_mut().zip(h.iter()) {
+            *o = acc;
+            acc += c;
+        }
+        for (&k, &i) in src_k.iter().zip(src_i.iter()) {
+            let d = ((k >> shift) & MASK) as usize;
+            let o = off[d] as usize;
+            off[d] += 1;
+            // `o` counts items with smaller digits, so it stays below n.
+            if let (Some(dk), Some(di)) = (dst_k.get_mut(o), dst_i.get_mut(o)) {
+                *dk = k;
+                *di = i;
+            }
+        }
+        std::mem::swap(&mut src_k, &mut dst_k);
+        std::mem::swap(&mut src_i, &mut dst_i);
+    }
+    src_i
+}
+
+fn identity(n: usize) -> Vec<u32> {
+    (0..n as u32).collect()
+}
+
+fn widen(v: Vec<u32>) -> Vec<usize> {
+    v.into_iter().map(|i| i as usize).collect()
+}
+
+fn grade_typed<T: Elem>(s: &[T], desc: bool) -> Vec<u32> {
     if let Some(b) = T::bytes(s) {
         return grade_bytes(b, desc);
     }
     if !desc && is_sorted_by_key(s) {
-        return (0..s.len()).collect();
+        return identity(s.len());
+    }
+    if T::RADIX && s.len() >= RADIX_MIN {
+        let keys: Vec<u64> = if desc {
+            s.iter().map(|x| !x.rkey()).collect()
+        } else {
+            s.iter().map(|x| x.rkey()).collect()
+        };
+        return radix_by_keys(keys, identity(s.len()));
     }
     grade_keys(s.iter().map(|x| x.okey()), desc)
 }
@@ -135,34 +208,56 @@ fn grade_typed<T: Elem>(s: &[T], desc: bool) -> Vec<usize> {
 /// Sort ranks of symbols: many rows usually share few symbols, so the distinct ones are
 /// sorted by text once and the rows are graded by integer rank.
 fn sym_ranks(s: &[Sym]) -> Vec<u32> {
-    let idv = ids_typed(s).ids;
-    let mut distinct: Vec<(Sym, u32)> = Vec::new();
-    let mut seen = vec![false; idv.iter().map(|&g| g as usize + 1).max().unwrap_or(0)];
-    for (i, &g) in idv.iter().enumerate() {
-        if !seen[g as usize] {
-            seen[g as usize] = true;
-            distinct.push((s[i], g));
-        }
-    }
+    let id = ids_typed(s);
+    let mut distinct: Vec<(Sym, u32)> = id
+        .firsts
+        .iter()
+        .enumerate()
+        .filter_map(|(g, &i)| s.get(i).map(|&x| (x, g as u32)))
+        .collect();
     distinct.sort_unstable_by_key(|a| a.0);
     let mut rank_of = vec![0u32; distinct.len()];
     for (r, (_, g)) in distinct.iter().enumerate() {
         rank_of[*g as usize] = r as u32;
     }
-    idv.iter().map(|&g| rank_of[g as usize]).collect()
+    id.ids.iter().map(|&g| rank_of[g as usize]).collect()
 }
 
-fn grade_syms(s: &[Sym], desc: bool) -> Vec<usize> {
+fn grade_syms(s: &[Sym], desc: bool) -> Vec<u32> {
     if !desc && is_sorted_by_key(s) {
-        return (0..s.len()).collect();
+        return identity(s.len());
     }
-    if s.len() < 256 {
+    if s.len() < RADIX_MIN {
         return grade_keys(s.iter().copied(), desc);
     }
-    grade_keys(sym_ranks(s).into_iter(), desc)
+    let keys = sym_keys(s, desc);
+    radix_by_keys(keys, identity(s.len()))
 }
 
-fn grade_vector(v: &Vector, desc: bool) -> Vec<usize> {
+fn sym_keys(s: &[Sym], desc: bool) -> Vec<u64> {
+    sym_ranks(s)
+        .into_iter()
+        .map(|r| if desc { !(r as u64) } else { r as u64 })
+        .collect()
+}
+
+/// Radix keys in q's order for a simple column, when it has them.
+fn column_keys(c: &K, desc: bool) -> Option<Vec<u64>> {
+    let K::Vector(v) = c else { return None };
+    fn keys<T: Elem>(s: &[T], desc: bool) -> Option<Vec<u64>> {
+        T::RADIX.then(|| {
+            s.iter()
+                .map(|x| if desc { !x.rkey() } else { x.rkey() })
+                .collect()
+        })
+    }
+    match &v.data {
+        Data::Sym(s) => Some(sym_keys(s, desc)),
+        d => dispatch!(d, s => keys(s, desc)),
+    }
+}
+
+fn grade_vector(v: &Vector, desc: bool) -> Vec<u32> {
     match &v.data {
         Data::Sym(s) => grade_syms(s, desc),
         d => dispatch!(d, s => grade_typed(s, desc)),
@@ -176,7 +271,7 @@ pub(crate) fn grade(x: &K, desc: bool) -> QResult<Vec<usize>> {
             if !desc && v.attr == Attr::Sorted {
                 (0..v.len()).collect()
             } else {
-                grade_vector(v, desc)
+                widen(grade_vector(v, desc))
             }
         }
         K::List(l) => {
@@ -199,17 +294,31 @@ pub(crate) fn grade(x: &K, desc: bool) -> QResult<Vec<usize>> {
     })
 }
 
-/// Lexicographic stable grade over columns: stable-sort by the last column first.
+/// Lexicographic stable grade over columns: stable-sort by the last column first, each
+/// pass keeping the order of the previous one among equals.
 fn grade_columns(cols: &[K], desc: bool) -> QResult<Vec<usize>> {
-    let Some(last) = cols.last() else {
+    let Some(first) = cols.first() else {
         return Ok(Vec::new());
     };
-    let mut perm = grade(last, desc)?;
-    for c in cols[..cols.len() - 1].iter().rev() {
-        let g = grade(&rows(c, &perm)?, desc)?;
-        perm = g.into_iter().map(|k| perm[k]).collect();
+    let n = first.len();
+    let mut perm: Vec<u32> = identity(n);
+    for c in cols.iter().rev() {
+        match column_keys(c, desc) {
+            Some(keys) if n >= RADIX_MIN => {
+                let k: Vec<u64> = perm
+                    .iter()
+                    .map(|&p| keys.get(p as usize).copied().unwrap_or(0))
+                    .collect();
+                perm = radix_by_keys(k, perm);
+            }
+            _ => {
+                let p: Vec<usize> = perm.iter().map(|&i| i as usize).collect();
+                let g = grade(&rows(c, &p)?, desc)?;
+                perm = g.into_iter().map(|k| perm[k]).collect();
+            }
+        }
     }
-    Ok(perm)
+    Ok(widen(perm))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -227,6 +336,12 @@ pub fn idesc(x: &K) -> QResult {
 
 fn igrade(x: &K, desc: bool) -> QResult {
     match x {
+        K::Vector(v) if desc || v.attr != Attr::Sorted => Ok(K::longs(
+            grade_vector(v, desc)
+                .into_iter()
+                .map(|i| i as i64)
+                .collect(),
+        )),
         K::Dict(d) if keyed(x).is_none() => {
             let g = grade(&d.vals, desc)?;
             rows(&d.keys, &g)
@@ -246,6 +361,29 @@ pub fn rank(x: &K) -> QResult {
         r[i] = k as i64;
     }
     Ok(K::longs(r))
+}
+
+/// `x xrank y`: the bucket (0 to `x-1`) of each item of `y` when `y` is split by rank into
+/// `x` buckets of near-equal size.
+pub fn xrank(x: &K, y: &K) -> QResult {
+    let b = super::int_atom(x).ok_or_else(QError::type_)?;
+    if !is_listlike(y) {
+        return Err(QError::rank());
+    }
+    let r = rank(y)?;
+    let n = y.len() as i64;
+    let K::Vector(Vector {
+        data: Data::I64(rv),
+        ..
+    }) = &r
+    else {
+        return Err(QError::type_());
+    };
+    Ok(K::longs(
+        rv.iter()
+            .map(|&k| k.wrapping_mul(b).checked_div(n).unwrap_or(0))
+            .collect(),
+    ))
 }
 
 /// `asc x`: `x` sorted ascending, with the sorted attribute (tables: parted or sorted on
@@ -275,9 +413,13 @@ fn sort(x: &K, desc: bool) -> QResult {
                 return Ok(x.clone());
             }
             let data = match &v.data {
-                // Symbols go through the rank path; the rest sort their values directly.
+                // Long vectors, symbols and bytes go through the (radix or counting) grade;
+                // short ones sort their values directly.
                 Data::Sym(_) | Data::U8(_) => {
-                    return finish(rows(x, &grade_vector(v, desc))?, desc);
+                    return finish(rows(x, &widen(grade_vector(v, desc)))?, desc);
+                }
+                _ if v.len() >= RADIX_MIN => {
+                    return finish(rows(x, &widen(grade_vector(v, desc)))?, desc);
                 }
                 d => dispatch!(d, s => Elem::wrap(sorted_values(s, desc))),
             };
@@ -415,6 +557,7 @@ fn set_col_attr(k: K, name: Sym, a: Attr) -> K {
 mod tests {
     use super::super::test_util::*;
     use super::*;
+    use qipc::null;
 
     #[test]
     fn asc_vectors() {
@@ -454,7 +597,7 @@ mod tests {
         let names: Vec<&str> = (0..600).map(|i| ["m", "a", "z", ""][i % 4]).collect();
         let v = K::syms(names.iter().copied());
         let g = iasc(&v).unwrap();
-        let gi = super::super::int_vec(&g).unwrap();
+        let gi = super::super::int_vec(&g).unwrap().into_owned();
         assert_eq!(gi[0], 3);
         assert_eq!(gi[1], 7);
         assert_eq!(gi[150], 1);
@@ -551,6 +694,103 @@ mod tests {
                 table("c2 c3", vec![j(&[1, 2]), K::bools(vec![true, false])])
             )
         );
+    }
+
+    /// Radix grades agree with a stable comparison sort on q's order.
+    #[test]
+    fn radix_matches_comparison() {
+        let mut seed = 0x9e3779b97f4a7c15u64;
+        let mut rnd = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let n = 5000;
+        let longs: Vec<i64> = (0..n)
+            .map(|i| match i % 97 {
+                0 => NJ,
+                1 => null::WJ,
+                2 => -null::WJ,
+                _ => (rnd() % 2000) as i64 - 1000,
+            })
+            .collect();
+        let floats: Vec<f64> = (0..n)
+            .map(|i| match i % 89 {
+                0 => f64::NAN,
+                1 => -0.0,
+                2 => f64::NEG_INFINITY,
+                3 => f64::INFINITY,
+                _ => (rnd() % 1000) as f64 / 8.0 - 60.0,
+            })
+            .collect();
+        let ints: Vec<i32> = (0..n).map(|_| (rnd() % 50) as i32 - 25).collect();
+        let names = ["b", "a", "", "ab", "zz", "m"];
+        let syms_: Vec<&str> = (0..n).map(|_| names[(rnd() % 6) as usize]).collect();
+        fn reference<T: Elem>(s: &[T], desc: bool) -> Vec<usize> {
+            let mut idx: Vec<usize> = (0..s.len()).collect();
+            if desc {
+                idx.sort_by(|&a, &b| s[b].okey().cmp(&s[a].okey()));
+            } else {
+                idx.sort_by(|&a, &b| s[a].okey().cmp(&s[b].okey()));
+            }
+            idx
+        }
+        let sv: Vec<Sym> = syms_.iter().map(|x| Sym::from_text(x)).collect();
+        for desc in [false, true] {
+            assert_eq!(
+                grade(&K::longs(longs.clone()), desc).unwrap(),
+                reference(&longs, desc)
+            );
+            assert_eq!(
+                grade(&K::floats(floats.clone()), desc).unwrap(),
+                reference(&floats, desc)
+            );
+            assert_eq!(
+                grade(&K::ints(ints.clone()), desc).unwrap(),
+                reference(&ints, desc)
+            );
+            assert_eq!(
+                grade(&K::syms(syms_.clone()), desc).unwrap(),
+                reference(&sv, desc)
+            );
+        }
+        // two columns: lexicographic, stable
+        let t = K::table(
+            vec![Sym::from_text("s"), Sym::from_text("i")],
+            vec![K::syms(syms_.clone()), K::ints(ints.clone())],
+        );
+        let g = grade(&t, false).unwrap();
+        let mut r: Vec<usize> = (0..n).collect();
+        r.sort_by(|&a, &b| sv[a].cmp(&sv[b]).then(ints[a].cmp(&ints[b])));
+        assert_eq!(g, r);
+        let sorted = asc(&K::longs(longs.clone())).unwrap();
+        let mut ls = longs.clone();
+        ls.sort();
+        assert_eq!(sorted, K::longs(ls));
+    }
+
+    #[test]
+    fn xranks() {
+        let til = |n: i64| K::longs((0..n).collect());
+        assert_eq!(
+            xrank(&K::long(4), &til(8)).unwrap(),
+            j(&[0, 0, 1, 1, 2, 2, 3, 3])
+        );
+        assert_eq!(
+            xrank(&K::long(4), &til(9)).unwrap(),
+            j(&[0, 0, 0, 1, 1, 2, 2, 3, 3])
+        );
+        assert_eq!(
+            xrank(&K::long(7), &til(9)).unwrap(),
+            j(&[0, 0, 1, 2, 3, 3, 4, 5, 6])
+        );
+        assert_eq!(
+            xrank(&K::long(3), &j(&[1, 37, 5, 4, 0, 3])).unwrap(),
+            j(&[0, 2, 2, 1, 0, 1])
+        );
+        assert_eq!(xrank(&K::long(3), &K::long(1)), Err(QError::rank()));
+        assert_eq!(xrank(&K::long(3), &j(&[])).unwrap(), j(&[]));
     }
 
     #[test]
