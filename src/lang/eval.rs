@@ -246,10 +246,44 @@ impl Interp {
         if n.as_bytes() == b"." {
             return Some(self.root_dict());
         }
+        if n.as_bytes() == b".q" {
+            return Some(self.q_namespace());
+        }
+        if let Some(k) = n.as_bytes().strip_prefix(b".q.") {
+            if let Some(v) = self.builtins.get(&Sym::new(k)) {
+                return Some(v.clone());
+            }
+        }
         if n.as_bytes().first() == Some(&b'.') {
             return self.namespace_dict(n);
         }
         None
+    }
+
+    /// The value a keyword stands for in parse trees and in `.q` (see
+    /// [`builtins::canonical`]), or None when `n` is no keyword.
+    pub fn keyword_value(&self, n: Sym) -> Option<K> {
+        if !n.as_bytes().first()?.is_ascii_alphabetic() {
+            return None;
+        }
+        let v = self.builtins.get(&n)?;
+        Some(builtins::canonical(&n.as_str(), v))
+    }
+
+    /// `.q`: the keywords, by name.
+    fn q_namespace(&self) -> K {
+        let mut names: Vec<Sym> = self
+            .builtins
+            .keys()
+            .filter(|k| k.as_bytes().first().is_some_and(u8::is_ascii_alphabetic))
+            .copied()
+            .collect();
+        names.sort_by_key(|a| a.as_str().into_owned());
+        let vals: Vec<K> = names
+            .iter()
+            .filter_map(|n| self.keyword_value(*n))
+            .collect();
+        K::dict(K::syms(names), value::general(vals))
     }
 
     /// `` `. ``: the root namespace as a dictionary.
@@ -385,7 +419,7 @@ impl Interp {
         self.globals.insert(full, v);
     }
 
-    fn lookup(&self, n: Sym, frame: &Option<&mut Frame>) -> EvalResult {
+    pub(crate) fn lookup(&self, n: Sym, frame: &Option<&mut Frame>) -> EvalResult {
         if let Some(f) = frame {
             if let Some(v) = f.get(n) {
                 return Ok(v.clone());
@@ -414,6 +448,19 @@ impl Interp {
                     last = self.eval(x, frame)?;
                 }
                 Ok(last)
+            }
+            Expr::List(v) if v.iter().any(|x| matches!(x, Expr::Nil)) => {
+                // `(a;;b)` is a projection of enlist onto the items given.
+                let mut out = Vec::with_capacity(v.len());
+                for x in v.iter().rev() {
+                    out.push(match x {
+                        Expr::Nil => ELIDED,
+                        x => self.eval(x, frame)?,
+                    });
+                }
+                out.reverse();
+                let f = self.lookup(Sym::from_text("enlist"), &None)?;
+                Ok(project(f, out))
             }
             Expr::List(v) => {
                 // q evaluates list items right to left.
@@ -462,11 +509,18 @@ impl Interp {
                 vals.reverse();
                 let fv = self.eval(f, frame)?;
                 if elided {
+                    if matches!(fv, K::Func(Func::Lambda(_)))
+                        && vals.len() > super::iter::rank_of(&fv).max(1)
+                    {
+                        return Err(QError::rank().into());
+                    }
                     return Ok(project(fv, vals));
                 }
                 self.apply(&fv, vals)
             }
             Expr::Assign(a) => self.assign(a, frame),
+            Expr::Match(p, v) => self.eval_match(p, v, frame),
+            Expr::PatCond(v, pairs, d) => self.eval_pattern_cond(v, pairs, d.as_deref(), frame),
             Expr::Return(x) => {
                 let v = self.eval(x, frame)?;
                 Err(Ctl::Return(v))
@@ -580,11 +634,12 @@ impl Interp {
         let (kn, kv) = evald(self, keys)?;
         let (vn, vv) = evald(self, cols)?;
         let all: Vec<&K> = kv.iter().chain(vv.iter()).collect();
-        let rows = all.iter().filter(|k| !k.is_atom()).map(|k| k.len()).max();
-        let rows = match rows {
-            Some(r) => r,
-            None => 1,
-        };
+        let rows = all
+            .iter()
+            .filter(|k| !k.is_atom())
+            .map(|k| k.len())
+            .max()
+            .unwrap_or(1);
         let shape = |v: Vec<K>| -> QResult<Vec<K>> {
             v.into_iter()
                 .map(|c| {
@@ -611,7 +666,8 @@ impl Interp {
 
     fn assign(&mut self, a: &Assign, frame: &mut Option<&mut Frame>) -> EvalResult {
         let mut v = self.eval(&a.value, frame)?;
-        let local = !a.global && frame.as_ref().is_some_and(|f| f.declares(a.name));
+        // `::` inside a lambda still assigns a local of that name when there is one.
+        let local = frame.as_ref().is_some_and(|f| f.declares(a.name));
         let index = match &a.index {
             Some(ix) => {
                 let mut out = Vec::with_capacity(ix.len());
@@ -648,12 +704,8 @@ impl Interp {
                 v.clone()
             }
             (Some(ix), op) => {
-                let cur = match current() {
-                    Ok(c) => c,
-                    // Assigning into an undefined name creates a dictionary entry only for
-                    // dict-like use; q signals the name otherwise.
-                    Err(e) => return Err(e),
-                };
+                // Assigning into an undefined name signals the name.
+                let cur = current()?;
                 let newv = match op {
                     None => v.clone(),
                     Some(op) => {
@@ -681,11 +733,6 @@ impl Interp {
             }
         } else {
             let ctx = frame.as_ref().map_or(self.ns, |f| f.ctx);
-            let ctx = if frame.is_some() && !a.global {
-                ctx
-            } else {
-                ctx
-            };
             self.set_global(a.name, ctx, result);
         }
         Ok(v)
@@ -815,7 +862,21 @@ impl Interp {
                 Ok(v)
             }
             Func::Derived(t, g) => super::iter::apply_derived(self, *t, g, args),
-            Func::Iterator(_) => Err(QError::nyi().into()),
+            // An iterator applied to its operand derives a function (`(/;+)` in a parse
+            // tree); `'` applied to a symbol or string is a signal.
+            Func::Iterator(c) => match args.as_slice() {
+                [x] => {
+                    let glyph = super::prims::codes::iterator_glyph(*c).ok_or_else(QError::nyi)?;
+                    if *c == 0
+                        && !matches!(x, K::Func(_))
+                        && (x.as_sym().is_some() || x.as_string().is_some())
+                    {
+                        return Err(signal_of(x).into());
+                    }
+                    Ok(derive(x.clone(), glyph))
+                }
+                _ => Err(QError::rank().into()),
+            },
         }
     }
 
@@ -849,9 +910,21 @@ impl Interp {
             frame.names.push(*p);
             frame.vals.push(Some(args.next().unwrap_or(K::NULL)));
         }
+        // Locals start as the empty list until assigned.
         for l in &def.locals {
             frame.names.push(*l);
-            frame.vals.push(None);
+            frame.vals.push(Some(K::list(Vec::new())));
+        }
+        if !def.patterns.is_empty() {
+            let mut fr = Some(&mut frame);
+            let mut out = Vec::new();
+            for (i, p) in def.patterns.iter().enumerate() {
+                if let Some(p) = p {
+                    let arg = fr.as_ref().and_then(|f| f.vals.get(i).cloned().flatten());
+                    self.match_pattern(p, arg.unwrap_or(K::NULL), &mut fr, &mut out)?;
+                }
+            }
+            self.bind(out, &mut fr)?;
         }
         self.depth += 1;
         let mut last = K::NULL;
@@ -963,7 +1036,11 @@ pub fn lambda_value(def: &Arc<LambdaDef>, ctx: Sym) -> K {
 }
 
 /// A projection of `f` onto `args` (elided slots are `ELIDED`).
-pub fn project(f: K, args: Vec<K>) -> K {
+pub fn project(f: K, mut args: Vec<K>) -> K {
+    // Trailing elided arguments are not kept: `2+` is `+[2]`, as q holds and prints it.
+    while args.last().is_some_and(is_elided) && args.len() > 1 {
+        args.pop();
+    }
     let mut v = Vec::with_capacity(args.len() + 1);
     v.push(f);
     v.extend(args);
@@ -1048,7 +1125,7 @@ fn append_assign(cur: &K, y: K) -> QResult {
 }
 
 /// `x[i;j]:y` — amend at depth.
-fn amend_deep(x: &K, path: &[K], y: &K) -> QResult {
+pub(crate) fn amend_deep(x: &K, path: &[K], y: &K) -> QResult {
     match path {
         [] => Ok(y.clone()),
         [i] => list::amend_assign(x, i, y),
@@ -1078,4 +1155,45 @@ fn amend_deep(x: &K, path: &[K], y: &K) -> QResult {
 /// Item `i` of `x` as a value, or the typed null when out of range.
 pub fn item_or_null(x: &K, i: usize) -> K {
     item(x, i).unwrap_or(K::NULL)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lang::console::run_lines as q;
+
+    #[test]
+    fn lists_with_elided_items_project_enlist() {
+        assert_eq!(
+            q(&["m:(\"The\";;;\"fox\")", "m[\"quick\";\"brown\"]"]),
+            "\"The\"\n\"quick\"\n\"brown\"\n\"fox\""
+        );
+        assert_eq!(q(&["(1;;3) 2"]), "1 2 3");
+        assert_eq!(q(&["enlist[1;2;3]"]), "1 2 3");
+    }
+
+    #[test]
+    fn projections() {
+        assert_eq!(q(&["{x}[;1]"]), "'rank");
+        assert_eq!(q(&["2+"]), "+[2]");
+        assert_eq!(q(&["%[;2]"]), "%[;2]");
+        assert_eq!(q(&["f:{x+y*z}", "g:f[2;;4]", "g 3"]), "14");
+        assert_eq!(q(&["f:{x+y+z}[1]", "f[2;3]"]), "6");
+    }
+
+    #[test]
+    fn locals() {
+        // `::` assigns a local of that name when the lambda has one.
+        assert_eq!(q(&["b:42", "{[a;b]b::99;a+b}[10;20]"]), "109");
+        assert_eq!(q(&["b:42", "{[a;b]b::99;a+b}[10;20]", "b"]), "42");
+        assert_eq!(q(&["{b::7}[]", "b"]), "7");
+        // Locals start as the empty list.
+        assert_eq!(q(&["{if[x;t:1];t} 0b"]), "()");
+        assert_eq!(q(&["{if[x;t:([]`a`b)];select from t} 0b"]), "'type");
+    }
+
+    #[test]
+    fn iterators_applied_to_values() {
+        assert_eq!(q(&["(/) [+]"]), "+/");
+        assert_eq!(q(&["('[neg;+])[2;3]"]), "-5");
+    }
 }
