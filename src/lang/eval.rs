@@ -48,6 +48,8 @@ pub struct Frame {
     pub vals: Vec<Option<K>>,
     /// The namespace the lambda was defined in (null for root).
     pub ctx: Sym,
+    /// The running function (`.z.s`).
+    pub this: Option<K>,
 }
 
 impl Frame {
@@ -125,6 +127,10 @@ pub struct Interp {
     pub utc_offset_ns: i64,
     /// `.z.f`: the script loaded at start-up.
     pub script: Sym,
+    /// Views (`v::expr` at top level) by full name: evaluated whenever they are read.
+    pub views: FxHashMap<Sym, Arc<Expr>>,
+    /// Views being evaluated, to turn a view that reads itself into an error.
+    view_stack: Vec<Sym>,
 }
 
 const DAY_NS: i64 = 86_400_000_000_000;
@@ -189,6 +195,8 @@ impl Interp {
             timer_ms: 0,
             utc_offset_ns: 0,
             script: Sym::NULL,
+            views: FxHashMap::default(),
+            view_stack: Vec::new(),
         };
         builtins::install(&mut it);
         it
@@ -416,11 +424,45 @@ impl Interp {
 
     pub fn set_global(&mut self, n: Sym, ctx: Sym, v: K) {
         let full = self.qualify(n, ctx);
+        if !self.views.is_empty() {
+            self.views.remove(&full);
+        }
         self.globals.insert(full, v);
+    }
+
+    /// Read a name, evaluating it when it is a view.
+    fn lookup_or_view(&mut self, n: Sym, frame: &mut Option<&mut Frame>) -> EvalResult {
+        match self.lookup(n, frame) {
+            Ok(v) => Ok(v),
+            Err(e) if self.views.is_empty() => Err(e),
+            Err(e) => {
+                let ctx = frame.as_ref().map_or(self.ns, |f| f.ctx);
+                let full = self.qualify(n, ctx);
+                let (full, view) = match self.views.get(&full) {
+                    Some(v) => (full, v.clone()),
+                    None => match self.views.get(&n) {
+                        Some(v) => (n, v.clone()),
+                        None => return Err(e),
+                    },
+                };
+                if self.view_stack.contains(&full) {
+                    return Err(QError::new("loop").into());
+                }
+                self.view_stack.push(full);
+                let r = self.eval_top(&view);
+                self.view_stack.pop();
+                Ok(r?)
+            }
+        }
     }
 
     pub(crate) fn lookup(&self, n: Sym, frame: &Option<&mut Frame>) -> EvalResult {
         if let Some(f) = frame {
+            if n.as_bytes() == b".z.s" {
+                if let Some(this) = &f.this {
+                    return Ok(this.clone());
+                }
+            }
             if let Some(v) = f.get(n) {
                 return Ok(v.clone());
             }
@@ -439,7 +481,7 @@ impl Interp {
     pub fn eval(&mut self, e: &Expr, frame: &mut Option<&mut Frame>) -> EvalResult {
         match e {
             Expr::Lit(k) => Ok(k.clone()),
-            Expr::Name(n) => self.lookup(*n, frame),
+            Expr::Name(n) => self.lookup_or_view(*n, frame),
             Expr::Verb(v) => self.verb_value(v, frame),
             Expr::Nil => Ok(K::NULL),
             Expr::Seq(v) => {
@@ -491,7 +533,8 @@ impl Interp {
                 let fv = self.eval(f, frame)?;
                 match right {
                     Some(r) => self.apply(&fv, vec![left, r]),
-                    None => Ok(project(fv, vec![left, ELIDED])),
+                    // `2+` is held (and printed) as `+[2]`.
+                    None => Ok(project(fv, vec![left])),
                 }
             }
             Expr::Apply(f, args) => {
@@ -508,6 +551,14 @@ impl Interp {
                 }
                 vals.reverse();
                 let fv = self.eval(f, frame)?;
+                if elided && !matches!(fv, K::Func(_)) && fv.as_sym().is_none() {
+                    // Indexing data, an elided index means every item: `m[;1]`, `t[;`c]`.
+                    let vals = vals
+                        .into_iter()
+                        .map(|v| if is_elided(&v) { K::NULL } else { v })
+                        .collect();
+                    return self.apply(&fv, vals);
+                }
                 if elided {
                     if matches!(fv, K::Func(Func::Lambda(_)))
                         && vals.len() > super::iter::rank_of(&fv).max(1)
@@ -665,6 +716,14 @@ impl Interp {
     // ---- assignment --------------------------------------------------------------
 
     fn assign(&mut self, a: &Assign, frame: &mut Option<&mut Frame>) -> EvalResult {
+        // `v::expr` at top level defines a view, unless expr reads no names at all.
+        if a.global && frame.is_none() && a.index.is_none() && a.op.is_none() && reads_names(&a.value)
+        {
+            let full = self.qualify(a.name, self.ns);
+            self.globals.remove(&full);
+            self.views.insert(full, Arc::new(a.value.clone()));
+            return Ok(K::NULL);
+        }
         let mut v = self.eval(&a.value, frame)?;
         // `::` inside a lambda still assigns a local of that name when there is one.
         let local = frame.as_ref().is_some_and(|f| f.declares(a.name));
@@ -774,11 +833,10 @@ impl Interp {
                     return Err(QError::rank().into());
                 }
                 if args.len() < n {
-                    let mut a = args;
-                    a.resize(n, ELIDED);
-                    return Ok(project(whole.clone(), a));
+                    // Too few arguments project; the missing ones are trailing, not kept.
+                    return Ok(project(whole.clone(), args));
                 }
-                self.call_lambda(&def, l.ctx, args)
+                self.call_lambda(&def, l.ctx, args, whole)
             }
             Func::Native(n) => {
                 let b = n
@@ -786,9 +844,7 @@ impl Interp {
                     .downcast_ref::<Builtin>()
                     .ok_or_else(QError::nyi)?;
                 if args.len() < b.rank && !(b.rank == 2 && b.name == "::") {
-                    let mut a = args;
-                    a.resize(b.rank, ELIDED);
-                    return Ok(project(whole.clone(), a));
+                    return Ok(project(whole.clone(), args));
                 }
                 if args.len() > b.max.max(b.rank) {
                     return Err(QError::rank().into());
@@ -805,10 +861,7 @@ impl Interp {
             Func::Binary(code) => {
                 let glyph = super::prims::codes_glyph(*code);
                 if args.len() == 1 {
-                    return Ok(project(
-                        whole.clone(),
-                        vec![args.into_iter().next().unwrap_or(K::NULL), ELIDED],
-                    ));
+                    return Ok(project(whole.clone(), args));
                 }
                 let name = builtins::dyad_name(glyph).ok_or_else(QError::nyi)?;
                 let f = self
@@ -896,7 +949,13 @@ impl Interp {
         Ok(def)
     }
 
-    pub fn call_lambda(&mut self, def: &LambdaDef, ctx: Sym, args: Vec<K>) -> EvalResult {
+    pub fn call_lambda(
+        &mut self,
+        def: &LambdaDef,
+        ctx: Sym,
+        args: Vec<K>,
+        this: &K,
+    ) -> EvalResult {
         if self.depth >= MAX_DEPTH {
             return Err(QError::new("stack").into());
         }
@@ -904,6 +963,7 @@ impl Interp {
             names: Vec::with_capacity(def.params.len() + def.locals.len()),
             vals: Vec::with_capacity(def.params.len() + def.locals.len()),
             ctx,
+            this: Some(this.clone()),
         };
         let mut args = args.into_iter();
         for p in &def.params {
@@ -1036,11 +1096,7 @@ pub fn lambda_value(def: &Arc<LambdaDef>, ctx: Sym) -> K {
 }
 
 /// A projection of `f` onto `args` (elided slots are `ELIDED`).
-pub fn project(f: K, mut args: Vec<K>) -> K {
-    // Trailing elided arguments are not kept: `2+` is `+[2]`, as q holds and prints it.
-    while args.last().is_some_and(is_elided) && args.len() > 1 {
-        args.pop();
-    }
+pub fn project(f: K, args: Vec<K>) -> K {
     let mut v = Vec::with_capacity(args.len() + 1);
     v.push(f);
     v.extend(args);
@@ -1082,10 +1138,11 @@ pub fn signal_of(v: &K) -> QError {
     if let Some(s) = v.as_sym() {
         return QError::new(s.as_str().into_owned());
     }
-    if let Some(s) = v.as_string() {
+    if let (K::Vector(_), Some(s)) = (v, v.as_string()) {
         return QError::new(String::from_utf8_lossy(s).into_owned());
     }
-    QError::type_()
+    // Only a symbol or a string can be signalled.
+    QError::new("stype")
 }
 
 /// q's truth of a condition: a non-zero atom.
@@ -1122,6 +1179,13 @@ fn append_assign(cur: &K, y: K) -> QResult {
         }
         _ => list::join(cur, &y),
     }
+}
+
+/// True when evaluating `e` reads a variable (so `v::e` is a view, not a value).
+fn reads_names(e: &Expr) -> bool {
+    let mut any = false;
+    parse::walk(e, &mut |x| any |= matches!(x, Expr::Name(_) | Expr::Sql(_)));
+    any
 }
 
 /// `x[i;j]:y` — amend at depth.
@@ -1178,6 +1242,10 @@ mod tests {
         assert_eq!(q(&["%[;2]"]), "%[;2]");
         assert_eq!(q(&["f:{x+y*z}", "g:f[2;;4]", "g 3"]), "14");
         assert_eq!(q(&["f:{x+y+z}[1]", "f[2;3]"]), "6");
+        assert_eq!(q(&["{x+y+z}[1]"]), "{x+y+z}[1]");
+        assert_eq!(q(&["like[\"brown\"]"]), "like[\"brown\"]");
+        assert_eq!(q(&["('[;]) over ({10*x};{2*x};{x+y})"]), "{10*x}{2*x}{x+y}");
+        assert_eq!(q(&["(('[;]) over ({10*x};{2*x};{x+y}))[1;2]"]), "60");
     }
 
     #[test]
@@ -1189,6 +1257,31 @@ mod tests {
         // Locals start as the empty list.
         assert_eq!(q(&["{if[x;t:1];t} 0b"]), "()");
         assert_eq!(q(&["{if[x;t:([]`a`b)];select from t} 0b"]), "'type");
+    }
+
+    #[test]
+    fn elided_indices_of_data_mean_all() {
+        assert_eq!(q(&["m:(1 2 3;4 5 6)", "m[;1]"]), "2 5");
+        assert_eq!(q(&["t:([]a:1 2;b:3 4)", "t[;`b]"]), "3 4");
+    }
+
+    #[test]
+    fn views_are_evaluated_when_read() {
+        assert_eq!(q(&["a:1", "b::a+1", "a:10", "b"]), "11");
+        assert_eq!(q(&["b::a+1", "a:2", "b"]), "3");
+        assert_eq!(q(&["b::a+1", "b:5", "a:2", "b"]), "5");
+        assert_eq!(q(&["c::5", "c"]), "5");
+    }
+
+    #[test]
+    fn z_s_is_the_running_function() {
+        assert_eq!(q(&["{$[x<2;x;x*.z.s x-1]} 5"]), "120");
+    }
+
+    #[test]
+    fn signal_needs_a_symbol_or_string() {
+        assert_eq!(q(&["@[{'x};\"a\";{\"trap:\",x}]"]), "\"trap:stype\"");
+        assert_eq!(q(&["@[{'x};\"ab\";{\"trap:\",x}]"]), "\"trap:ab\"");
     }
 
     #[test]

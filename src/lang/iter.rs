@@ -364,6 +364,8 @@ fn empty_fold(g: &K, x: &K) -> K {
     match g {
         K::List(_) => return K::list(Vec::new()),
         K::Vector(v) => return super::value::empty_vector(v.ty),
+        // No identity known: the generic empty list.
+        K::Func(f) if !matches!(f, Func::Binary(_)) => return K::list(Vec::new()),
         _ => {}
     }
     let glyph = match g {
@@ -506,6 +508,8 @@ mod tests {
         assert_eq!(q(&["type (3 4#til 12)/[0#0]"]), "0h");
         assert_eq!(q(&["type 1 0 3h/[til 0]"]), "5h");
         assert_eq!(q(&["1000/[+]til 5"]), "'type");
+        assert_eq!(q(&["()~({x+y}/)0#0"]), "1b");
+        assert_eq!(q(&["(+/)0#0"]), "0");
     }
 
     #[test]

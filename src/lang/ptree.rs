@@ -184,7 +184,12 @@ fn sql_ptree(it: &Interp, s: &Sql) -> QResult {
     for x in &s.wheres {
         w.push(to_ptree(it, x)?);
     }
-    let wheres = general(w);
+    // The constraints are one list, enlisted so that `eval` passes them on unevaluated.
+    let wheres = if w.is_empty() {
+        K::list(Vec::new())
+    } else {
+        general(vec![general(w)])
+    };
     let by = match &s.by {
         Some(b) => phrase_dict(it, b)?,
         None => K::bool(false),
