@@ -138,7 +138,7 @@ fn ipc(op: IpcOp) -> Result<(), String> {
             writeln!(
                 out,
                 "type {}h, count {}, -22! {}",
-                k.ty(),
+                k.wire_type(),
                 k.len(),
                 qipc::serialized_len(&k)
             )
@@ -205,7 +205,7 @@ fn sweep_line(name: &str, k: &K) -> Result<String, String> {
     let mut line = format!(
         "{{\"name\":{},\"type\":{},\"count\":{},\"cap\":{},\"hex\":\"{}\"",
         json_str(name),
-        k.ty(),
+        k.wire_type(),
         k.len(),
         cap,
         tohex(&bytes)
@@ -235,7 +235,7 @@ fn reencode_line(line: &str) -> String {
         Ok(again) => format!(
             "{{\"ok\":true,\"hex\":\"{}\",\"type\":{},\"count\":{},\"size\":{}}}",
             tohex(&again),
-            k.ty(),
+            k.wire_type(),
             k.len(),
             qipc::serialized_len(&k)
         ),
