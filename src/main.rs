@@ -52,6 +52,9 @@ enum LogOp {
     },
     /// Messages and rows per table.
     Stats { file: PathBuf },
+    /// Append the value of each q expression (arguments, else stdin lines) as one chunk,
+    /// creating the log (with q's header) if needed.
+    Append { file: PathBuf, exprs: Vec<String> },
 }
 
 #[derive(Subcommand)]
@@ -111,6 +114,20 @@ fn log(op: LogOp) -> ExitCode {
             }),
             file,
         ),
+        LogOp::Append { file, exprs } => {
+            let exprs = if exprs.is_empty() {
+                std::io::stdin().lock().lines().map_while(Result::ok).collect()
+            } else {
+                exprs
+            };
+            (
+                tool::append_exprs(&file, exprs).and_then(|n| {
+                    writeln!(out, "{}: {n} chunks", file.display())?;
+                    Ok(true)
+                }),
+                file,
+            )
+        }
         LogOp::Repair { file } => (
             tool::repair(&file).and_then(|r| {
                 match &r.backup {

@@ -208,6 +208,25 @@ pub fn cat(
     Ok(true)
 }
 
+/// `qtick log append`: evaluate each q expression in a fresh interpreter and append its
+/// value as one chunk (`h enlist value`), creating the log with q's header when it does
+/// not exist. Returns the log's chunk count afterwards. Nothing is appended for an
+/// expression that fails; the error names the expression.
+pub fn append_exprs(path: &Path, exprs: impl IntoIterator<Item = String>) -> io::Result<i64> {
+    let mut it = crate::lang::eval::Interp::new();
+    let mut j = super::Journal::create_or_open(path)?;
+    for e in exprs {
+        if e.trim().is_empty() {
+            continue;
+        }
+        let v = it
+            .eval_str(&e)
+            .map_err(|err| io::Error::new(io::ErrorKind::InvalidInput, format!("{e}: {err}")))?;
+        j.append_value(&v)?;
+    }
+    Ok(j.count())
+}
+
 /// Messages and rows per table, and chunks of other shapes by their first item.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Stats {
