@@ -116,7 +116,11 @@ fn log(op: LogOp) -> ExitCode {
         ),
         LogOp::Append { file, exprs } => {
             let exprs = if exprs.is_empty() {
-                std::io::stdin().lock().lines().map_while(Result::ok).collect()
+                std::io::stdin()
+                    .lock()
+                    .lines()
+                    .map_while(Result::ok)
+                    .collect()
             } else {
                 exprs
             };
