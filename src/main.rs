@@ -39,7 +39,13 @@ enum LogOp {
     Check { file: PathBuf },
     /// Cut a bad tail back to the last valid chunk, first copying the file to FILE.bak
     /// (or FILE.bak.<unix seconds> when that exists).
-    Repair { file: PathBuf },
+    Repair {
+        file: PathBuf,
+        /// Keep the valid chunks after each damaged region too (chunks are recognised as
+        /// (`name;...) lists); the original is renamed to the backup.
+        #[arg(long)]
+        salvage: bool,
+    },
     /// Print each chunk as q text, one per line.
     Cat {
         file: PathBuf,
@@ -132,7 +138,30 @@ fn log(op: LogOp) -> ExitCode {
                 file,
             )
         }
-        LogOp::Repair { file } => (
+        LogOp::Repair {
+            file,
+            salvage: true,
+        } => (
+            tool::salvage(&file).and_then(|r| {
+                writeln!(out, "{}", tool::describe(&file, &r.before))?;
+                if let Some(b) = &r.backup {
+                    writeln!(out, "backup: {}", b.display())?;
+                    for (from, to) in &r.dropped {
+                        writeln!(out, "dropped bytes {from}..{to} ({} bytes)", to - from)?;
+                    }
+                    let after = qtick::journal::count_valid(&file)?;
+                    writeln!(out, "salvaged: {}", tool::describe(&file, &after))?;
+                } else {
+                    writeln!(out, "nothing to repair")?;
+                }
+                Ok(true)
+            }),
+            file,
+        ),
+        LogOp::Repair {
+            file,
+            salvage: false,
+        } => (
             tool::repair(&file).and_then(|r| {
                 match &r.backup {
                     None => writeln!(

@@ -445,3 +445,47 @@ fn stream_forwards_the_requested_window() {
         K::longs(vec![3, 4, 5, 6])
     );
 }
+
+#[test]
+fn salvage_keeps_the_chunks_after_a_damaged_region() {
+    let dir = temp_dir("salvage");
+    let original =
+        std::fs::read(fixtures().join("tplog-sircsimbok-kdb4/schema2024.01.29")).expect("fixture");
+    let corrupt = fixtures().join("tplog-derived-badtail/schema2024.01.29.corrupt-chunk101");
+    let copy = dir.join("log");
+    std::fs::write(&copy, std::fs::read(&corrupt).expect("fixture")).expect("copy");
+    let r = journal::tool::salvage(&copy).expect("salvage");
+    assert_eq!((r.before.chunks, r.before.valid_bytes), (100, 16210));
+    // Chunk 101 (offset 16210, 166 bytes) is dropped; every other chunk is kept as it was.
+    assert_eq!(r.dropped, vec![(16210, 16376)]);
+    assert_eq!(r.kept, 1695);
+    let mut want = original[..16210].to_vec();
+    want.extend_from_slice(&original[16376..]);
+    assert_eq!(std::fs::read(&copy).expect("salvaged"), want);
+    assert_eq!(
+        std::fs::read(r.backup.expect("backup")).expect("backup"),
+        std::fs::read(&corrupt).expect("fixture")
+    );
+
+    // A damaged header and two damaged regions: the chunks between and after survive.
+    let mut b = original.clone();
+    b[0] = 0;
+    b[20_000] ^= 0xff;
+    b[100_000..100_010].fill(0xee);
+    let copy2 = dir.join("log2");
+    std::fs::write(&copy2, &b).expect("write");
+    let r = journal::tool::salvage(&copy2).expect("salvage");
+    assert_eq!(r.before.valid_bytes, 0);
+    // The header's 8 bytes, and the one chunk each other region falls in.
+    assert_eq!(r.dropped.len(), 3, "{:?}", r.dropped);
+    assert_eq!(r.dropped[0], (0, 8));
+    assert!(r.dropped[1].0 <= 20_000 && 20_000 < r.dropped[1].1);
+    assert!(r.dropped[2].0 <= 100_000 && 100_010 <= r.dropped[2].1);
+    let x = journal::count_valid(&copy2).expect("count");
+    assert!(x.is_clean());
+    assert_eq!(x.chunks, r.kept);
+    assert_eq!(r.kept, 1694);
+    let (code, out, _) = qtick(&["log", "repair", "--salvage", copy2.to_str().expect("path")]);
+    assert_eq!(code, 0);
+    assert!(out.contains("nothing to repair"), "{out}");
+}

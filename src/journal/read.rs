@@ -94,6 +94,15 @@ impl<R: Read> Chunks<R> {
         }
     }
 
+    /// Walk the chunks of a log from file offset `offset` (past the header), `src` being
+    /// positioned there, in a source of `limit` bytes in all.
+    pub fn resume(src: R, offset: u64, limit: u64) -> Chunks<R> {
+        let mut c = Chunks::new(src, limit);
+        c.base = offset;
+        c.header_read = true;
+        c
+    }
+
     /// Complete chunks returned so far.
     pub fn count(&self) -> i64 {
         self.chunks

@@ -178,6 +178,165 @@ pub fn repair(path: &Path) -> io::Result<Repaired> {
     })
 }
 
+/// What [`salvage`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Salvaged {
+    pub before: Extent,
+    /// Chunks in the salvaged log.
+    pub kept: i64,
+    /// Byte ranges `[from, to)` of the original that were dropped.
+    pub dropped: Vec<(u64, u64)>,
+    /// The original file, renamed; None when nothing needed repair.
+    pub backup: Option<PathBuf>,
+}
+
+/// Whether `w` (at least 7 bytes) looks like the start of a `(`name;...)` chunk: a general
+/// list of 2 to 64 items whose first item is a symbol atom.
+fn chunk_start(w: &[u8]) -> bool {
+    match w {
+        [0, attr, n0, n1, n2, n3, 0xf5, ..] => {
+            let n = u32::from_le_bytes([*n0, *n1, *n2, *n3]);
+            *attr <= 4 && (2..=64).contains(&n)
+        }
+        _ => false,
+    }
+}
+
+/// The first offset in `(from, limit)` where a whole `(`name;...)` chunk starts.
+fn next_chunk_start(f: &std::fs::File, from: u64, limit: u64) -> io::Result<Option<u64>> {
+    use std::io::{Read, Seek, SeekFrom};
+    const WINDOW: usize = 1 << 20;
+    let mut at = from + 1;
+    let mut buf = vec![0u8; WINDOW];
+    let mut src = f;
+    while at < limit {
+        src.seek(SeekFrom::Start(at))?;
+        let want = usize::try_from(limit - at)
+            .unwrap_or(usize::MAX)
+            .min(WINDOW);
+        let mut got = 0;
+        while got < want {
+            match src.read(&mut buf[got..want])? {
+                0 => break,
+                n => got += n,
+            }
+        }
+        let w = &buf[..got];
+        for i in 0..got {
+            if !chunk_start(&w[i..]) {
+                continue;
+            }
+            let off = at + i as u64;
+            src.seek(SeekFrom::Start(off))?;
+            let mut c = Chunks::resume(src, off, limit);
+            if let Next::Chunk {
+                value: K::List(_), ..
+            } = c.next_chunk()?
+            {
+                return Ok(Some(off));
+            }
+        }
+        // Windows overlap by the 7 bytes a start test reads.
+        if got < 8 {
+            break;
+        }
+        at += (got - 7) as u64;
+    }
+    Ok(None)
+}
+
+/// `qtick log repair --salvage`: like [`repair`], but instead of dropping everything
+/// after the first bad chunk, skip each damaged region and keep the chunks after it
+/// (chunks are recognised as `(`name;...)` lists, the shape of every tick update). The
+/// salvaged log is written beside the original, which is then renamed to the backup.
+pub fn salvage(path: &Path) -> io::Result<Salvaged> {
+    let f = OpenOptions::new().read(true).write(true).open(path)?;
+    f.try_lock().map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::WouldBlock,
+            format!(
+                "{}: log is open for writing elsewhere ({e})",
+                path.display()
+            ),
+        )
+    })?;
+    let before = walk(path, |_, _, _| Ok(()))?;
+    if before.is_clean() {
+        return Ok(Salvaged {
+            before,
+            kept: before.chunks,
+            dropped: Vec::new(),
+            backup: None,
+        });
+    }
+    let limit = before.file_bytes;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".salvage");
+    let tmp = PathBuf::from(tmp);
+    // Left by an interrupted salvage: the original is still intact, so start again.
+    let _ = std::fs::remove_file(&tmp);
+    let mut out = io::BufWriter::new(OpenOptions::new().write(true).create_new(true).open(&tmp)?);
+    out.write_all(&HEADER)?;
+    let mut kept = 0;
+    let mut pos = HEADER.len() as u64;
+    if before.valid_bytes >= pos {
+        let mut c = Chunks::open(path)?;
+        while let Next::Chunk { len, .. } = c.next_chunk()? {
+            out.write_all(c.last_bytes(len))?;
+            kept += 1;
+        }
+        pos = c.position();
+    } else {
+        pos = 0;
+    }
+    let mut dropped = Vec::new();
+    let mut src = &f;
+    loop {
+        let Some(start) = next_chunk_start(src, pos, limit)? else {
+            dropped.push((pos, limit));
+            break;
+        };
+        dropped.push((pos, start));
+        use std::io::Seek;
+        src.seek(io::SeekFrom::Start(start))?;
+        let mut c = Chunks::resume(src, start, limit);
+        let clean = loop {
+            match c.next_chunk()? {
+                Next::Chunk { len, .. } => {
+                    out.write_all(c.last_bytes(len))?;
+                    kept += 1;
+                }
+                Next::End => break true,
+                Next::BadTail => break false,
+            }
+        };
+        pos = c.position();
+        if clean {
+            break;
+        }
+    }
+    let out = out.into_inner().map_err(|e| e.into_error())?;
+    out.sync_all()?;
+    let backup = backup_name(path);
+    std::fs::rename(path, &backup)?;
+    std::fs::rename(&tmp, path)?;
+    let _ = sync_parent(path);
+    Ok(Salvaged {
+        before,
+        kept,
+        dropped,
+        backup: Some(backup),
+    })
+}
+
+fn sync_parent(path: &Path) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::File::open(dir)?.sync_all()
+}
+
 /// `qtick log cat`: each chunk as q text, one per line (optionally only the first
 /// `limit`, optionally prefixed by its number, offset and length). Ok(false) when the log
 /// ends in a bad tail.
