@@ -95,15 +95,7 @@ impl Journal {
             }
             Err(e) => return Err(e),
         };
-        file.try_lock().map_err(|e| {
-            io::Error::new(
-                io::ErrorKind::WouldBlock,
-                format!(
-                    "{}: log is open for writing elsewhere ({e})",
-                    path.display()
-                ),
-            )
-        })?;
+        lock(&file, path)?;
         let mut j = Journal {
             file,
             path: path.to_path_buf(),
@@ -223,8 +215,21 @@ impl Journal {
     }
 }
 
+/// Take the exclusive advisory lock that keeps two writers out of one log. A filesystem
+/// without locks (some network mounts) is used unlocked rather than refused.
+pub(crate) fn lock(file: &File, path: &Path) -> io::Result<()> {
+    match file.try_lock() {
+        Ok(()) => Ok(()),
+        Err(std::fs::TryLockError::WouldBlock) => Err(io::Error::new(
+            io::ErrorKind::WouldBlock,
+            format!("{}: log is open for writing elsewhere", path.display()),
+        )),
+        Err(std::fs::TryLockError::Error(_)) => Ok(()),
+    }
+}
+
 /// Make a new directory entry durable.
-fn sync_dir(path: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(path: &Path) -> io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

@@ -146,15 +146,7 @@ fn backup_name(path: &Path) -> PathBuf {
 /// a tickerplant holds open.
 pub fn repair(path: &Path) -> io::Result<Repaired> {
     let f = OpenOptions::new().read(true).write(true).open(path)?;
-    f.try_lock().map_err(|e| {
-        io::Error::new(
-            io::ErrorKind::WouldBlock,
-            format!(
-                "{}: log is open for writing elsewhere ({e})",
-                path.display()
-            ),
-        )
-    })?;
+    super::lock(&f, path)?;
     let before = walk(path, |_, _, _| Ok(()))?;
     if before.is_clean() {
         return Ok(Repaired {
@@ -251,15 +243,7 @@ fn next_chunk_start(f: &std::fs::File, from: u64, limit: u64) -> io::Result<Opti
 /// salvaged log is written beside the original, which is then renamed to the backup.
 pub fn salvage(path: &Path) -> io::Result<Salvaged> {
     let f = OpenOptions::new().read(true).write(true).open(path)?;
-    f.try_lock().map_err(|e| {
-        io::Error::new(
-            io::ErrorKind::WouldBlock,
-            format!(
-                "{}: log is open for writing elsewhere ({e})",
-                path.display()
-            ),
-        )
-    })?;
+    super::lock(&f, path)?;
     let before = walk(path, |_, _, _| Ok(()))?;
     if before.is_clean() {
         return Ok(Salvaged {
@@ -320,21 +304,13 @@ pub fn salvage(path: &Path) -> io::Result<Salvaged> {
     let backup = backup_name(path);
     std::fs::rename(path, &backup)?;
     std::fs::rename(&tmp, path)?;
-    let _ = sync_parent(path);
+    super::sync_dir(path)?;
     Ok(Salvaged {
         before,
         kept,
         dropped,
         backup: Some(backup),
     })
-}
-
-fn sync_parent(path: &Path) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    std::fs::File::open(dir)?.sync_all()
 }
 
 /// `qtick log cat`: each chunk as q text, one per line (optionally only the first
