@@ -421,6 +421,18 @@ fn replay_signals_an_undefined_function_by_name() {
     );
     assert_eq!(&*q(&mut it, "-11!`nocolon").expect_err("type").msg, "type");
     assert_eq!(&*q(&mut it, "-11!42").expect_err("type").msg, "type");
+    assert_eq!(
+        &*q(&mut it, &format!("-11!(1b;{f})")).expect_err("type").msg,
+        "type"
+    );
+    assert_eq!(
+        &*q(&mut it, &format!("-11!({f};1)")).expect_err("type").msg,
+        "type"
+    );
+    assert_eq!(
+        q(&mut it, &format!("-11!(1i;{f})")).expect("int n"),
+        K::long(1)
+    );
     let err = q(&mut it, "-11!`:/nonexistent/qtick/log").expect_err("missing");
     assert!(err.msg.contains("No such file"), "{}", err.msg);
 }

@@ -131,8 +131,9 @@ impl Journal {
     /// Append one chunk: `payload` is one serialized object (an IPC message body, no
     /// header), e.g. `(`upd;t;x)`. When this returns Ok the bytes are in the file as far
     /// as any reader is concerned (and on disk under [`Durability::Fsync`]), so the update
-    /// may be published. A payload that is not exactly one object is refused without
-    /// writing: a log must never hold a bad chunk.
+    /// may be published. A payload whose structure is not exactly one object is refused
+    /// without writing, so a caller's slicing mistake cannot leave a bad tail; its
+    /// contents (boolean bytes, dictionary shapes) are trusted to the encoder.
     pub fn append(&mut self, payload: &[u8]) -> io::Result<()> {
         if scan::object_end(payload, payload.len() as u64) != Ok(payload.len()) {
             return Err(io::Error::new(
@@ -140,7 +141,7 @@ impl Journal {
                 "journal append: payload is not one serialized object",
             ));
         }
-        self.write_chunks(payload, 1)
+        self.write_chunk(payload)
     }
 
     /// Append the body of an uncompressed IPC message (`msg` with its 8-byte header, as
@@ -161,10 +162,10 @@ impl Journal {
     pub fn append_value(&mut self, k: &K) -> io::Result<()> {
         let b = chunk_bytes(k)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-        self.write_chunks(&b, 1)
+        self.write_chunk(&b)
     }
 
-    fn write_chunks(&mut self, bytes: &[u8], n: i64) -> io::Result<()> {
+    fn write_chunk(&mut self, bytes: &[u8]) -> io::Result<()> {
         if self.broken {
             return Err(io::Error::other(format!(
                 "{}: an earlier failed write could not be undone; run qtick log check",
@@ -179,7 +180,7 @@ impl Journal {
             return Err(e);
         }
         self.bytes += bytes.len() as u64;
-        self.chunks += n;
+        self.chunks += 1;
         if self.durability == Durability::Fsync {
             self.sync()?;
         }

@@ -8,7 +8,7 @@ use super::read::{Chunks, Extent, Next};
 use crate::lang::builtins::{BFn, Builtin};
 use crate::lang::eval::{Ctl, EvalResult, Interp};
 use crate::lang::QError;
-use qipc::{Func, Sym, K};
+use qipc::{Func, Sym, Ty, K};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -18,7 +18,9 @@ pub fn streaming_execute(it: &mut Interp, x: &K) -> EvalResult {
         K::Atom(_) => (-1, file_path(x)?),
         K::List(l) if l.items.len() == 2 => {
             let n = match &l.items[0] {
-                K::Atom(_) => l.items[0].as_i64().ok_or_else(QError::type_)?,
+                K::Atom(a) if matches!(a.ty, Ty::Short | Ty::Int | Ty::Long) => {
+                    l.items[0].as_i64().ok_or_else(QError::type_)?
+                }
                 _ => return Err(QError::type_().into()),
             };
             (n, file_path(&l.items[1])?)
