@@ -809,9 +809,15 @@ fn implicit_params(e: &Expr, used: &mut [bool; 3]) {
 }
 
 fn collect_locals(e: &Expr, out: &mut Vec<Sym>) {
+    // Only a plain `name:value` makes a local; `name+:v` and `name[i]:v` amend an
+    // existing variable, which is a global unless declared local elsewhere.
     walk(e, &mut |e| match e {
         Expr::Assign(a)
-            if !a.global && !a.name.as_bytes().starts_with(b".") && !out.contains(&a.name) =>
+            if !a.global
+                && a.op.is_none()
+                && a.index.is_none()
+                && !a.name.as_bytes().starts_with(b".")
+                && !out.contains(&a.name) =>
         {
             out.push(a.name);
         }
@@ -828,7 +834,8 @@ fn collect_locals(e: &Expr, out: &mut Vec<Sym>) {
 /// The names a pattern binds (locals of the lambda it appears in).
 pub fn pattern_names(p: &Pattern, out: &mut Vec<Sym>) {
     match p {
-        Pattern::Name(n) | Pattern::Index(n, _) => {
+        // An indexed name amends an existing variable, like `name[i]:v`.
+        Pattern::Name(n) => {
             if !n.as_bytes().starts_with(b".") && !out.contains(n) {
                 out.push(*n);
             }
@@ -843,7 +850,7 @@ pub fn pattern_names(p: &Pattern, out: &mut Vec<Sym>) {
             .iter()
             .chain(c.iter())
             .for_each(|(_, p)| pattern_names(p, out)),
-        Pattern::Null | Pattern::Const(_) => {}
+        Pattern::Null | Pattern::Const(_) | Pattern::Index(..) => {}
     }
 }
 
