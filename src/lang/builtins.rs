@@ -121,9 +121,10 @@ pub fn register(
 
 /// Fill the interpreter's keyword table.
 pub fn install(it: &mut Interp) {
-    let families: [(&[(&str, Monad)], &[(&str, Dyad)]); 4] = [
+    let families: [(&[(&str, Monad)], &[(&str, Dyad)]); 5] = [
         (prims::atomic::MONADS, prims::atomic::DYADS),
         (prims::list::MONADS, prims::list::DYADS),
+        (prims::matrix::MONADS, prims::matrix::DYADS),
         (prims::cast::MONADS, prims::cast::DYADS),
         (prims::table::MONADS, prims::table::DYADS),
     ];
@@ -174,8 +175,8 @@ pub fn install(it: &mut Interp) {
     register(it, "::", 1, 1, |_, a| {
         Ok(a.into_iter().next().unwrap_or(K::NULL))
     });
-    register(it, "~", 2, 2, |_, a| Ok(K::bool(a[0] == a[1])));
-    register(it, "match", 2, 2, |_, a| Ok(K::bool(a[0] == a[1])));
+    register(it, "~", 2, 2, |_, a| Ok(prims::atomic::match_(&a[0], &a[1])?));
+    register(it, "match", 2, 2, |_, a| Ok(prims::atomic::match_(&a[0], &a[1])?));
     register(it, "type", 1, 1, |_, a| Ok(K::short(a[0].ty())));
     register(it, "value", 1, 1, value);
     register(it, "get", 1, 1, value);

@@ -241,7 +241,7 @@ fn apply(spec: Spec, y: &K) -> QResult {
 /// A list on the left: `mmu` for floats; otherwise each item of `x` with `y` (when `y`
 /// is an atom, or a string that every item parses) or with the matching item of `y`.
 fn cast_each_left(x: &K, y: &K) -> QResult {
-    if let Some(r) = mmu(x, y) {
+    if let Some(r) = super::matrix::mmu_floats(x, y) {
         return r;
     }
     let xs = items(x);
@@ -1254,73 +1254,6 @@ fn pad_bytes(s: &[u8], n: i64) -> QResult<Vec<u8>> {
         out[w - k..].copy_from_slice(&s[s.len() - k..]);
     }
     Ok(out)
-}
-
-enum Shape<'a> {
-    Vec(&'a [f64]),
-    Mat(Vec<&'a [f64]>),
-}
-
-fn float_shape(k: &K) -> Option<Shape<'_>> {
-    fn floats(k: &K) -> Option<&[f64]> {
-        match k {
-            K::Vector(Vector {
-                ty: Ty::Float,
-                data: Data::F64(v),
-                ..
-            }) => Some(v),
-            _ => None,
-        }
-    }
-    match k {
-        K::List(l) if !l.items.is_empty() => l
-            .items
-            .iter()
-            .map(floats)
-            .collect::<Option<Vec<_>>>()
-            .map(Shape::Mat),
-        _ => floats(k).map(Shape::Vec),
-    }
-}
-
-/// `x$y` on floats: dot product of vectors, matrix products with matrices (lists of
-/// float vectors). `None` when `x` is not floats, so `$` tries its other forms.
-fn mmu(x: &K, y: &K) -> Option<QResult> {
-    let xs = float_shape(x)?;
-    let dot = |a: &[f64], b: &[f64]| -> QResult<f64> {
-        if a.len() != b.len() {
-            return Err(QError::length());
-        }
-        Ok(a.iter().zip(b).map(|(p, q)| p * q).sum())
-    };
-    let vecmat = |a: &[f64], m: &[&[f64]]| -> QResult<Vec<f64>> {
-        let cols = m.first().map_or(0, |r| r.len());
-        if a.len() != m.len() || m.iter().any(|r| r.len() != cols) {
-            return Err(QError::length());
-        }
-        let mut out = vec![0.0; cols];
-        for (&ai, row) in a.iter().zip(m) {
-            for (o, &r) in out.iter_mut().zip(row.iter()) {
-                *o += ai * r;
-            }
-        }
-        Ok(out)
-    };
-    Some(match (xs, float_shape(y)) {
-        (_, None) => Err(QError::type_()),
-        (Shape::Vec(a), Some(Shape::Vec(b))) => dot(a, b).map(K::float),
-        (Shape::Mat(a), Some(Shape::Vec(b))) => a
-            .iter()
-            .map(|r| dot(r, b))
-            .collect::<QResult<Vec<f64>>>()
-            .map(K::floats),
-        (Shape::Vec(a), Some(Shape::Mat(b))) => vecmat(a, &b).map(K::floats),
-        (Shape::Mat(a), Some(Shape::Mat(b))) => a
-            .iter()
-            .map(|r| vecmat(r, &b).map(K::floats))
-            .collect::<QResult<Vec<K>>>()
-            .map(K::list),
-    })
 }
 
 // ---------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ pub mod atomic;
 pub mod cast;
 pub mod codes;
 pub mod list;
+pub mod matrix;
 pub mod table;
 
 /// A unary primitive (`neg x`, `count x`).
