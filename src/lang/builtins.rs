@@ -234,6 +234,10 @@ pub fn install(it: &mut Interp) {
         Ok(super::console::system(it, &s)?)
     });
     register(it, "fby", 2, 2, fby);
+    register(it, "?", 2, 6, question);
+    register(it, "rand", 1, 1, |it, a| {
+        Ok(prims::random::rand(&a[0], &mut prims::random::Rng(&mut it.rng))?)
+    });
     register(it, "'", 2, 8, |_, a| {
         Ok(K::Func(Func::Composition(Arc::new(a))))
     });
@@ -248,6 +252,24 @@ pub fn install(it: &mut Interp) {
         net.close(h.abs())?;
         Ok(K::NULL)
     });
+}
+
+/// `x?y`: Roll/Deal/Permute with an integer atom on the left (over the session's seed),
+/// enumeration extend with a symbol, Find otherwise; `?[c;y;z]` is Vector Conditional and
+/// `?[t;c;b;a]` functional select.
+fn question(it: &mut Interp, a: Vec<K>) -> EvalResult {
+    match a.as_slice() {
+        [x, y] => match x {
+            K::Atom(at) if matches!(at.ty, Ty::Short | Ty::Int | Ty::Long) => {
+                let mut rng = prims::random::Rng(&mut it.rng);
+                Ok(prims::random::roll(x, y, &mut rng)?)
+            }
+            K::Atom(at) if at.ty == Ty::Sym => enumerate(it, x, y, true),
+            _ => Ok(prims::list::find(x, y)?),
+        },
+        [x, y, z] => Ok(prims::list::vector_cond(x, y, z)?),
+        _ => super::sql::functional_select(it, &a),
+    }
 }
 
 fn wj(it: &mut Interp, a: Vec<K>, closed: bool) -> EvalResult {

@@ -21,7 +21,7 @@ mod sort;
 pub use agg::{
     all, any, avg, cor, cov, dev, max, med, min, prd, scov, sdev, sum, svar, var, wavg, wsum,
 };
-pub use index::{amend_assign, amend_deep, index, index_deep};
+pub use index::{amend_assign, amend_deep, index, index_deep, vector_cond};
 pub use running::{
     avgs, deltas, ema, fills, mavg, maxs, mcount, mdev, mins, mmax, mmin, msum, prds, ratios, sums,
 };
