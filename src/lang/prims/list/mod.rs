@@ -30,7 +30,7 @@ pub use shape::{
     count, cross, cut, dict, drop_cut, enlist, first, flip, join, key, last, next, prev, raze,
     reverse, rotate, sublist, take, til, type_, ungroup, value, where_, xprev,
 };
-pub use sort::{asc, desc, iasc, idesc, rank, xasc, xdesc, xrank};
+pub use sort::{asc, attr, desc, iasc, idesc, rank, set_attr, xasc, xdesc, xrank};
 
 use super::{Dyad, Monad};
 use crate::lang::value::{empty_list, from_items, general, null_atom};
@@ -85,6 +85,7 @@ pub const MONADS: &[(&str, Monad)] = &[
     ("next", next),
     ("fills", fills),
     ("ungroup", ungroup),
+    ("attr", attr),
 ];
 
 /// Binary glyphs and keywords of this family, by name.

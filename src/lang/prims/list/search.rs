@@ -895,9 +895,108 @@ fn binary_search(x: &K, y: &K, right: bool) -> QResult {
                 Ok(r)
             }
         }
-        K::Enum(_) | K::Table(_) | K::Dict(_) => Err(QError::nyi()),
+        K::Table(t) => bin_table(t, y, right),
+        K::Dict(_) => {
+            let Some((kt, vt)) = keyed(x) else {
+                return Err(QError::type_());
+            };
+            let pos = bin_table(vt, y, right)?;
+            let (p, atom) = super::ints(&pos).ok_or_else(QError::type_)?;
+            let r = rows_or_null(&K::Table(kt.clone()), &p)?;
+            if atom {
+                index(&r, &K::long(0))
+            } else {
+                Ok(r)
+            }
+        }
+        K::Enum(_) => Err(QError::nyi()),
         _ => Err(QError::type_()),
     }
+}
+
+/// `t bin u` on tables: rows of `u` are matched exactly on every column but the last
+/// (q's equijoin on the leading columns) and binary-searched on the last, within the rows
+/// of `t` that share the leading values (those are taken to be sorted on the last column).
+/// A dictionary `u` is one row and gives an atom.
+fn bin_table(t: &Table, y: &K, right: bool) -> QResult {
+    let (probe, atom) = match y {
+        K::Table(u) => (align_table(t, u)?, false),
+        K::Dict(_) => {
+            let row = super::shape::enlist(y)?;
+            let K::Table(u) = &row else {
+                return Err(QError::type_());
+            };
+            (align_table(t, u)?, true)
+        }
+        _ => return Err(QError::type_()),
+    };
+    let K::Table(u) = &probe else {
+        return Err(QError::type_());
+    };
+    let (nx, ny) = (t.rows(), u.rows());
+    let (Some(last_x), Some(last_y)) = (t.cols.last(), u.cols.last()) else {
+        return Err(QError::length());
+    };
+    let lead = t.cols.len() - 1;
+    // Group numbers over the leading columns of both tables together.
+    let groups: Vec<u32> = if lead == 0 {
+        vec![0; nx + ny]
+    } else {
+        let both = super::shape::join(
+            &K::table(t.names[..lead].to_vec(), t.cols[..lead].to_vec()),
+            &K::table(u.names[..lead].to_vec(), u.cols[..lead].to_vec()),
+        )?;
+        ids(&both)?.ids
+    };
+    let ngroups = groups.iter().copied().max().map_or(0, |m| m as usize + 1);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); ngroups];
+    for (r, &g) in groups[..nx].iter().enumerate() {
+        members[g as usize].push(r);
+    }
+    let order = |r: usize, j: usize| -> QResult<Ordering> {
+        Ok(match (last_x, last_y) {
+            (K::Vector(a), K::Vector(b)) if a.ty == b.ty => dispatch2!(
+                &a.data, &b.data, p, q => p[r].okey().cmp(&q[j].okey()), return Err(QError::type_())
+            ),
+            _ => {
+                let (Some(p), Some(q)) = (
+                    crate::lang::value::item(last_x, r),
+                    crate::lang::value::item(last_y, j),
+                ) else {
+                    return Err(QError::type_());
+                };
+                cmp_k(&p, &q)
+            }
+        })
+    };
+    let mut out = Vec::with_capacity(ny);
+    for (j, &g) in groups[nx..].iter().enumerate() {
+        let rows = &members[g as usize];
+        // partition_point over a fallible comparison: find the split by hand.
+        let (mut lo, mut hi) = (0, rows.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let o = order(rows[mid], j)?;
+            let before = if right {
+                o == Ordering::Less
+            } else {
+                o != Ordering::Greater
+            };
+            if before {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        out.push(if right {
+            rows.get(lo).map_or(nx as i64, |&r| r as i64)
+        } else if lo == 0 {
+            -1
+        } else {
+            rows[lo - 1] as i64
+        });
+    }
+    Ok(long_result(out, atom))
 }
 
 /// Positions of `y` (an atom gives one) among dictionary keys: q's dictionary indexing
@@ -1125,6 +1224,42 @@ mod tests {
         assert_eq!(
             within(&j(&[]), &l(vec![K::long(1), K::float(2.0)])).unwrap(),
             K::bools(vec![])
+        );
+    }
+
+    #[test]
+    fn bin_tables() {
+        // ref/bin.md: equijoin on the leading columns, bin on the last
+        let vals = table(
+            "a b c",
+            vec![
+                syms("p p q q p p q q"),
+                j(&[0, 1, 0, 1, 0, 1, 0, 1]),
+                j(&[3, 3, 3, 3, 7, 7, 7, 7]),
+            ],
+        );
+        let keys = table("k", vec![syms("c d e f g h j l")]);
+        let kt = K::dict(keys, vals.clone());
+        let probe = table(
+            "a b c",
+            vec![syms("p q q r"), j(&[1, 1, 1, 1]), j(&[4, 8, 2, 4])],
+        );
+        assert_eq!(
+            bin(&kt, &probe).unwrap(),
+            table("k", vec![K::syms(["d", "l", "", ""])])
+        );
+        assert_eq!(bin(&vals, &probe).unwrap(), j(&[1, 7, -1, -1]));
+        assert_eq!(binr(&vals, &probe).unwrap(), j(&[5, 8, 3, 8]));
+        let row = K::dict(syms("c a b"), l(vec![K::long(9), s("q"), K::long(0)]));
+        assert_eq!(bin(&vals, &row).unwrap(), K::long(6));
+        let one = table("c", vec![j(&[1, 5, 9])]);
+        assert_eq!(
+            bin(&one, &table("c", vec![j(&[0, 5, 7])])).unwrap(),
+            j(&[-1, 1, 1])
+        );
+        assert_eq!(
+            bin(&vals, &table("a", vec![syms("p")])),
+            Err(QError::mismatch())
         );
     }
 
