@@ -596,6 +596,7 @@ fn internal(it: &mut Interp, n: i64, x: &K) -> EvalResult {
         -18 => Ok(K::bytes(
             qipc::to_bytes_compressed(x).map_err(QError::from)?,
         )),
+        -11 => crate::journal::q::streaming_execute(it, x),
         -22 => Ok(K::long(qipc::serialized_len(x) as i64)),
         _ => Err(QError::nyi().into()),
     }
