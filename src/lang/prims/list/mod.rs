@@ -3,10 +3,9 @@
 //! (`sum` `avg` `med` `var` ...) and their running and moving forms.
 //!
 //! Owns the semantics of these keywords and glyphs on every value shape (vectors, general
-//! lists, dictionaries, tables, keyed tables). It must not grow atomic arithmetic: the few
-//! pairwise operations folds over general lists need live in `num.rs` until they are
-//! reconciled with `atomic.rs`. Every kernel dispatches on the storage class once and then
-//! loops over a typed slice.
+//! lists, dictionaries, tables, keyed tables). It must not grow atomic arithmetic: folds
+//! over general lists name their operator in `num.rs`, which calls `atomic.rs`. Every
+//! kernel dispatches on the storage class once and then loops over a typed slice.
 
 pub(crate) mod elem;
 
