@@ -9,6 +9,8 @@ pub mod atomic;
 pub mod cast;
 pub mod codes;
 pub mod list;
+pub mod matrix;
+pub mod random;
 pub mod table;
 
 /// A unary primitive (`neg x`, `count x`).
