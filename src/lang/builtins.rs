@@ -3,7 +3,6 @@
 //! function values, and the keywords that need the interpreter itself (`value`, `@`,
 //! `.`, `each`, `show`, internal `-n!` functions ...).
 
-use super::display;
 use super::error::{QError, QResult};
 use super::eval::{Ctl, EvalResult, Interp};
 use super::prims::{self, list, Dyad, Monad};
@@ -181,7 +180,8 @@ pub fn install(it: &mut Interp) {
     register(it, "get", 1, 1, value);
     register(it, "@", 2, 4, at);
     register(it, ".", 2, 4, dot);
-    register(it, "!", 2, 2, bang);
+    register(it, "!", 2, 4, |it, a| super::sql::update_op(it, a, bang));
+    register(it, "?", 2, 6, super::sql::query_op);
     register(it, "each", 2, 2, |it, a| {
         super::iter::apply_derived(it, 106, &a[0], vec![a[1].clone()])
     });
@@ -200,7 +200,7 @@ pub fn install(it: &mut Interp) {
         super::iter::apply_derived(it, 109, &a[0], vec![a[1].clone()])
     });
     register(it, "show", 1, 1, |it, a| {
-        let text = display::console(&a[0], &it.opts);
+        let text = it.console_text(&a[0]);
         let mut b = text.into_bytes();
         b.push(b'\n');
         it.output.out(&b);
@@ -232,7 +232,7 @@ pub fn install(it: &mut Interp) {
         let s = String::from_utf8_lossy(s).into_owned();
         Ok(super::console::system(it, &s)?)
     });
-    register(it, "fby", 2, 2, fby);
+    register(it, "fby", 2, 2, super::sql::fby);
     register(it, "'", 2, 8, |_, a| {
         Ok(K::Func(Func::Composition(Arc::new(a))))
     });
@@ -544,12 +544,12 @@ fn bang(it: &mut Interp, a: Vec<K>) -> EvalResult {
 fn internal(it: &mut Interp, n: i64, x: &K) -> EvalResult {
     match n {
         qipc::null::J => {
-            let mut s = display::inline(x, &it.opts).into_bytes();
+            let mut s = it.inline_text(x).into_bytes();
             s.push(b'\n');
             it.output.out(&s);
             Ok(x.clone())
         }
-        -3 => Ok(K::string(display::inline(x, &it.opts))),
+        -3 => Ok(K::string(it.inline_text(x))),
         -5 => {
             let s = x.as_string().ok_or_else(QError::type_)?;
             Ok(super::ptree::to_ptree(&super::parse::parse_bytes(s)?))
@@ -576,40 +576,6 @@ fn internal(it: &mut Interp, n: i64, x: &K) -> EvalResult {
         -22 => Ok(K::long(qipc::serialized_len(x) as i64)),
         _ => Err(QError::nyi().into()),
     }
-}
-
-/// `(f;x) fby g`: f applied to x within each group of g, spread back to the rows.
-fn fby(it: &mut Interp, a: Vec<K>) -> EvalResult {
-    let (fx, g) = (&a[0], &a[1]);
-    let parts = items(fx);
-    let (f, x) = match parts.as_slice() {
-        [f, x] => (f.clone(), x.clone()),
-        _ => return Err(QError::length().into()),
-    };
-    let n = g.len();
-    if x.len() != n {
-        return Err(QError::length().into());
-    }
-    let gitems = items(g);
-    let mut groups: Vec<(K, Vec<i64>)> = Vec::new();
-    let mut pos: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for (i, gi) in gitems.iter().enumerate() {
-        let key = format!("{gi:?}");
-        let slot = *pos.entry(key).or_insert_with(|| {
-            groups.push((gi.clone(), Vec::new()));
-            groups.len() - 1
-        });
-        groups[slot].1.push(i as i64);
-    }
-    let mut out: Vec<K> = vec![K::NULL; n];
-    for (_, rows) in &groups {
-        let sub = list::index(&x, &K::longs(rows.clone()))?;
-        let r = it.apply(&f, vec![sub])?;
-        for &i in rows {
-            out[i as usize] = r.clone();
-        }
-    }
-    Ok(from_items(out))
 }
 
 /// Convert an evaluation result to a plain q result at API boundaries.

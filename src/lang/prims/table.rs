@@ -879,10 +879,36 @@ fn codes(y: &K, x: Option<&K>) -> QResult<Option<Codes>> {
     })
 }
 
-/// Fold a further key column into the running group ids.
+/// Fold a further key column into the running group ids. When the pairs of ids fit a
+/// table no bigger than a few times the rows (a time bucket and a symbol, say), the pair's
+/// id is looked up by position instead of hashed.
 fn combine(a: Codes, b: Codes) -> Codes {
-    let (mut ay, mut ax, _) = a;
-    let (by, bx, _) = b;
+    let (mut ay, mut ax, na) = a;
+    let (by, bx, nb) = b;
+    let cells = na.saturating_mul(nb);
+    if cells <= (ay.len() * 4).max(1 << 16) {
+        let mut table = vec![MISS; cells];
+        let mut n = 0u32;
+        let cell = |p: u32, q: u32| p as usize * nb + q as usize;
+        for (p, &q) in ay.iter_mut().zip(&by) {
+            // Codes of `y` are below their counts, so the cell is in the table.
+            if let Some(c) = table.get_mut(cell(*p, q)) {
+                if *c == MISS {
+                    *c = n;
+                    n += 1;
+                }
+                *p = *c;
+            }
+        }
+        for (p, &q) in ax.iter_mut().zip(&bx) {
+            *p = if *p == MISS || q == MISS {
+                MISS
+            } else {
+                table.get(cell(*p, q)).copied().unwrap_or(MISS)
+            };
+        }
+        return (ay, ax, n as usize);
+    }
     let pair = |p: u32, q: u32| (u64::from(p) << 32) | u64::from(q);
     let mut map: HashMap<u64, u32, Fast> = HashMap::default();
     for (p, &q) in ay.iter_mut().zip(&by) {
@@ -925,6 +951,13 @@ fn factorize(y: &[&K], x: Option<&[&K]>, strict: bool) -> QResult<Groups> {
     }
     let (y, x, n) = acc.ok_or_else(QError::length)?;
     Ok(Groups { n, y, x })
+}
+
+/// Dense group ids of the rows of the key columns (numbered in order of first appearance)
+/// and the number of groups: the grouping behind qSQL's `by` and `fby`.
+pub fn group_ids(keys: &[&K]) -> QResult<(Vec<u32>, usize)> {
+    let g = factorize(keys, None, false)?;
+    Ok((g.y, g.n))
 }
 
 /// For each row of `x`, the first equal row of `y` or -1 (q's find on key rows).
