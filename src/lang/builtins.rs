@@ -182,6 +182,17 @@ pub fn install(it: &mut Interp) {
     register(it, ".", 2, 4, dot);
     register(it, "!", 2, 4, |it, a| super::sql::update_op(it, a, bang));
     register(it, "?", 2, 6, super::sql::query_op);
+    register(it, "meta", 1, 1, super::sql::meta);
+    register(it, "fkeys", 1, 1, super::sql::fkeys);
+    register(it, "#", 2, 2, |it, a| {
+        match a[0].as_sym().and_then(prims::attr::named) {
+            Some(at) => Ok(prims::attr::set(at, &a[1])?),
+            None => {
+                let y = it.resolve_enums(a[1].clone());
+                Ok(list::take(&a[0], &y)?)
+            }
+        }
+    });
     register(it, "each", 2, 2, |it, a| {
         super::iter::apply_derived(it, 106, &a[0], vec![a[1].clone()])
     });
@@ -271,6 +282,29 @@ pub fn enumerate(it: &mut Interp, d: &K, y: &K, extend: bool) -> EvalResult {
     let name = d.as_sym().ok_or_else(QError::type_)?;
     let full = it.resolve_name(name);
     let dom = it.get_global(name, it.ns).unwrap_or_else(|| K::syms(Vec::<Sym>::new()));
+    // A keyed table whose key is not symbols enumerates by position in its key.
+    if let K::Dict(dd) = &dom {
+        if let K::Table(kt) = &dd.keys {
+            let key = kt.cols.first().ok_or_else(QError::type_)?;
+            if key.ty() != Ty::Sym as i16 && !matches!(y, K::Enum(_) | K::EnumAtom(..)) {
+                let pos = list::find(key, y)?;
+                let n = key.len() as i64;
+                return match &pos {
+                    K::Atom(_) => match pos.as_i64() {
+                        Some(i) if i < n => Ok(K::EnumAtom(name, i)),
+                        _ => Err(QError::new("cast").into()),
+                    },
+                    _ => {
+                        let idx: Vec<i64> = items(&pos).iter().filter_map(K::as_i64).collect();
+                        if idx.len() != pos.len() || idx.iter().any(|&i| i >= n) {
+                            return Err(QError::new("cast").into());
+                        }
+                        Ok(K::Enum(qipc::Enum { domain: name, attr: qipc::Attr::None, idx: Arc::new(idx) }))
+                    }
+                };
+            }
+        }
+    }
     let mut syms: Vec<Sym> = match &dom {
         K::Vector(v) if v.ty == Ty::Sym => items(&dom).iter().filter_map(K::as_sym).collect(),
         K::Dict(dd) if matches!(&dd.keys, K::Table(_)) => match &dd.keys {
@@ -533,6 +567,16 @@ fn bang(it: &mut Interp, a: Vec<K>) -> EvalResult {
                 return internal(it, n, y);
             }
         }
+    }
+    // `` `d!i ``: the enumeration over `d` with indices `i`.
+    if let (Some(dom), K::Vector(v)) = (x.as_sym(), y) {
+        if list::is_int_ty(v.ty) {
+            let idx: Vec<i64> = items(y).iter().filter_map(K::as_i64).collect();
+            return Ok(K::Enum(qipc::Enum { domain: dom, attr: qipc::Attr::None, idx: Arc::new(idx) }));
+        }
+    }
+    if let (Some(dom), Some(i)) = (x.as_sym(), y.as_i64()) {
+        return Ok(K::EnumAtom(dom, i));
     }
     match list::DYADS.iter().find(|d| d.0 == "!") {
         Some((_, f)) => Ok(f(x, y)?),

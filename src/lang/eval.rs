@@ -763,7 +763,7 @@ impl Interp {
                     return Err(QError::rank().into());
                 }
                 // Primitives see symbols where enumerations were; a few keep the domain.
-                let keeps = matches!(b.name, "type" | "count" | "key" | "value" | "get" | "$" | "::" | "~" | "attr" | "@" | "." | "show" | "meta" | "insert" | "upsert" | "set");
+                let keeps = matches!(b.name, "type" | "count" | "key" | "value" | "get" | "$" | "::" | "~" | "attr" | "@" | "." | "show" | "meta" | "insert" | "upsert" | "set" | "#" | "fkeys");
                 let args = if keeps || !args.iter().any(|a| matches!(a, K::Enum(_) | K::EnumAtom(..))) {
                     args
                 } else {

@@ -20,8 +20,7 @@ pub const INFIX_WORDS: &[&str] = &[
     "ss", "cor", "cov", "scov", "wavg", "wsum", "xasc", "xdesc", "xkey", "xcol", "xcols", "xgroup",
     "xprev", "rotate", "sublist", "lj", "ljf", "ij", "ijf", "uj", "ujf", "pj", "ej", "insert",
     "upsert", "set", "mavg", "msum", "mcount", "mmin", "mmax", "mdev", "ema", "asof", "fby",
-    "like", "cut", "take", "dsave", "setenv", "mmu", "lsq", "each", "vs", "sv", "where", "ss",
-    "in",
+    "like", "cut", "take", "dsave", "setenv", "mmu", "lsq", "each", "vs", "sv", "ss", "in",
 ];
 
 /// Parse a whole program (statements separated by `;`).
@@ -417,6 +416,10 @@ impl Parser<'_> {
                 self.columns(Tok::RBrack)?
             };
             self.expect(Tok::RBrack)?;
+            // `([k:..];c:..)`: q accepts a separator after the key columns.
+            if self.peek() == Some(&Tok::Semi) {
+                self.i += 1;
+            }
             let cols = if self.peek() == Some(&Tok::RParen) {
                 Vec::new()
             } else {
@@ -550,7 +553,7 @@ impl Parser<'_> {
             });
         }
         let mut distinct = false;
-        if kind == SqlKind::Select {
+        if matches!(kind, SqlKind::Select | SqlKind::Exec) {
             if let Some(Tok::Name(n)) = self.peek() {
                 if n == "distinct" {
                     distinct = true;
@@ -675,9 +678,10 @@ fn unreachable_verb() -> Verb {
     Verb::Prim("::".into())
 }
 
-/// Which of x, y, z a lambda body uses (not looking inside nested lambdas).
+/// Which of x, y, z a lambda body uses (not looking inside nested lambdas, nor inside the
+/// select, by and where phrases of a query, which q's compiler does not see into).
 fn implicit_params(e: &Expr, used: &mut [bool; 3]) {
-    walk(e, &mut |e| {
+    walk_with(e, false, &mut |e| {
         if let Expr::Name(n) = e {
             match n.as_bytes() {
                 b"x" => used[0] = true,
@@ -709,6 +713,12 @@ fn collect_locals(e: &Expr, out: &mut Vec<Sym>) {
 
 /// Visit every sub-expression, not descending into nested lambdas.
 pub fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    walk_with(e, true, f)
+}
+
+/// [`walk`], visiting a query's phrases only when `phrases` is set.
+fn walk_with(e: &Expr, phrases: bool, f: &mut dyn FnMut(&Expr)) {
+    let walk = |e: &Expr, f: &mut dyn FnMut(&Expr)| walk_with(e, phrases, f);
     f(e);
     match e {
         Expr::Apply(g, args) => {
@@ -754,10 +764,13 @@ pub fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
             }
         }
         Expr::Sql(s) => {
+            walk(&s.from, f);
+            if !phrases {
+                return;
+            }
             for (_, x) in s.cols.iter().chain(s.by.iter().flatten()) {
                 walk(x, f);
             }
-            walk(&s.from, f);
             for x in &s.wheres {
                 walk(x, f);
             }

@@ -24,9 +24,8 @@ fn verb_k(v: &Verb) -> K {
 pub fn to_ptree(e: &Expr) -> K {
     match e {
         Expr::Lit(k) => match k {
-            K::Atom(a) if a.ty == Ty::Sym => {
-                general(vec![K::syms(vec![k.as_sym().unwrap_or(Sym::NULL)])])
-            }
+            // A symbol constant is quoted by enlisting it: `,`a`.
+            K::Atom(a) if a.ty == Ty::Sym => K::syms(vec![k.as_sym().unwrap_or(Sym::NULL)]),
             K::Vector(v) if v.ty == Ty::Sym => general(vec![k.clone()]),
             _ => k.clone(),
         },
@@ -198,23 +197,19 @@ fn sql_ptree(s: &Sql) -> K {
 }
 
 /// Parse tree to expression: a symbol is a name, a general list is an application of
-/// its first item, an enlisted symbol (one-item list) is a constant, anything else is
-/// itself.
+/// its first item, an enlisted value (a one-item list) is that value as a constant,
+/// anything else is itself.
 pub fn from_ptree(k: &K) -> Expr {
     match k {
+        K::Vector(v) if v.ty == Ty::Sym && v.len() == 1 => {
+            Expr::Lit(super::value::item(k, 0).unwrap_or(K::NULL))
+        }
         K::Atom(a) if a.ty == Ty::Sym => match a.v {
             Scalar::Sym(s) => Expr::Name(s),
             _ => Expr::Lit(k.clone()),
         },
-        K::List(l)
-            if l.items.len() == 1 && matches!(&l.items[0], K::Vector(v) if v.ty == Ty::Sym) =>
-        {
-            let v = &l.items[0];
-            Expr::Lit(if v.len() == 1 {
-                super::value::item(v, 0).unwrap_or(K::NULL)
-            } else {
-                v.clone()
-            })
+        K::List(l) if l.items.len() == 1 && !matches!(&l.items[0], K::Func(_)) => {
+            Expr::Lit(l.items[0].clone())
         }
         K::List(l) if !l.items.is_empty() => {
             let f = &l.items[0];

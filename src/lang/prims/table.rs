@@ -24,6 +24,7 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::Arc;
 
 pub const MONADS: &[(&str, Monad)] = &[
+    ("attr", super::attr::attr),
     ("cols", cols),
     ("keys", keys),
     ("meta", meta),

@@ -370,7 +370,9 @@ mod tests {
     fn check(op: Agg, f: fn(&K) -> QResult, col: K, keys: K) {
         let n = keys.len();
         let g = Groups::of_keys(&[keys], n).unwrap();
-        let fast = grouped(op, std::slice::from_ref(&col), &g).unwrap().expect("kernel");
+        let fast = grouped(op, std::slice::from_ref(&col), &g)
+            .unwrap()
+            .expect("kernel");
         let slow: Vec<K> = g
             .split(&col)
             .unwrap()

@@ -35,21 +35,21 @@ pub fn dot_path(it: &Interp, v: K, f: Sym) -> QResult {
     }
 }
 
-/// Column `f` of the keyed table `domain` at rows `idx` (nulls where out of range).
+/// Column `f` of the table `domain` refers to, at rows `idx` (nulls where out of range):
+/// a keyed table for a foreign key, a plain table for a link column (`` `t!i ``).
 fn fk_column(it: &Interp, domain: Sym, idx: &[i64], f: Sym) -> QResult {
     let d = it
         .get_global(domain, Sym::NULL)
         .ok_or_else(|| QError::new(domain.as_str().into_owned()))?;
-    let K::Dict(kt) = &d else {
-        return Err(QError::type_());
-    };
-    let (K::Table(k), K::Table(v)) = (&kt.keys, &kt.vals) else {
-        return Err(QError::type_());
-    };
-    let col = v
-        .col(f)
-        .or_else(|| k.col(f))
-        .ok_or_else(|| QError::new(f.as_str().into_owned()))?;
+    let col = match &d {
+        K::Table(t) => t.col(f),
+        K::Dict(kt) => match (&kt.keys, &kt.vals) {
+            (K::Table(k), K::Table(v)) => v.col(f).or_else(|| k.col(f)),
+            _ => return Err(QError::type_()),
+        },
+        _ => return Err(QError::type_()),
+    }
+    .ok_or_else(|| QError::new(f.as_str().into_owned()))?;
     table::gather(col, idx)
 }
 
@@ -377,4 +377,47 @@ pub fn update_op(
         4 => functional_update(it, &a),
         _ => Err(QError::rank().into()),
     }
+}
+
+// ------------------------------------------------------------------------------------------
+// meta, fkeys
+
+/// A table argument given by value or by name.
+fn table_arg(it: &Interp, x: &K) -> QResult {
+    match x.as_sym() {
+        Some(n) => it
+            .get_global(n, it.ns)
+            .ok_or_else(|| QError::new(n.as_str().into_owned())),
+        None => Ok(x.clone()),
+    }
+}
+
+/// True when the global `d` is a keyed table (so an enumeration over it is a foreign key).
+fn is_keyed_global(it: &Interp, d: Sym) -> bool {
+    it.get_global(d, Sym::NULL).is_some_and(
+        |v| matches!(&v, K::Dict(x) if matches!((&x.keys, &x.vals), (K::Table(_), K::Table(_)))),
+    )
+}
+
+/// `meta t`: columns, types, foreign keys (enumerations over keyed tables) and attributes.
+pub fn meta(it: &mut Interp, a: Vec<K>) -> EvalResult {
+    let t = table_arg(it, &a[0])?;
+    Ok(table::meta_with(&t, &|d| is_keyed_global(it, d))?)
+}
+
+/// `fkeys t`: each foreign-key column's name to the keyed table it refers to.
+pub fn fkeys(it: &mut Interp, a: Vec<K>) -> EvalResult {
+    let t = table_arg(it, &a[0])?;
+    let src = super::to_source(&t)?;
+    let (names, doms): (Vec<Sym>, Vec<Sym>) = src
+        .table
+        .names
+        .iter()
+        .zip(src.table.cols.iter())
+        .filter_map(|(n, c)| match c {
+            K::Enum(e) if is_keyed_global(it, e.domain) => Some((*n, e.domain)),
+            _ => None,
+        })
+        .unzip();
+    Ok(K::dict(K::syms(names), K::syms(doms)))
 }

@@ -15,7 +15,8 @@ mod func;
 mod group;
 
 pub use func::{
-    dot_path, fby, functional_select, functional_update, query_op, resolve_dotted, update_op,
+    dot_path, fby, fkeys, functional_select, functional_update, meta, query_op, resolve_dotted,
+    update_op,
 };
 
 use super::ast::*;
