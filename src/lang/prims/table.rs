@@ -852,11 +852,57 @@ fn factor_list(y: &[K], x: &[K]) -> Codes {
     (cy, cx, n)
 }
 
+/// Codes of integer keys found through a table indexed by value, when their range is not
+/// much wider than the rows (time buckets, enumerations, small ints): no hashing. `None`
+/// when the range is too wide.
+fn factor_range<T: Copy + Into<i64>>(y: &[T]) -> Option<Codes> {
+    let (lo, hi) = y.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &v| {
+        let v = v.into();
+        (lo.min(v), hi.max(v))
+    });
+    let span = i128::from(hi) - i128::from(lo) + 1;
+    if y.is_empty() || span > (y.len() as i128 * 2).max(1 << 16) {
+        return None;
+    }
+    let mut slot = vec![MISS; span as usize];
+    let mut n = 0u32;
+    let cy = y
+        .iter()
+        .map(|&v| {
+            // `v - lo` is within the span measured above.
+            match slot.get_mut((v.into() - lo) as usize) {
+                Some(s) => {
+                    if *s == MISS {
+                        *s = n;
+                        n += 1;
+                    }
+                    *s
+                }
+                None => MISS,
+            }
+        })
+        .collect();
+    Some((cy, Vec::new(), n as usize))
+}
+
 /// Group codes of one key column (and the matching codes of `x`'s column); `None` when the two
 /// columns' types cannot be compared.
 fn codes(y: &K, x: Option<&K>) -> QResult<Option<Codes>> {
     if y.len() >= MISS as usize {
         return Err(QError::limit());
+    }
+    let ranged = match (y, x) {
+        (K::Vector(a), None) => match &a.data {
+            Data::I16(d) => factor_range(d.as_slice()),
+            Data::I32(d) => factor_range(d.as_slice()),
+            Data::I64(d) => factor_range(d.as_slice()),
+            _ => None,
+        },
+        (K::Enum(a), None) => factor_range(a.idx.as_slice()),
+        _ => None,
+    };
+    if ranged.is_some() {
+        return Ok(ranged);
     }
     Ok(match (y, x) {
         (K::Vector(a), None) => each_data!(&a.data, |p| Some(factor_slice(p.as_slice(), &[]))),

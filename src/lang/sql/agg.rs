@@ -10,7 +10,6 @@ use super::group::Groups;
 use crate::lang::prims::table;
 use crate::lang::QResult;
 use qipc::{null, Data, Ty, Vector, K};
-use std::borrow::Cow;
 
 /// An aggregation with a one-pass grouped kernel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,20 +83,86 @@ fn vector(k: &K) -> Option<&Vector> {
     }
 }
 
-/// A numeric column as floats, integer nulls as NaN (floats are borrowed, not copied).
-fn floats(v: &Vector) -> Option<Cow<'_, [f64]>> {
-    fn conv<T: Copy>(s: &[T], f: impl Fn(T) -> f64) -> Cow<'static, [f64]> {
-        Cow::Owned(s.iter().map(|&x| f(x)).collect())
+/// A numeric item read as a float, integer nulls as NaN.
+trait Num: Copy {
+    fn f(self) -> f64;
+}
+
+impl Num for u8 {
+    fn f(self) -> f64 {
+        self as f64
     }
-    Some(match &v.data {
-        Data::F64(d) => Cow::Borrowed(&d[..]),
-        Data::F32(d) => conv(d, |x| x as f64),
-        Data::I64(d) => conv(d, |x| if x == null::J { f64::NAN } else { x as f64 }),
-        Data::I32(d) => conv(d, |x| if x == null::I { f64::NAN } else { x as f64 }),
-        Data::I16(d) => conv(d, |x| if x == null::H { f64::NAN } else { x as f64 }),
-        Data::U8(d) if v.ty != Ty::Char => conv(d, |x| x as f64),
-        _ => return None,
-    })
+}
+impl Num for i16 {
+    fn f(self) -> f64 {
+        if self == null::H {
+            f64::NAN
+        } else {
+            self as f64
+        }
+    }
+}
+impl Num for i32 {
+    fn f(self) -> f64 {
+        if self == null::I {
+            f64::NAN
+        } else {
+            self as f64
+        }
+    }
+}
+impl Num for i64 {
+    fn f(self) -> f64 {
+        if self == null::J {
+            f64::NAN
+        } else {
+            self as f64
+        }
+    }
+}
+impl Num for f32 {
+    fn f(self) -> f64 {
+        self as f64
+    }
+}
+impl Num for f64 {
+    fn f(self) -> f64 {
+        self
+    }
+}
+
+/// Run `$body` with `$s` bound to a numeric vector's items (not chars, symbols or guids);
+/// `None` for other vectors.
+macro_rules! num {
+    ($v:expr, |$s:ident| $body:expr) => {
+        match &$v.data {
+            Data::U8(d) if $v.ty != Ty::Char => {
+                let $s: &[u8] = d;
+                $body
+            }
+            Data::I16(d) => {
+                let $s: &[i16] = d;
+                $body
+            }
+            Data::I32(d) => {
+                let $s: &[i32] = d;
+                $body
+            }
+            Data::I64(d) => {
+                let $s: &[i64] = d;
+                $body
+            }
+            Data::F32(d) => {
+                let $s: &[f32] = d;
+                $body
+            }
+            Data::F64(d) => {
+                let $s: &[f64] = d;
+                $body
+            }
+            _ => None,
+        }
+    };
 }
 
 /// An int-typed total: `0Ni` when it does not fit 32 bits.
@@ -229,20 +294,18 @@ fn prd(v: &Vector, g: &Groups) -> Option<K> {
 }
 
 fn avg(v: &Vector, g: &Groups) -> Option<K> {
-    if matches!(v.ty, Ty::Sym | Ty::Guid) {
-        return None;
+    fn go<T: Num>(d: &[T], g: &Groups) -> K {
+        let acc = fold(d, g, (0f64, 0usize), |(t, n), x| {
+            let x = x.f();
+            if x.is_nan() {
+                (t, n)
+            } else {
+                (t + x, n + 1)
+            }
+        });
+        K::floats(acc.into_iter().map(|(t, n)| t / n as f64).collect())
     }
-    let f = floats(v)?;
-    let acc = fold(&f, g, (0f64, 0usize), |(t, n), x| {
-        if x.is_nan() {
-            (t, n)
-        } else {
-            (t + x, n + 1)
-        }
-    });
-    Some(K::floats(
-        acc.into_iter().map(|(t, n)| t / n as f64).collect(),
-    ))
+    num!(v, |d| Some(go(d, g)))
 }
 
 fn extreme(v: &Vector, g: &Groups, is_max: bool) -> Option<K> {
@@ -313,15 +376,11 @@ fn is_int_like(ty: Ty) -> bool {
 
 /// `w wavg x` / `w wsum x` per group; pairs with a null on either side are ignored.
 fn weighted(w: &Vector, x: &Vector, g: &Groups, is_avg: bool) -> Option<K> {
-    if [w.ty, x.ty].iter().any(|t| matches!(t, Ty::Sym | Ty::Guid)) {
-        return None;
-    }
-    let (fw, fx) = (floats(w)?, floats(x)?);
-    let pairs = fw.iter().zip(fx.iter()).zip(&g.gid);
-    if is_avg {
+    fn avg<W: Num, X: Num>(w: &[W], x: &[X], g: &Groups) -> K {
         let mut num = vec![0f64; g.ng];
         let mut den = vec![0f64; g.ng];
-        for ((&p, &q), &id) in pairs {
+        for ((&p, &q), &id) in w.iter().zip(x).zip(&g.gid) {
+            let (p, q) = (p.f(), q.f());
             if !p.is_nan() && !q.is_nan() {
                 if let (Some(n), Some(d)) = (num.get_mut(id as usize), den.get_mut(id as usize)) {
                     *n += p * q;
@@ -329,34 +388,36 @@ fn weighted(w: &Vector, x: &Vector, g: &Groups, is_avg: bool) -> Option<K> {
                 }
             }
         }
-        return Some(K::floats(
-            num.iter().zip(&den).map(|(n, d)| n / d).collect(),
-        ));
+        K::floats(num.iter().zip(&den).map(|(n, d)| n / d).collect())
     }
-    if is_int_like(w.ty) && is_int_like(x.ty) {
-        let mut acc = vec![0i64; g.ng];
-        for ((&p, &q), &id) in pairs {
+    fn sum<W: Num, X: Num>(w: &[W], x: &[X], g: &Groups, ints: bool) -> Vec<(f64, i64)> {
+        let mut acc = vec![(0f64, 0i64); g.ng];
+        for ((&p, &q), &id) in w.iter().zip(x).zip(&g.gid) {
+            let (p, q) = (p.f(), q.f());
             if !p.is_nan() && !q.is_nan() {
                 if let Some(a) = acc.get_mut(id as usize) {
-                    *a = a.wrapping_add((p as i64).wrapping_mul(q as i64));
+                    if ints {
+                        a.1 = a.1.wrapping_add((p as i64).wrapping_mul(q as i64));
+                    } else {
+                        a.0 += p * q;
+                    }
                 }
             }
         }
-        return Some(if w.ty == Ty::Long || x.ty == Ty::Long {
-            K::longs(acc)
-        } else {
-            int_totals(Ty::Int, acc)
-        });
+        acc
     }
-    let mut acc = vec![0f64; g.ng];
-    for ((&p, &q), &id) in pairs {
-        if !p.is_nan() && !q.is_nan() {
-            if let Some(a) = acc.get_mut(id as usize) {
-                *a += p * q;
-            }
-        }
+    if is_avg {
+        return num!(w, |ws| num!(x, |xs| Some(avg(ws, xs, g))));
     }
-    Some(K::floats(acc))
+    let ints = is_int_like(w.ty) && is_int_like(x.ty);
+    let acc = num!(w, |ws| num!(x, |xs| Some(sum(ws, xs, g, ints))))?;
+    Some(if !ints {
+        K::floats(acc.into_iter().map(|a| a.0).collect())
+    } else if w.ty == Ty::Long || x.ty == Ty::Long {
+        K::longs(acc.into_iter().map(|a| a.1).collect())
+    } else {
+        int_totals(Ty::Int, acc.into_iter().map(|a| a.1).collect())
+    })
 }
 
 #[cfg(test)]

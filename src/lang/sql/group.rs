@@ -75,8 +75,13 @@ impl Groups {
 
     /// Row count of each group.
     pub fn counts(&self) -> Vec<i64> {
-        let l = self.layout();
-        l.off.windows(2).map(|w| (w[1] - w[0]) as i64).collect()
+        let mut c = vec![0i64; self.ng];
+        for &g in &self.gid {
+            if let Some(x) = c.get_mut(g as usize) {
+                *x += 1;
+            }
+        }
+        c
     }
 
     /// Last row of each group.

@@ -849,6 +849,10 @@ impl GroupCx {
             _ => return Ok(None),
         };
         if let Some(op) = self.agg_of(f, args.len()) {
+            // `count i`, `count c`: the group sizes, without reading the column.
+            if op == Agg::Count && matches!(args[0], Expr::Name(n) if self.colnames.contains(n)) {
+                return Ok(Some(K::longs(self.g.counts())));
+            }
             if args.iter().all(|a| self.rowwise(it, a)) {
                 let mut vals = Vec::with_capacity(args.len());
                 for a in &args {
