@@ -3,7 +3,6 @@
 //! function values, and the keywords that need the interpreter itself (`value`, `@`,
 //! `.`, `each`, `show`, internal `-n!` functions ...).
 
-use super::display;
 use super::error::{QError, QResult};
 use super::eval::{Ctl, EvalResult, Interp};
 use super::prims::{self, list, Dyad, Monad};
@@ -276,7 +275,19 @@ pub fn install(it: &mut Interp) {
     register(it, "get", 1, 1, value);
     register(it, "@", 2, 4, at);
     register(it, ".", 2, 4, dot);
-    register(it, "!", 2, 2, bang);
+    register(it, "!", 2, 4, |it, a| super::sql::update_op(it, a, bang));
+    register(it, "?", 2, 6, super::sql::query_op);
+    register(it, "meta", 1, 1, super::sql::meta);
+    register(it, "fkeys", 1, 1, super::sql::fkeys);
+    register(it, "#", 2, 2, |it, a| {
+        match a[0].as_sym().and_then(prims::attr::named) {
+            Some(at) => Ok(prims::attr::set(at, &a[1])?),
+            None => {
+                let y = it.resolve_enums(a[1].clone());
+                Ok(list::take(&a[0], &y)?)
+            }
+        }
+    });
     register(it, "each", 2, 2, |it, a| {
         super::iter::apply_derived(it, 106, &a[0], vec![a[1].clone()])
     });
@@ -295,7 +306,7 @@ pub fn install(it: &mut Interp) {
         super::iter::apply_derived(it, 109, &a[0], vec![a[1].clone()])
     });
     register(it, "show", 1, 1, |it, a| {
-        let text = display::console(&a[0], &it.opts);
+        let text = it.console_text(&a[0]);
         let mut b = text.into_bytes();
         b.push(b'\n');
         it.output.out(&b);
@@ -327,7 +338,7 @@ pub fn install(it: &mut Interp) {
         let s = String::from_utf8_lossy(s).into_owned();
         Ok(super::console::system(it, &s)?)
     });
-    register(it, "fby", 2, 2, fby);
+    register(it, "fby", 2, 2, super::sql::fby);
     register(it, "?", 2, 6, question);
     register(it, "rand", 1, 1, |it, a| {
         Ok(prims::random::rand(&a[0], &mut prims::random::Rng(&mut it.rng))?)
@@ -393,9 +404,30 @@ fn cast(it: &mut Interp, a: Vec<K>) -> EvalResult {
 pub fn enumerate(it: &mut Interp, d: &K, y: &K, extend: bool) -> EvalResult {
     let name = d.as_sym().ok_or_else(QError::type_)?;
     let full = it.resolve_name(name);
-    let dom = it
-        .get_global(name, it.ns)
-        .unwrap_or_else(|| K::syms(Vec::<Sym>::new()));
+    let dom = it.get_global(name, it.ns).unwrap_or_else(|| K::syms(Vec::<Sym>::new()));
+    // A keyed table whose key is not symbols enumerates by position in its key.
+    if let K::Dict(dd) = &dom {
+        if let K::Table(kt) = &dd.keys {
+            let key = kt.cols.first().ok_or_else(QError::type_)?;
+            if key.ty() != Ty::Sym as i16 && !matches!(y, K::Enum(_) | K::EnumAtom(..)) {
+                let pos = list::find(key, y)?;
+                let n = key.len() as i64;
+                return match &pos {
+                    K::Atom(_) => match pos.as_i64() {
+                        Some(i) if i < n => Ok(K::EnumAtom(name, i)),
+                        _ => Err(QError::new("cast").into()),
+                    },
+                    _ => {
+                        let idx: Vec<i64> = items(&pos).iter().filter_map(K::as_i64).collect();
+                        if idx.len() != pos.len() || idx.iter().any(|&i| i >= n) {
+                            return Err(QError::new("cast").into());
+                        }
+                        Ok(K::Enum(qipc::Enum { domain: name, attr: qipc::Attr::None, idx: Arc::new(idx) }))
+                    }
+                };
+            }
+        }
+    }
     let mut syms: Vec<Sym> = match &dom {
         K::Vector(v) if v.ty == Ty::Sym => items(&dom).iter().filter_map(K::as_sym).collect(),
         K::Dict(dd) if matches!(&dd.keys, K::Table(_)) => match &dd.keys {
@@ -671,6 +703,16 @@ fn bang(it: &mut Interp, a: Vec<K>) -> EvalResult {
             }
         }
     }
+    // `` `d!i ``: the enumeration over `d` with indices `i`.
+    if let (Some(dom), K::Vector(v)) = (x.as_sym(), y) {
+        if list::is_int_ty(v.ty) {
+            let idx: Vec<i64> = items(y).iter().filter_map(K::as_i64).collect();
+            return Ok(K::Enum(qipc::Enum { domain: dom, attr: qipc::Attr::None, idx: Arc::new(idx) }));
+        }
+    }
+    if let (Some(dom), Some(i)) = (x.as_sym(), y.as_i64()) {
+        return Ok(K::EnumAtom(dom, i));
+    }
     match list::DYADS.iter().find(|d| d.0 == "!") {
         Some((_, f)) => Ok(f(x, y)?),
         None => Err(QError::nyi().into()),
@@ -681,12 +723,12 @@ fn bang(it: &mut Interp, a: Vec<K>) -> EvalResult {
 fn internal(it: &mut Interp, n: i64, x: &K) -> EvalResult {
     match n {
         qipc::null::J => {
-            let mut s = display::inline(x, &it.opts).into_bytes();
+            let mut s = it.inline_text(x).into_bytes();
             s.push(b'\n');
             it.output.out(&s);
             Ok(x.clone())
         }
-        -3 => Ok(K::string(display::inline(x, &it.opts))),
+        -3 => Ok(K::string(it.inline_text(x))),
         -5 => {
             let s = x.as_string().ok_or_else(QError::type_)?;
             let e = super::parse::parse_bytes(strip_k(s))?;
@@ -721,40 +763,6 @@ fn internal(it: &mut Interp, n: i64, x: &K) -> EvalResult {
 /// parse trees show are read by the same grammar here.
 pub fn strip_k(s: &[u8]) -> &[u8] {
     s.strip_prefix(b"k)").unwrap_or(s)
-}
-
-/// `(f;x) fby g`: f applied to x within each group of g, spread back to the rows.
-fn fby(it: &mut Interp, a: Vec<K>) -> EvalResult {
-    let (fx, g) = (&a[0], &a[1]);
-    let parts = items(fx);
-    let (f, x) = match parts.as_slice() {
-        [f, x] => (f.clone(), x.clone()),
-        _ => return Err(QError::length().into()),
-    };
-    let n = g.len();
-    if x.len() != n {
-        return Err(QError::length().into());
-    }
-    let gitems = items(g);
-    let mut groups: Vec<(K, Vec<i64>)> = Vec::new();
-    let mut pos: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for (i, gi) in gitems.iter().enumerate() {
-        let key = format!("{gi:?}");
-        let slot = *pos.entry(key).or_insert_with(|| {
-            groups.push((gi.clone(), Vec::new()));
-            groups.len() - 1
-        });
-        groups[slot].1.push(i as i64);
-    }
-    let mut out: Vec<K> = vec![K::NULL; n];
-    for (_, rows) in &groups {
-        let sub = list::index(&x, &K::longs(rows.clone()))?;
-        let r = it.apply(&f, vec![sub])?;
-        for &i in rows {
-            out[i as usize] = r.clone();
-        }
-    }
-    Ok(from_items(out))
 }
 
 /// Convert an evaluation result to a plain q result at API boundaries.

@@ -3,7 +3,6 @@
 //! of a result that is not an assignment or `::`, and errors as `'msg`.
 
 use super::ast::Expr;
-use super::display;
 use super::error::{QError, QResult};
 use super::eval::Interp;
 use super::parse;
@@ -20,7 +19,7 @@ pub fn eval_line(it: &mut Interp, line: &str) -> QResult<Option<String>> {
             return Ok(if r.is_null() {
                 None
             } else {
-                Some(display::console(&r, &it.opts))
+                Some(it.console_text(&r))
             });
         }
     }
@@ -33,7 +32,7 @@ pub fn eval_line(it: &mut Interp, line: &str) -> QResult<Option<String>> {
     if silent || v.is_null() {
         return Ok(None);
     }
-    Ok(Some(display::console(&v, &it.opts)))
+    Ok(Some(it.console_text(&v)))
 }
 
 /// The console's text for an error: `'msg`, and for a parse error the input with a

@@ -410,6 +410,16 @@ impl Interp {
         }
     }
 
+    /// The console display of `k`, enumerations showing their domain's symbols.
+    pub fn console_text(&self, k: &K) -> String {
+        super::display::console_with(k, &self.opts, &|d| self.enum_domain(d))
+    }
+
+    /// The one-line display of `k` (`-3!`, `0N!`), enumerations resolved.
+    pub fn inline_text(&self, k: &K) -> String {
+        super::display::inline_with(k, &self.opts, &|d| self.enum_domain(d))
+    }
+
     /// The symbols of an enumeration domain (a symbol list, or a keyed table's key).
     pub fn enum_domain(&self, d: Sym) -> Option<Arc<Vec<Sym>>> {
         let v = self.get_global(d, Sym::NULL)?;
@@ -479,8 +489,14 @@ impl Interp {
             }
         }
         let ctx = frame.as_ref().map_or(self.ns, |f| f.ctx);
-        self.get_global(n, ctx)
-            .ok_or_else(|| QError::new(n.as_str().into_owned()).into())
+        if let Some(v) = self.get_global(n, ctx) {
+            return Ok(v);
+        }
+        // `t.c`, `x.minute`, `s.name`: dot notation on a variable.
+        match super::sql::resolve_dotted(self, n, frame) {
+            Some(r) => Ok(r?),
+            None => Err(QError::new(n.as_str().into_owned()).into()),
+        }
     }
 
     // ---- evaluation --------------------------------------------------------------
@@ -857,30 +873,8 @@ impl Interp {
                     return Err(QError::rank().into());
                 }
                 // Primitives see symbols where enumerations were; a few keep the domain.
-                let keeps = matches!(
-                    b.name,
-                    "type"
-                        | "count"
-                        | "key"
-                        | "value"
-                        | "get"
-                        | "$"
-                        | "::"
-                        | "~"
-                        | "attr"
-                        | "@"
-                        | "."
-                        | "show"
-                        | "meta"
-                        | "insert"
-                        | "upsert"
-                        | "set"
-                );
-                let args = if keeps
-                    || !args
-                        .iter()
-                        .any(|a| matches!(a, K::Enum(_) | K::EnumAtom(..)))
-                {
+                let keeps = matches!(b.name, "type" | "count" | "key" | "value" | "get" | "$" | "::" | "~" | "attr" | "@" | "." | "show" | "meta" | "insert" | "upsert" | "set" | "#" | "fkeys");
+                let args = if keeps || !args.iter().any(|a| matches!(a, K::Enum(_) | K::EnumAtom(..))) {
                     args
                 } else {
                     args.into_iter().map(|a| self.resolve_enums(a)).collect()

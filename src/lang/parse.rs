@@ -447,6 +447,10 @@ impl Parser<'_> {
                 self.columns(Tok::RBrack)?
             };
             self.expect(Tok::RBrack)?;
+            // `([k:..];c:..)`: q accepts a separator after the key columns.
+            if self.peek() == Some(&Tok::Semi) {
+                self.i += 1;
+            }
             let cols = if self.peek() == Some(&Tok::RParen) {
                 Vec::new()
             } else {
@@ -628,7 +632,7 @@ impl Parser<'_> {
             });
         }
         let mut distinct = false;
-        if kind == SqlKind::Select {
+        if matches!(kind, SqlKind::Select | SqlKind::Exec) {
             if let Some(Tok::Name(n)) = self.peek() {
                 if n == "distinct" {
                     distinct = true;
@@ -785,9 +789,10 @@ fn unreachable_verb() -> Verb {
     Verb::Prim("::".into())
 }
 
-/// Which of x, y, z a lambda body uses (not looking inside nested lambdas).
+/// Which of x, y, z a lambda body uses (not looking inside nested lambdas, nor inside the
+/// select, by and where phrases of a query, which q's compiler does not see into).
 fn implicit_params(e: &Expr, used: &mut [bool; 3]) {
-    walk(e, &mut |e| {
+    walk_with(e, false, &mut |e| {
         if let Expr::Name(n) = e {
             match n.as_bytes() {
                 b"x" => used[0] = true,
@@ -936,6 +941,12 @@ fn walk_pattern(p: &Pattern, f: &mut dyn FnMut(&Expr)) {
 
 /// Visit every sub-expression, not descending into nested lambdas.
 pub fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    walk_with(e, true, f)
+}
+
+/// [`walk`], visiting a query's phrases only when `phrases` is set.
+fn walk_with(e: &Expr, phrases: bool, f: &mut dyn FnMut(&Expr)) {
+    let walk = |e: &Expr, f: &mut dyn FnMut(&Expr)| walk_with(e, phrases, f);
     f(e);
     match e {
         Expr::Apply(g, args) => {
@@ -995,10 +1006,13 @@ pub fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
             }
         }
         Expr::Sql(s) => {
+            walk(&s.from, f);
+            if !phrases {
+                return;
+            }
             for (_, x) in s.cols.iter().chain(s.by.iter().flatten()) {
                 walk(x, f);
             }
-            walk(&s.from, f);
             for x in &s.wheres {
                 walk(x, f);
             }

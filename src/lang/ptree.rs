@@ -38,6 +38,7 @@ fn verb_k(it: &Interp, v: &Verb) -> QResult {
 pub fn to_ptree(it: &Interp, e: &Expr) -> QResult {
     Ok(match e {
         Expr::Lit(k) => match k {
+            // A symbol constant is quoted by enlisting it: `,`a`.
             K::Atom(a) if a.ty == Ty::Sym => K::syms(vec![k.as_sym().unwrap_or(Sym::NULL)]),
             K::Vector(v) if v.ty == Ty::Sym => general(vec![k.clone()]),
             _ => k.clone(),
@@ -245,12 +246,17 @@ fn sql_ptree(it: &Interp, s: &Sql) -> QResult {
 /// rest, anything else is itself.
 pub fn from_ptree(k: &K) -> Expr {
     match k {
+        K::Vector(v) if v.ty == Ty::Sym && v.len() == 1 => {
+            Expr::Lit(super::value::item(k, 0).unwrap_or(K::NULL))
+        }
         K::Atom(a) if a.ty == Ty::Sym => match a.v {
             Scalar::Sym(s) => Expr::Name(s),
             _ => Expr::Lit(k.clone()),
         },
         K::Vector(v) if v.len() == 1 => Expr::Lit(super::value::item(k, 0).unwrap_or(K::NULL)),
-        K::List(l) if l.items.len() == 1 => Expr::Lit(l.items[0].clone()),
+        K::List(l) if l.items.len() == 1 && !matches!(&l.items[0], K::Func(_)) => {
+            Expr::Lit(l.items[0].clone())
+        }
         K::List(l) if !l.items.is_empty() => {
             let f = &l.items[0];
             let args = &l.items[1..];

@@ -336,6 +336,8 @@ pub fn idesc(x: &K) -> QResult {
 
 fn igrade(x: &K, desc: bool) -> QResult {
     match x {
+        // An atom has no order to grade.
+        K::Atom(_) | K::EnumAtom(..) => Err(QError::rank()),
         K::Vector(v) if desc || v.attr != Attr::Sorted => Ok(K::longs(
             grade_vector(v, desc)
                 .into_iter()
