@@ -7,4 +7,5 @@
 pub mod ipc_sweep;
 pub mod lang;
 pub mod server;
+pub mod store;
 pub use qipc;
