@@ -21,7 +21,7 @@ pub const INFIX_WORDS: &[&str] = &[
     "xprev", "rotate", "sublist", "lj", "ljf", "ij", "ijf", "uj", "ujf", "pj", "ej", "insert",
     "upsert", "set", "mavg", "msum", "mcount", "mmin", "mmax", "mdev", "ema", "asof", "fby",
     "like", "cut", "take", "dsave", "setenv", "mmu", "lsq", "each", "vs", "sv", "where", "ss",
-    "in",
+    "in", "0:", "1:", "2:",
 ];
 
 /// Parse a whole program (statements separated by `;`).
