@@ -200,6 +200,16 @@ fn sql_ptree(s: &Sql) -> K {
 /// Parse tree to expression: a symbol is a name, a general list is an application of
 /// its first item, an enlisted symbol (one-item list) is a constant, anything else is
 /// itself.
+/// The function a string names, parsed as q text (the string itself when it does not
+/// parse).
+fn text_function(f: &K) -> Expr {
+    match f.as_string().map(super::parse::parse_bytes) {
+        Some(Ok(Expr::Seq(mut v))) if v.len() == 1 => v.remove(0),
+        Some(Ok(e)) => e,
+        _ => Expr::Lit(f.clone()),
+    }
+}
+
 pub fn from_ptree(k: &K) -> Expr {
     match k {
         K::Atom(a) if a.ty == Ty::Sym => match a.v {
@@ -248,6 +258,9 @@ pub fn from_ptree(k: &K) -> Expr {
                 K::Func(Func::Iterator(0)) if args.len() == 1 => {
                     return Expr::Signal(Box::new(from_ptree(&args[0])));
                 }
+                // A string in function position names the function (`value ("+";2;2)`).
+                K::Atom(a) if a.ty == Ty::Char => text_function(f),
+                K::Vector(v) if v.ty == Ty::Char => text_function(f),
                 _ => from_ptree(f),
             };
             let fe = match fe {
