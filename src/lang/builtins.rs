@@ -138,7 +138,8 @@ pub fn install(it: &mut Interp) {
         }
     }
     for (n, f) in prims::table::TRIADS {
-        it.builtins.insert(Sym::from_text(n), native(n, 3, 3, BFn::Triad(*f)));
+        it.builtins
+            .insert(Sym::from_text(n), native(n, 3, 3, BFn::Triad(*f)));
     }
     register(it, "ssr", 3, 3, |it, a| {
         if matches!(a[2], K::Func(_)) {
@@ -151,7 +152,10 @@ pub fn install(it: &mut Interp) {
     register(it, "insert", 2, 2, |it, a| {
         let name = a[0].as_sym().ok_or_else(QError::type_)?;
         let full = it.resolve_name(name);
-        let mut t = it.globals.remove(&full).ok_or_else(|| QError::new(name.as_str().into_owned()))?;
+        let mut t = it
+            .globals
+            .remove(&full)
+            .ok_or_else(|| QError::new(name.as_str().into_owned()))?;
         let r = prims::table::insert_in_place(&mut t, &a[1]);
         it.globals.insert(full, t);
         Ok(r?)
@@ -159,7 +163,10 @@ pub fn install(it: &mut Interp) {
     register(it, "upsert", 2, 2, |it, a| match a[0].as_sym() {
         Some(name) => {
             let full = it.resolve_name(name);
-            let mut t = it.globals.remove(&full).ok_or_else(|| QError::new(name.as_str().into_owned()))?;
+            let mut t = it
+                .globals
+                .remove(&full)
+                .ok_or_else(|| QError::new(name.as_str().into_owned()))?;
             let r = prims::table::upsert_in_place(&mut t, &a[1]);
             it.globals.insert(full, t);
             r?;
@@ -252,7 +259,9 @@ pub fn install(it: &mut Interp) {
 
 fn wj(it: &mut Interp, a: Vec<K>, closed: bool) -> EvalResult {
     let mut apply = |f: &K, args: &[K]| q(it.apply(f, args.to_vec()));
-    Ok(prims::table::wj(&a[0], &a[1], &a[2], &a[3], closed, &mut apply)?)
+    Ok(prims::table::wj(
+        &a[0], &a[1], &a[2], &a[3], closed, &mut apply,
+    )?)
 }
 
 /// `x$y`: casts and parsing by `prims::cast`; a symbol naming a list (or keyed table) on
@@ -271,16 +280,26 @@ fn cast(it: &mut Interp, a: Vec<K>) -> EvalResult {
 pub fn enumerate(it: &mut Interp, d: &K, y: &K, extend: bool) -> EvalResult {
     let name = d.as_sym().ok_or_else(QError::type_)?;
     let full = it.resolve_name(name);
-    let dom = it.get_global(name, it.ns).unwrap_or_else(|| K::syms(Vec::<Sym>::new()));
+    let dom = it
+        .get_global(name, it.ns)
+        .unwrap_or_else(|| K::syms(Vec::<Sym>::new()));
     let mut syms: Vec<Sym> = match &dom {
         K::Vector(v) if v.ty == Ty::Sym => items(&dom).iter().filter_map(K::as_sym).collect(),
         K::Dict(dd) if matches!(&dd.keys, K::Table(_)) => match &dd.keys {
-            K::Table(kt) => kt.cols.first().map(|c| items(c).iter().filter_map(K::as_sym).collect()).unwrap_or_default(),
+            K::Table(kt) => kt
+                .cols
+                .first()
+                .map(|c| items(c).iter().filter_map(K::as_sym).collect())
+                .unwrap_or_default(),
             _ => Vec::new(),
         },
         _ => return Err(QError::type_().into()),
     };
-    let mut pos: qipc::sym::FxHashMap<Sym, i64> = syms.iter().enumerate().map(|(i, s)| (*s, i as i64)).collect();
+    let mut pos: qipc::sym::FxHashMap<Sym, i64> = syms
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (*s, i as i64))
+        .collect();
     let mut grew = false;
     let mut lookup = |s: Sym| -> QResult<i64> {
         match pos.get(&s) {
@@ -300,8 +319,15 @@ pub fn enumerate(it: &mut Interp, d: &K, y: &K, extend: bool) -> EvalResult {
             K::EnumAtom(name, lookup(s)?)
         }
         K::Vector(v) if v.ty == Ty::Sym => {
-            let idx: QResult<Vec<i64>> = items(y).iter().map(|x| lookup(x.as_sym().unwrap_or(Sym::NULL))).collect();
-            K::Enum(qipc::Enum { domain: name, attr: v.attr, idx: Arc::new(idx?) })
+            let idx: QResult<Vec<i64>> = items(y)
+                .iter()
+                .map(|x| lookup(x.as_sym().unwrap_or(Sym::NULL)))
+                .collect();
+            K::Enum(qipc::Enum {
+                domain: name,
+                attr: v.attr,
+                idx: Arc::new(idx?),
+            })
         }
         K::Enum(_) | K::EnumAtom(..) => y.clone(),
         _ => return Err(QError::type_().into()),
@@ -579,6 +605,7 @@ fn internal(it: &mut Interp, n: i64, x: &K) -> EvalResult {
         -18 => Ok(K::bytes(
             qipc::to_bytes_compressed(x).map_err(QError::from)?,
         )),
+        -11 => crate::journal::q::streaming_execute(it, x),
         -21 => Ok(super::io::compression_stats(x)?),
         -22 => Ok(K::long(qipc::serialized_len(x) as i64)),
         _ => Err(QError::nyi().into()),

@@ -353,7 +353,11 @@ impl Interp {
     pub fn resolve_enums(&self, k: K) -> K {
         match &k {
             K::Enum(e) => match self.enum_domain(e.domain) {
-                Some(d) => K::syms(e.idx.iter().map(|&i| d.get(i as usize).copied().unwrap_or(Sym::NULL))),
+                Some(d) => K::syms(
+                    e.idx
+                        .iter()
+                        .map(|&i| d.get(i as usize).copied().unwrap_or(Sym::NULL)),
+                ),
                 None => k,
             },
             K::EnumAtom(dom, i) => match self.enum_domain(*dom) {
@@ -375,7 +379,10 @@ impl Interp {
             _ => v,
         };
         match col {
-            K::Vector(qipc::Vector { data: qipc::Data::Sym(s), .. }) => Some(s),
+            K::Vector(qipc::Vector {
+                data: qipc::Data::Sym(s),
+                ..
+            }) => Some(s),
             _ => None,
         }
     }
@@ -462,6 +469,14 @@ impl Interp {
                 vals.reverse();
                 let fv = self.eval(f, frame)?;
                 if elided {
+                    if !matches!(fv, K::Func(_)) && fv.as_sym().is_none() {
+                        // x[;i] on data indexes every item: an elided index is `::`.
+                        let path: Vec<K> = vals
+                            .into_iter()
+                            .map(|v| if is_elided(&v) { K::NULL } else { v })
+                            .collect();
+                        return Ok(list::index_deep(&fv, &path)?);
+                    }
                     return Ok(project(fv, vals));
                 }
                 self.apply(&fv, vals)
@@ -747,8 +762,30 @@ impl Interp {
                     return Err(QError::rank().into());
                 }
                 // Primitives see symbols where enumerations were; a few keep the domain.
-                let keeps = matches!(b.name, "type" | "count" | "key" | "value" | "get" | "$" | "::" | "~" | "attr" | "@" | "." | "show" | "meta" | "insert" | "upsert" | "set");
-                let args = if keeps || !args.iter().any(|a| matches!(a, K::Enum(_) | K::EnumAtom(..))) {
+                let keeps = matches!(
+                    b.name,
+                    "type"
+                        | "count"
+                        | "key"
+                        | "value"
+                        | "get"
+                        | "$"
+                        | "::"
+                        | "~"
+                        | "attr"
+                        | "@"
+                        | "."
+                        | "show"
+                        | "meta"
+                        | "insert"
+                        | "upsert"
+                        | "set"
+                );
+                let args = if keeps
+                    || !args
+                        .iter()
+                        .any(|a| matches!(a, K::Enum(_) | K::EnumAtom(..)))
+                {
                     args
                 } else {
                     args.into_iter().map(|a| self.resolve_enums(a)).collect()
@@ -1037,7 +1074,10 @@ fn append_assign(cur: &K, y: K) -> QResult {
         (K::Vector(c), K::Atom(a)) if c.ty != a.ty => Err(QError::type_()),
         (K::Vector(_), K::List(_)) => Err(QError::type_()),
         (K::List(l), K::Vector(v))
-            if !l.items.is_empty() && l.items.iter().all(|x| matches!(x, K::Vector(w) if w.ty == v.ty)) =>
+            if !l.items.is_empty()
+                && l.items
+                    .iter()
+                    .all(|x| matches!(x, K::Vector(w) if w.ty == v.ty)) =>
         {
             let mut items = l.items.as_ref().clone();
             items.push(y.clone());

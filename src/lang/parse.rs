@@ -699,8 +699,15 @@ fn implicit_params(e: &Expr, used: &mut [bool; 3]) {
 
 fn collect_locals(e: &Expr, out: &mut Vec<Sym>) {
     walk(e, &mut |e| {
+        // Only a plain `name:value` makes a local; `name+:v` and `name[i]:v` amend an
+        // existing variable, which is a global unless declared local elsewhere.
         if let Expr::Assign(a) = e {
-            if !a.global && !a.name.as_bytes().starts_with(b".") && !out.contains(&a.name) {
+            if !a.global
+                && a.op.is_none()
+                && a.index.is_none()
+                && !a.name.as_bytes().starts_with(b".")
+                && !out.contains(&a.name)
+            {
                 out.push(a.name);
             }
         }
