@@ -375,6 +375,17 @@ fn question(it: &mut Interp, a: Vec<K>) -> EvalResult {
                 Ok(prims::random::roll(x, y, &mut rng)?)
             }
             K::Atom(at) if at.ty == Ty::Sym => enumerate(it, x, y, true),
+            K::Table(t) if !matches!(y, K::Table(_) | K::Dict(_)) => {
+                // t?row: the index of the first row matching the values (count t if none).
+                let want: Vec<K> = items(y).into_iter().map(|v| it.resolve_enums(v)).collect();
+                if want.len() != t.cols.len() {
+                    return Err(QError::length().into());
+                }
+                let cols: Vec<K> = t.cols.iter().map(|c| it.resolve_enums(c.clone())).collect();
+                let n = t.rows();
+                let hit = (0..n).find(|&r| cols.iter().zip(&want).all(|(c, w)| super::value::item(c, r).as_ref() == Some(w)));
+                Ok(K::long(hit.unwrap_or(n) as i64))
+            }
             _ => Ok(prims::list::find(x, y)?),
         },
         [x, y, z] => Ok(prims::list::vector_cond(x, y, z)?),

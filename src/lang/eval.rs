@@ -830,7 +830,12 @@ impl Interp {
                 ty: Ty::Sym,
                 v: Scalar::Sym(s),
             }) => {
-                let target = self.lookup(*s, &None)?;
+                // `` `. `` is the root namespace, not the `.` primitive.
+                let target = if s.as_bytes() == b"." {
+                    self.root_dict()
+                } else {
+                    self.lookup(*s, &None)?
+                };
                 self.apply(&target, args)
             }
             K::Atom(a) if a.ty == Ty::Long || a.ty == Ty::Int => {

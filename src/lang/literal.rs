@@ -236,13 +236,9 @@ fn parse_one(text: &str, forced: Option<Ty>) -> Option<Lit> {
                 (_, None) => forced.unwrap_or(Ty::Long),
                 (_, Some(c)) => Ty::from_char(c)?,
             };
-            let ty = if letter.is_none() && k.is_ascii_lowercase() {
-                forced
-                    .filter(|t| matches!(t, Ty::Real | Ty::Float))
-                    .unwrap_or(ty)
-            } else {
-                ty
-            };
+            // In a vector literal a trailing type letter types every item, nulls too
+            // (`0n 2 3i` is an int vector).
+            let ty = if letter.is_none() { forced.unwrap_or(ty) } else { ty };
             let v = if k == 'N' || k == 'n' {
                 if neg {
                     return None;
