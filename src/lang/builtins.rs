@@ -235,6 +235,7 @@ pub fn install(it: &mut Interp) {
     });
     register(it, "fby", 2, 2, fby);
     register(it, "?", 2, 6, question);
+    register(it, "enlist", 1, 255, |_, a| Ok(prims::list::enlist_n(a)?));
     register(it, "rand", 1, 1, |it, a| {
         Ok(prims::random::rand(&a[0], &mut prims::random::Rng(&mut it.rng))?)
     });

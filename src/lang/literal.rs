@@ -205,6 +205,8 @@ fn suffix_type(t: &str) -> Option<Ty> {
         return None;
     }
     match c {
+        // `2017.05 2017.09m`: a month vector, its items written as plain `yyyy.mm`.
+        b'm' if body.len() == 7 && body.as_bytes()[4] == b'.' => Some(Ty::Month),
         b'h' => Some(Ty::Short),
         b'i' => Some(Ty::Int),
         b'j' => Some(Ty::Long),
@@ -260,6 +262,10 @@ fn parse_one(text: &str, forced: Option<Ty>) -> Option<Lit> {
         }
     }
     let sign = if neg { -1 } else { 1 };
+    if forced == Some(Ty::Month) && !body.ends_with('m') && body.matches('.').count() == 1 {
+        let (ty, v) = parse_temporal(&format!("{body}m"), neg)?;
+        return Some(lit(ty, v, true));
+    }
     // Temporal forms.
     if body.contains(':')
         || body.contains('D')
@@ -452,6 +458,12 @@ mod tests {
 
     #[test]
     fn vectors() {
+        // ref/greater.md: a month vector with the suffix on its last item
+        assert_eq!(
+            parse_vector(&["2017.05", "2015.03", "2017.11m"]).unwrap(),
+            K::i32s_of(Ty::Month, vec![208, 182, 214])
+        );
+        assert!(parse_vector(&["2017.05", "2017.13m"]).is_err());
         assert_eq!(
             parse_vector(&["1", "2", "3"]).unwrap(),
             K::longs(vec![1, 2, 3])

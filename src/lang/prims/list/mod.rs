@@ -26,8 +26,9 @@ pub use running::{
 };
 pub use search::{bin, binr, differ, distinct, except, find, group, in_, inter, union, within};
 pub use shape::{
-    count, cross, cut, dict, drop_cut, enlist, first, flip, join, join_in_place, key, last, next,
-    prev, raze, reverse, rotate, sublist, take, til, type_, ungroup, value, where_, xprev,
+    count, cross, cut, dict, drop_cut, enlist, enlist_n, first, flip, join, join_in_place, key,
+    last, next, prev, raze, reverse, rotate, sublist, take, til, type_, ungroup, value, where_,
+    xprev,
 };
 pub use sort::{asc, attr, desc, iasc, idesc, rank, set_attr, xasc, xdesc, xrank};
 

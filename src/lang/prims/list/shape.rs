@@ -65,6 +65,15 @@ pub fn enlist(x: &K) -> QResult {
     }
 }
 
+/// `enlist[x;y;..]`: a list of the arguments (one argument is [`enlist`]), collapsed as
+/// list notation collapses (`enlist[1;2]` is `1 2`).
+pub fn enlist_n(args: Vec<K>) -> QResult {
+    match args.as_slice() {
+        [x] => enlist(x),
+        _ => Ok(from_items(args)),
+    }
+}
+
 fn is_sym_vector(k: &K) -> bool {
     matches!(k, K::Vector(v) if v.ty == Ty::Sym)
 }
@@ -1361,6 +1370,14 @@ mod tests {
             l(vec![j(&[0, 1, 2, 3]), j(&[4, 5, 6, 7]), j(&[8, 9])])
         );
         assert_eq!(cut(&K::long(0), &t10), Err(QError::domain()));
+    }
+
+    #[test]
+    fn enlist_many() {
+        assert_eq!(enlist_n(vec![K::long(1), K::long(2)]).unwrap(), j(&[1, 2]));
+        assert_eq!(enlist_n(vec![K::long(1)]).unwrap(), j(&[1]));
+        let g = enlist_n(vec![j(&[0, 1]), syms("a b"), K::string("hi")]).unwrap();
+        assert_eq!((g.ty(), g.len()), (0, 3));
     }
 
     #[test]
