@@ -204,6 +204,10 @@ fn suffix_type(t: &str) -> Option<Ty> {
     if !numeric_body {
         return None;
     }
+    if matches!(body, "0N" | "0W" | "-0W") {
+        // A typed null or infinity types the vector: `-0W 0Wp`.
+        return Ty::from_char(c).filter(|t| !matches!(t, Ty::Bool | Ty::Char | Ty::Sym));
+    }
     match c {
         // `2017.05 2017.09m`: a month vector, its items written as plain `yyyy.mm`.
         b'm' if body.len() == 7 && body.as_bytes()[4] == b'.' => Some(Ty::Month),
@@ -464,6 +468,10 @@ mod tests {
             K::i32s_of(Ty::Month, vec![208, 182, 214])
         );
         assert!(parse_vector(&["2017.05", "2017.13m"]).is_err());
+        assert_eq!(
+            parse_vector(&["-0W", "0Wp"]).unwrap(),
+            K::i64s_of(Ty::Timestamp, vec![-null::WJ, null::WJ])
+        );
         assert_eq!(
             parse_vector(&["1", "2", "3"]).unwrap(),
             K::longs(vec![1, 2, 3])
