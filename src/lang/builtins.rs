@@ -18,6 +18,8 @@ pub enum BFn {
     Monad(Monad),
     Dyad(Dyad),
     Triad(prims::table::Triad),
+    /// One argument, or a seed and the argument (`deltas[10;x]`).
+    Seeded(Monad, Dyad),
     Interp(fn(&mut Interp, Vec<K>) -> EvalResult),
 }
 
@@ -59,6 +61,11 @@ impl Builtin {
             },
             BFn::Triad(f) => match args.as_slice() {
                 [x, y, z] => Ok(f(x, y, z)?),
+                _ => Err(QError::rank().into()),
+            },
+            BFn::Seeded(m, d) => match args.as_slice() {
+                [x] => Ok(m(x)?),
+                [s, x] => Ok(d(s, x)?),
                 _ => Err(QError::rank().into()),
             },
             BFn::Interp(f) => f(it, args),
@@ -137,6 +144,10 @@ pub fn install(it: &mut Interp) {
             it.builtins
                 .insert(Sym::from_text(n), native(n, 2, 2, BFn::Dyad(*f)));
         }
+    }
+    for (n, m, d) in prims::list::SEEDED {
+        it.builtins
+            .insert(Sym::from_text(n), native(n, 1, 2, BFn::Seeded(*m, *d)));
     }
     for (n, f) in prims::table::TRIADS {
         it.builtins.insert(Sym::from_text(n), native(n, 3, 3, BFn::Triad(*f)));

@@ -22,8 +22,20 @@ pub use agg::{
 };
 pub use index::{amend_assign, amend_deep, index, index_deep, vector_cond};
 pub use running::{
-    avgs, deltas, ema, fills, mavg, maxs, mcount, mdev, mins, mmax, mmin, msum, prds, ratios, sums,
+    avgs, deltas, deltas_from, ema, fills, mavg, maxs, maxs_from, mcount, mdev, mins, mins_from,
+    mmax, mmin, msum, prds, prds_from, ratios, ratios_from, sums, sums_from,
 };
+
+/// Running forms that also take a seed (`deltas[10;x]`), as the derived functions they
+/// are in q (`-':`, `+\` ...): name, one-argument and seeded forms.
+pub const SEEDED: &[(&str, super::Monad, super::Dyad)] = &[
+    ("sums", sums, sums_from),
+    ("prds", prds, prds_from),
+    ("maxs", maxs, maxs_from),
+    ("mins", mins, mins_from),
+    ("deltas", deltas, deltas_from),
+    ("ratios", ratios, ratios_from),
+];
 pub use search::{bin, binr, differ, distinct, except, find, group, in_, inter, union, within};
 pub use shape::{
     count, cross, cut, dict, drop_cut, enlist, enlist_n, first, flip, join, join_in_place, key,

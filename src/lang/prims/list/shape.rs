@@ -877,6 +877,23 @@ pub fn dict(x: &K, y: &K) -> QResult {
         let vt = K::table(vn.to_vec(), vc.to_vec());
         return Ok(K::dict(kt, vt));
     }
+    // `` `d!i ``: an enumeration over domain `d` from indices (ref/enumeration).
+    if let Some(domain) = x.as_sym() {
+        if let Some((idx, atom)) = super::ints(y) {
+            if idx.iter().any(|&i| i < 0 && i != qipc::null::J) {
+                return Err(QError::domain());
+            }
+            return Ok(if atom {
+                K::EnumAtom(domain, idx[0])
+            } else {
+                K::Enum(Enum {
+                    domain,
+                    attr: Attr::None,
+                    idx: Arc::new(idx),
+                })
+            });
+        }
+    }
     match (is_listlike(x), is_listlike(y)) {
         (true, true) => {
             if matches!(x, K::Dict(_)) || matches!(y, K::Dict(_)) {
@@ -1370,6 +1387,18 @@ mod tests {
             l(vec![j(&[0, 1, 2, 3]), j(&[4, 5, 6, 7]), j(&[8, 9])])
         );
         assert_eq!(cut(&K::long(0), &t10), Err(QError::domain()));
+    }
+
+    #[test]
+    fn enumeration_from_indices() {
+        let e = dict(&s("x"), &j(&[1, 2, 3])).unwrap();
+        assert_eq!(e.ty(), 20);
+        assert_eq!(e.len(), 3);
+        assert_eq!(
+            dict(&s("x"), &K::long(1)).unwrap(),
+            K::EnumAtom(Sym::from_text("x"), 1)
+        );
+        assert_eq!(dict(&s("x"), &j(&[-1])), Err(QError::domain()));
     }
 
     #[test]

@@ -290,6 +290,8 @@ pub(crate) fn grade(x: &K, desc: bool) -> QResult<Vec<usize>> {
         },
         // Ordering enumerations needs their domain's text.
         K::Enum(_) => return Err(QError::nyi()),
+        // An atom has no items to grade (`iasc 7` is 'rank, basics/funsql).
+        K::Atom(_) | K::EnumAtom(..) => return Err(QError::rank()),
         _ => return Err(QError::type_()),
     })
 }
@@ -440,6 +442,7 @@ fn sort(x: &K, desc: bool) -> QResult {
             Ok(if desc { r } else { mark_first(r) })
         }
         K::Enum(_) => Err(QError::nyi()),
+        K::Atom(_) | K::EnumAtom(..) => Err(QError::rank()),
         _ => Err(QError::type_()),
     }
 }
@@ -725,7 +728,9 @@ mod tests {
         assert_eq!(asc(&syms("b a  ab")).unwrap(), syms(" a ab b"));
         assert_eq!(asc(&K::string("hello")).unwrap(), K::string("ehllo"));
         assert_eq!(desc(&K::string("hello")).unwrap(), K::string("ollhe"));
-        assert_eq!(asc(&K::long(1)), Err(QError::type_()));
+        // an atom has no items to sort: `iasc 7` is 'rank (basics/funsql)
+        assert_eq!(asc(&K::long(1)), Err(QError::rank()));
+        assert_eq!(iasc(&K::long(7)), Err(QError::rank()));
         assert_eq!(asc(&j(&[])).unwrap(), j(&[]));
     }
 
