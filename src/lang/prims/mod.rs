@@ -6,6 +6,7 @@ use super::QResult;
 use qipc::K;
 
 pub mod atomic;
+pub mod attr;
 pub mod cast;
 pub mod codes;
 pub mod list;

@@ -20,29 +20,17 @@ mod sort;
 pub use agg::{
     all, any, avg, cor, cov, dev, max, med, min, prd, scov, sdev, sum, svar, var, wavg, wsum,
 };
-pub use index::{amend_assign, amend_deep, index, index_deep, vector_cond};
+pub use index::{amend_assign, amend_deep, index, index_deep};
 pub use running::{
-    avgs, deltas, deltas_from, ema, fills, mavg, maxs, maxs_from, mcount, mdev, mins, mins_from,
-    mmax, mmin, msum, prds, prds_from, ratios, ratios_from, sums, sums_from,
+    avgs, deltas, ema, fills, mavg, maxs, mcount, mdev, mins, mmax, mmin, msum, prds, ratios, sums,
 };
-
-/// Running forms that also take a seed (`deltas[10;x]`), as the derived functions they
-/// are in q (`-':`, `+\` ...): name, one-argument and seeded forms.
-pub const SEEDED: &[(&str, super::Monad, super::Dyad)] = &[
-    ("sums", sums, sums_from),
-    ("prds", prds, prds_from),
-    ("maxs", maxs, maxs_from),
-    ("mins", mins, mins_from),
-    ("deltas", deltas, deltas_from),
-    ("ratios", ratios, ratios_from),
-];
 pub use search::{bin, binr, differ, distinct, except, find, group, in_, inter, union, within};
 pub use shape::{
     count, cross, cut, dict, drop_cut, enlist, enlist_n, first, flip, join, join_in_place, key,
     last, next, prev, raze, reverse, rotate, sublist, take, til, type_, ungroup, value, where_,
     xprev,
 };
-pub use sort::{asc, attr, desc, iasc, idesc, rank, set_attr, xasc, xdesc, xrank};
+pub use sort::{asc, desc, iasc, idesc, rank, xasc, xdesc, xrank};
 
 use super::{Dyad, Monad};
 use crate::lang::value::{empty_list, from_items, general, null_atom};
@@ -97,7 +85,6 @@ pub const MONADS: &[(&str, Monad)] = &[
     ("next", next),
     ("fills", fills),
     ("ungroup", ungroup),
-    ("attr", attr),
 ];
 
 /// Binary glyphs and keywords of this family, by name.

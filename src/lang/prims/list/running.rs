@@ -46,57 +46,6 @@ fn scan(its: &[K], op: Op) -> QResult {
     Ok(from_items(out))
 }
 
-/// `f\[s;x]` for the seeded running forms (`sums[s;x]` ...): fold from the seed `s`
-/// through the items of `x`, keeping every step.
-fn scan_from(op: Op, s: &K, x: &K) -> QResult {
-    let its = crate::lang::value::items(&super::as_list(x));
-    let mut out = Vec::with_capacity(its.len());
-    let mut acc = s.clone();
-    for it in &its {
-        acc = pair(op, &acc, it)?;
-        out.push(acc.clone());
-    }
-    Ok(from_items(out))
-}
-
-/// `f':[s;x]` for the seeded pairwise forms (`deltas[s;x]` ...): each item of `x` with
-/// the one before it, the seed standing before the first.
-fn prior_from(op: Op, s: &K, x: &K) -> QResult {
-    let its = crate::lang::value::items(&super::as_list(x));
-    let mut prev = Vec::with_capacity(its.len());
-    if !its.is_empty() {
-        prev.push(s.clone());
-        prev.extend(its[..its.len() - 1].iter().cloned());
-    }
-    let r = pair(op, &from_items(its), &from_items(prev))?;
-    Ok(r)
-}
-
-/// `sums[s;x]`: running totals starting from `s` (`+\[s;x]`).
-pub fn sums_from(s: &K, x: &K) -> QResult {
-    scan_from(Op::Add, s, x)
-}
-/// `prds[s;x]`: running products starting from `s`.
-pub fn prds_from(s: &K, x: &K) -> QResult {
-    scan_from(Op::Mul, s, x)
-}
-/// `maxs[s;x]`: running maxima starting from `s`.
-pub fn maxs_from(s: &K, x: &K) -> QResult {
-    scan_from(Op::Max, s, x)
-}
-/// `mins[s;x]`: running minima starting from `s`.
-pub fn mins_from(s: &K, x: &K) -> QResult {
-    scan_from(Op::Min, s, x)
-}
-/// `deltas[s;x]`: differences, the first from `s` (`-':[s;x]`).
-pub fn deltas_from(s: &K, x: &K) -> QResult {
-    prior_from(Op::Sub, s, x)
-}
-/// `ratios[s;x]`: ratios, the first to `s` (`%':[s;x]`).
-pub fn ratios_from(s: &K, x: &K) -> QResult {
-    prior_from(Op::Div, s, x)
-}
-
 /// Result type of a running total over `ty` (booleans, bytes and shorts total as int).
 fn total_ty(ty: Ty) -> QResult<Ty> {
     match ty {
@@ -806,27 +755,6 @@ mod tests {
             maxs(&d()).unwrap(),
             K::dict(syms("a b"), l(vec![j(&[10, 21, 3]), j(&[10, 21, 6])]))
         );
-    }
-
-    #[test]
-    fn seeded() {
-        // basics/variadic: deltas[10;15 27 93]
-        assert_eq!(
-            deltas_from(&K::long(10), &j(&[15, 27, 93])).unwrap(),
-            j(&[5, 12, 66])
-        );
-        assert_eq!(
-            sums_from(&K::long(10), &j(&[1, 2, 3])).unwrap(),
-            j(&[11, 13, 16])
-        );
-        assert_eq!(
-            ratios_from(&K::long(2), &j(&[4, 8])).unwrap(),
-            f(&[2.0, 2.0])
-        );
-        assert_eq!(maxs_from(&K::long(5), &j(&[1, 7])).unwrap(), j(&[5, 7]));
-        assert_eq!(mins_from(&K::long(5), &j(&[1, 7])).unwrap(), j(&[1, 1]));
-        assert_eq!(prds_from(&K::long(2), &j(&[3])).unwrap(), j(&[6]));
-        assert_eq!(deltas_from(&K::long(1), &j(&[])).unwrap().len(), 0);
     }
 
     #[test]

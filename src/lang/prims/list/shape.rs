@@ -334,9 +334,6 @@ pub fn take(x: &K, y: &K) -> QResult {
             reshape(&shape, y)
         };
     }
-    if let Some(a) = x.as_sym().and_then(super::sort::attr_of_sym) {
-        return super::sort::set_attr(a, y);
-    }
     if matches!(x, K::Atom(_)) && x.as_sym().is_some() || is_sym_vector(x) {
         return take_names(&sym_list(x)?, y);
     }
