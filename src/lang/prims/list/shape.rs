@@ -1399,6 +1399,24 @@ mod tests {
     }
 
     #[test]
+    fn join_in_place_through_the_interpreter() {
+        use crate::lang::console::run_lines as q;
+        // ref/join.md: enumerations take symbols by enumerating them
+        assert_eq!(q(&["sym:`a`b", "e:`sym$`a`b", "e,:`b", "e"]), "`sym$`a`b`b");
+        assert_eq!(q(&["sym:`a`b", "e:`sym$`a`b", "e,:`c"]), "'cast");
+        assert_eq!(q(&["sym:`a`b", "s:`a`c", "s,:`sym$`b", "s"]), "`a`c`b");
+        assert_eq!(
+            q(&["t:([]a:1 2;b:3 4)", "t,:5 6", "t,:(7 8;9 10)", "count t"]),
+            "5"
+        );
+        assert_eq!(q(&["t:([]a:1 2i;b:3 4f)", "t,:([]a:5 6f;b:7 8i)"]), "'type");
+        assert_eq!(
+            q(&["count enlist[0;`1;\"two\";3;`four;5;`6;\"seven\";8;`nine]"]),
+            "10"
+        );
+    }
+
+    #[test]
     fn enlist_many() {
         assert_eq!(enlist_n(vec![K::long(1), K::long(2)]).unwrap(), j(&[1, 2]));
         assert_eq!(enlist_n(vec![K::long(1)]).unwrap(), j(&[1]));

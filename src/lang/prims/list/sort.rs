@@ -565,6 +565,17 @@ mod tests {
     use qipc::null;
 
     #[test]
+    fn infix_keywords() {
+        use crate::lang::console::run_lines as q;
+        // xrank is infix; where is not (so `x where b` indexes x)
+        assert_eq!(q(&["3 xrank 1 7 5 4 0 3"]), "0 2 2 1 0 1");
+        assert_eq!(
+            q(&["x:1 5 6 8 11 17 20 21", "x where 0 = x mod 2"]),
+            "6 8 20"
+        );
+    }
+
+    #[test]
     fn asc_vectors() {
         let r = asc(&j(&[2, 1, 3, 4, 2, 1, 2])).unwrap();
         assert_eq!(r, j(&[1, 1, 2, 2, 2, 3, 4]));
