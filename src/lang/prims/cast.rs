@@ -28,6 +28,7 @@ pub const MONADS: &[(&str, Monad)] = &[
     ("trim", trim),
     ("ltrim", ltrim),
     ("rtrim", rtrim),
+    ("md5", md5),
 ];
 
 pub const DYADS: &[(&str, Dyad)] = &[
@@ -2404,6 +2405,23 @@ enum Side {
     Both,
 }
 
+/// `md5 x`: the MD5 digest of a string as 16 bytes.
+pub fn md5(x: &K) -> QResult {
+    use md5::{Digest, Md5};
+    match x {
+        K::Vector(Vector {
+            ty: Ty::Char,
+            data: Data::U8(s),
+            ..
+        }) => Ok(K::bytes(Md5::digest(&s[..]).to_vec())),
+        K::Atom(Atom {
+            ty: Ty::Char,
+            v: Scalar::U8(c),
+        }) => Ok(K::bytes(Md5::digest([*c]).to_vec())),
+        _ => Err(QError::type_()),
+    }
+}
+
 /// `trim x`: leading and trailing nulls (blanks of a string) removed, through lists,
 /// dictionary values and table cells.
 pub fn trim(x: &K) -> QResult {
@@ -3876,6 +3894,20 @@ mod tests {
     }
 
     #[test]
+    fn md5_digest() {
+        // ref/md5.md
+        let d = md5(&K::string("this is a not so secret message")).unwrap();
+        let want: Vec<u8> = (0..16)
+            .map(|i| {
+                u8::from_str_radix(&"6cf192c1938b79012c323fa30e62787e"[2 * i..2 * i + 2], 16)
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(d, K::bytes(want));
+        assert_eq!(md5(&K::long(1)), Err(QError::type_()));
+    }
+
+    #[test]
     fn trims() {
         assert_eq!(q(trim(&s("   IBM   "))), s("IBM"));
         assert_eq!(q(ltrim(&s("   IBM   "))), s("IBM   "));
@@ -3928,7 +3960,7 @@ mod tests {
         let monads: Vec<&str> = MONADS.iter().map(|(n, _)| *n).collect();
         assert_eq!(
             monads,
-            ["string", "upper", "lower", "trim", "ltrim", "rtrim"]
+            ["string", "upper", "lower", "trim", "ltrim", "rtrim", "md5"]
         );
         let dyads: Vec<&str> = DYADS.iter().map(|(n, _)| *n).collect();
         assert_eq!(dyads, ["$", "like", "ss", "sv", "vs"]);
