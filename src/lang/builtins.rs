@@ -365,6 +365,7 @@ pub fn install(it: &mut Interp) {
         net.close(h.abs())?;
         Ok(K::NULL)
     });
+    super::dotq::install_all(it);
 }
 
 /// `x?y` with an integer atom on the left is Roll/Deal/Permute (over the session's seed);
@@ -502,6 +503,9 @@ fn value(it: &mut Interp, a: Vec<K>) -> EvalResult {
             let e = super::parse::parse_bytes(s)?;
             it.eval_top(&e).map_err(Ctl::Err)
         }
+        K::Atom(_) if x.as_sym().is_some_and(|s| s.as_bytes().starts_with(b":")) => {
+            Ok(super::io::get_path(it, x.as_sym().unwrap_or(Sym::NULL))?)
+        }
         K::Atom(_) if x.as_sym().is_some() => {
             let s = x.as_sym().unwrap_or(Sym::NULL);
             it.get_global(s, Sym::NULL)
@@ -543,7 +547,9 @@ fn at(it: &mut Interp, a: Vec<K>) -> EvalResult {
     match a.len() {
         2 => {
             let (f, x) = (&a[0], &a[1]);
-            if is_applicable(f) {
+            // A handle (`-1@x`, `h@x`) is applied, not indexed.
+            let handle = matches!(f, K::Atom(at) if matches!(at.ty, Ty::Int | Ty::Long | Ty::Short));
+            if is_applicable(f) || handle {
                 it.apply(f, vec![x.clone()])
             } else {
                 Ok(list::index(f, x)?)
@@ -762,6 +768,7 @@ fn internal(it: &mut Interp, n: i64, x: &K) -> EvalResult {
             qipc::to_bytes_compressed(x).map_err(QError::from)?,
         )),
         -11 => crate::journal::q::streaming_execute(it, x),
+        -21 => Ok(super::io::compression_stats(x)?),
         -22 => Ok(K::long(qipc::serialized_len(x) as i64)),
         _ => Err(QError::nyi().into()),
     }

@@ -20,7 +20,7 @@ pub const INFIX_WORDS: &[&str] = &[
     "ss", "cor", "cov", "scov", "wavg", "wsum", "xasc", "xdesc", "xkey", "xcol", "xcols", "xgroup",
     "xprev", "xrank", "rotate", "sublist", "lj", "ljf", "ij", "ijf", "uj", "ujf", "pj", "ej",
     "insert", "upsert", "set", "mavg", "msum", "mcount", "mmin", "mmax", "mdev", "ema", "asof",
-    "fby", "cut", "dsave", "setenv", "mmu", "lsq",
+    "fby", "cut", "dsave", "setenv", "mmu", "lsq", "0:", "1:", "2:",
 ];
 
 /// Parse a whole program (statements separated by `;`).

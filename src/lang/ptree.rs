@@ -241,6 +241,16 @@ fn sql_ptree(it: &Interp, s: &Sql) -> QResult {
     })
 }
 
+/// The function a string names, parsed as q text (the string itself when it does not
+/// parse).
+fn text_function(f: &K) -> Expr {
+    match f.as_string().map(super::parse::parse_bytes) {
+        Some(Ok(Expr::Seq(mut v))) if v.len() == 1 => v.remove(0),
+        Some(Ok(e)) => e,
+        _ => Expr::Lit(f.clone()),
+    }
+}
+
 /// Parse tree to expression: a symbol is a name, a one-item list is its item as a
 /// constant (enlisting quotes), a longer general list applies its first item to the
 /// rest, anything else is itself.
@@ -306,8 +316,14 @@ pub fn from_ptree(k: &K) -> Expr {
                     );
                 }
             }
+            // A string in function position names the function (`value ("+";2;2)`).
+            let fe = match f {
+                K::Atom(a) if a.ty == Ty::Char => text_function(f),
+                K::Vector(v) if v.ty == Ty::Char => text_function(f),
+                _ => from_ptree(f),
+            };
             Expr::Apply(
-                Box::new(from_ptree(f)),
+                Box::new(fe),
                 args.iter()
                     .map(|a| {
                         if is_elided(a) {
