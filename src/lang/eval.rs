@@ -778,7 +778,16 @@ impl Interp {
             (None, Some(op)) => {
                 let cur = current()?;
                 if matches!(op, Verb::Prim(p) if &**p == ",") {
-                    v = append_assign(&cur, v)?;
+                    // In place, an enumeration takes symbols by enumerating them (`'cast`
+                    // if absent) and a symbol list takes enumerated values as symbols.
+                    let y = match (&cur, v.ty().abs()) {
+                        (K::Enum(e), 11) => {
+                            builtins::enumerate(self, &K::sym(e.domain), &v, false)?
+                        }
+                        (K::Vector(c), 20) if c.ty == Ty::Sym => self.resolve_enums(v),
+                        _ => v,
+                    };
+                    v = append_assign(&cur, y)?;
                 } else {
                     let f = self.verb_value(op, frame)?;
                     v = self.apply(&f, vec![cur, v])?;
