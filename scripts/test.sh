@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test qtick has, installing what the tests need on a fresh machine first:
 # the Rust test suite, then the tests that drive real third-party kdb+ clients from a
-# project-local Python venv (.venv, built from tests/clients/requirements.txt).
-# Both suites always run; the exit status is non-zero if either failed.
+# project-local Python venv (.venv, built from tests/clients/requirements.txt), then a
+# short fuzzing pass (scripts/fuzz.sh, which installs cargo-fuzz when missing).
+# Every suite runs; the exit status is non-zero if any failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -31,4 +32,11 @@ cargo test --workspace --release || status=1
 
 # Independent decoders: real kdb+ clients (KX's C library inside PyKX) against our codec.
 "$QTICK_PYTHON" -m pytest -q tests/clients || status=1
+
+# A short fuzzing pass over the wire format (decode, decompress, handshake, framing):
+# about 40 s plus the fuzz build; QTICK_FUZZ_SECONDS sets seconds per target, 0 skips it.
+fuzz_secs=${QTICK_FUZZ_SECONDS:-10}
+if [ "$fuzz_secs" != 0 ]; then
+  scripts/fuzz.sh "$fuzz_secs" || status=1
+fi
 exit "$status"

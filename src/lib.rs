@@ -5,6 +5,7 @@
 //! for the layout.
 
 pub mod ipc_sweep;
+pub mod journal;
 pub mod lang;
 pub mod server;
 pub use qipc;

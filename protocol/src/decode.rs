@@ -84,6 +84,13 @@ pub fn decode_payload(payload: &[u8], little: bool, limits: &Limits) -> Result<K
     Ok(k)
 }
 
+/// Most items reserved before they are decoded, for lists and symbol vectors. Their counts
+/// are checked against the bytes left, but an item that takes 2 bytes on the wire (1 for a
+/// symbol) takes 32 in memory (8), so reserving the whole claim would let a message that
+/// fails at its first item reserve 16 times its size; past this the vector grows as items
+/// actually decode. Fixed-width vectors need no cap: their bytes are all present first.
+const MAX_PREALLOC: usize = 1 << 16;
+
 struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
@@ -231,7 +238,7 @@ impl<'a> Reader<'a> {
             0 => {
                 let (attr, n) = self.attr_count(2)?;
                 self.enter()?;
-                let mut items = Vec::with_capacity(n);
+                let mut items = Vec::with_capacity(n.min(MAX_PREALLOC));
                 for _ in 0..n {
                     items.push(self.object()?);
                 }
@@ -293,7 +300,7 @@ impl<'a> Reader<'a> {
                     return Err(Error::BadMsg("function count larger than the message"));
                 }
                 self.enter()?;
-                let mut items = Vec::with_capacity(n as usize);
+                let mut items = Vec::with_capacity((n as usize).min(MAX_PREALLOC));
                 for _ in 0..n {
                     items.push(self.object()?);
                 }
@@ -378,7 +385,7 @@ impl<'a> Reader<'a> {
             Storage::F32 => Data::F32(Arc::new(self.vec_f32(n)?)),
             Storage::F64 => Data::F64(Arc::new(self.vec_f64(n)?)),
             Storage::Sym => {
-                let mut v = Vec::with_capacity(n);
+                let mut v = Vec::with_capacity(n.min(MAX_PREALLOC));
                 for _ in 0..n {
                     v.push(Sym::new(self.cstr()?));
                 }

@@ -18,6 +18,9 @@ pub enum BFn {
     Dyad(Dyad),
     Triad(prims::table::Triad),
     Interp(fn(&mut Interp, Vec<K>) -> EvalResult),
+    /// A keyword q defines as a derived function (`sums` is `+\\`): one argument runs the
+    /// primitive, two run the iterator (type 106..111) over the operator code with a seed.
+    Derived(Monad, u8, u8),
 }
 
 /// A built-in function value (`K::Func(Func::Native(..))`).
@@ -37,8 +40,9 @@ impl std::fmt::Debug for Builtin {
 }
 
 impl Native for Builtin {
+    /// What the console prints for the keyword: its k definition where q.k has one.
     fn name(&self) -> &str {
-        self.name
+        k_form(self.name).unwrap_or(self.name)
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -61,7 +65,65 @@ impl Builtin {
                 _ => Err(QError::rank().into()),
             },
             BFn::Interp(f) => f(it, args),
+            BFn::Derived(f, t, code) => match args.as_slice() {
+                [x] => Ok(f(x)?),
+                [_, _] => super::iter::apply_derived(it, t, &K::Func(Func::Binary(code)), args),
+                _ => Err(QError::rank().into()),
+            },
         }
+    }
+}
+
+/// The k definition q.k gives a keyword, as the console prints it (`count` is `#:`,
+/// `sums` is `+\\`); keywords q defines natively print their own name.
+pub fn k_form(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "flip" => "+:",
+        "neg" => "-:",
+        "first" => "*:",
+        "reciprocal" => "%:",
+        "where" => "&:",
+        "reverse" => "|:",
+        "null" => "^:",
+        "group" => "=:",
+        "iasc" => "<:",
+        "idesc" => ">:",
+        "string" => "$:",
+        "count" => "#:",
+        "floor" => "_:",
+        "not" => "~:",
+        "key" => "!:",
+        "distinct" => "?:",
+        "type" => "@:",
+        "value" | "get" => ".:",
+        "and" => "&",
+        "or" => "|",
+        "sums" => "+\\",
+        "prds" => "*\\",
+        "maxs" => "|\\",
+        "mins" => "&\\",
+        "deltas" => "-':",
+        "raze" => ",/",
+        _ => return None,
+    })
+}
+
+/// The value q gives a keyword in a parse tree and in `.q`: the unary or binary primitive
+/// its k definition names, else the keyword's own function.
+pub fn canonical(name: &str, v: &K) -> K {
+    match k_form(name) {
+        Some(f) => {
+            let (g, unary) = match f.strip_suffix(':') {
+                Some(g) if !g.is_empty() && !g.ends_with('\'') => (g, true),
+                _ => (f, false),
+            };
+            match prims::codes_code(g) {
+                Some(c) if unary => K::Func(Func::Unary(c)),
+                Some(c) => K::Func(Func::Binary(c)),
+                None => v.clone(),
+            }
+        }
+        None => v.clone(),
     }
 }
 
@@ -136,9 +198,35 @@ pub fn install(it: &mut Interp) {
                 .insert(Sym::from_text(n), native(n, 2, 2, BFn::Dyad(*f)));
         }
     }
-    for (n, f) in prims::table::TRIADS {
-        it.builtins.insert(Sym::from_text(n), native(n, 3, 3, BFn::Triad(*f)));
+    // Keywords q defines as derived functions also take a seed: `deltas[10;x]`.
+    for (n, t, g) in [
+        ("sums", 108u8, "+"),
+        ("prds", 108, "*"),
+        ("maxs", 108, "|"),
+        ("mins", 108, "&"),
+        ("deltas", 109, "-"),
+        ("raze", 107, ","),
+    ] {
+        let f = prims::list::MONADS
+            .iter()
+            .find(|m| m.0 == n)
+            .map(|m| (m.0, m.1));
+        if let (Some((name, f)), Some(code)) = (f, prims::codes_code(g)) {
+            it.builtins.insert(
+                Sym::from_text(name),
+                native(name, 1, 2, BFn::Derived(f, t, code)),
+            );
+        }
     }
+    for (n, f) in prims::table::TRIADS {
+        it.builtins
+            .insert(Sym::from_text(n), native(n, 3, 3, BFn::Triad(*f)));
+    }
+    // enlist is variadic: `enlist[a;b;c]`, and `(a;;c)` projects it.
+    register(it, "enlist", 1, 8, |_, a| match a.as_slice() {
+        [x] => Ok(list::enlist(x)?),
+        _ => Ok(from_items(a)),
+    });
     register(it, "ssr", 3, 3, |it, a| {
         if matches!(a[2], K::Func(_)) {
             let f = a[2].clone();
@@ -150,7 +238,10 @@ pub fn install(it: &mut Interp) {
     register(it, "insert", 2, 2, |it, a| {
         let name = a[0].as_sym().ok_or_else(QError::type_)?;
         let full = it.resolve_name(name);
-        let mut t = it.globals.remove(&full).ok_or_else(|| QError::new(name.as_str().into_owned()))?;
+        let mut t = it
+            .globals
+            .remove(&full)
+            .ok_or_else(|| QError::new(name.as_str().into_owned()))?;
         let r = prims::table::insert_in_place(&mut t, &a[1]);
         it.globals.insert(full, t);
         Ok(r?)
@@ -158,7 +249,10 @@ pub fn install(it: &mut Interp) {
     register(it, "upsert", 2, 2, |it, a| match a[0].as_sym() {
         Some(name) => {
             let full = it.resolve_name(name);
-            let mut t = it.globals.remove(&full).ok_or_else(|| QError::new(name.as_str().into_owned()))?;
+            let mut t = it
+                .globals
+                .remove(&full)
+                .ok_or_else(|| QError::new(name.as_str().into_owned()))?;
             let r = prims::table::upsert_in_place(&mut t, &a[1]);
             it.globals.insert(full, t);
             r?;
@@ -228,10 +322,10 @@ pub fn install(it: &mut Interp) {
         }
         _ => Err(QError::nyi().into()),
     });
-    register(it, "parse", 1, 1, |_, a| {
+    register(it, "parse", 1, 1, |it, a| {
         let s = a[0].as_string().ok_or_else(QError::type_)?;
-        let e = super::parse::parse_bytes(s)?;
-        Ok(super::ptree::to_ptree(&e))
+        let e = super::parse::parse_bytes(strip_k(s))?;
+        Ok(super::ptree::to_ptree(it, &e)?)
     });
     register(it, "eval", 1, 1, |it, a| {
         let e = super::ptree::from_ptree(&a[0]);
@@ -244,8 +338,12 @@ pub fn install(it: &mut Interp) {
         Ok(super::console::system(it, &s)?)
     });
     register(it, "fby", 2, 2, super::sql::fby);
-    register(it, "'", 2, 8, |_, a| {
-        Ok(K::Func(Func::Composition(Arc::new(a))))
+    // `'[f;g;...]` composes; `'[f]` is f each, and `'` of a symbol or string signals
+    // (how a parse tree's `(';x)` evaluates).
+    register(it, "'", 1, 8, |_, a| match a.as_slice() {
+        [f] if matches!(f, K::Func(_)) => Ok(super::eval::derive(f.clone(), "'")),
+        [x] => Err(super::eval::signal_of(x).into()),
+        _ => Ok(K::Func(Func::Composition(Arc::new(a)))),
     });
     register(it, "hopen", 1, 1, |it, a| {
         let net = it.net.clone().ok_or_else(QError::nyi)?;
@@ -262,7 +360,9 @@ pub fn install(it: &mut Interp) {
 
 fn wj(it: &mut Interp, a: Vec<K>, closed: bool) -> EvalResult {
     let mut apply = |f: &K, args: &[K]| q(it.apply(f, args.to_vec()));
-    Ok(prims::table::wj(&a[0], &a[1], &a[2], &a[3], closed, &mut apply)?)
+    Ok(prims::table::wj(
+        &a[0], &a[1], &a[2], &a[3], closed, &mut apply,
+    )?)
 }
 
 /// `x$y`: casts and parsing by `prims::cast`; a symbol naming a list (or keyed table) on
@@ -281,7 +381,9 @@ fn cast(it: &mut Interp, a: Vec<K>) -> EvalResult {
 pub fn enumerate(it: &mut Interp, d: &K, y: &K, extend: bool) -> EvalResult {
     let name = d.as_sym().ok_or_else(QError::type_)?;
     let full = it.resolve_name(name);
-    let dom = it.get_global(name, it.ns).unwrap_or_else(|| K::syms(Vec::<Sym>::new()));
+    let dom = it
+        .get_global(name, it.ns)
+        .unwrap_or_else(|| K::syms(Vec::<Sym>::new()));
     // A keyed table whose key is not symbols enumerates by position in its key.
     if let K::Dict(dd) = &dom {
         if let K::Table(kt) = &dd.keys {
@@ -308,12 +410,20 @@ pub fn enumerate(it: &mut Interp, d: &K, y: &K, extend: bool) -> EvalResult {
     let mut syms: Vec<Sym> = match &dom {
         K::Vector(v) if v.ty == Ty::Sym => items(&dom).iter().filter_map(K::as_sym).collect(),
         K::Dict(dd) if matches!(&dd.keys, K::Table(_)) => match &dd.keys {
-            K::Table(kt) => kt.cols.first().map(|c| items(c).iter().filter_map(K::as_sym).collect()).unwrap_or_default(),
+            K::Table(kt) => kt
+                .cols
+                .first()
+                .map(|c| items(c).iter().filter_map(K::as_sym).collect())
+                .unwrap_or_default(),
             _ => Vec::new(),
         },
         _ => return Err(QError::type_().into()),
     };
-    let mut pos: qipc::sym::FxHashMap<Sym, i64> = syms.iter().enumerate().map(|(i, s)| (*s, i as i64)).collect();
+    let mut pos: qipc::sym::FxHashMap<Sym, i64> = syms
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (*s, i as i64))
+        .collect();
     let mut grew = false;
     let mut lookup = |s: Sym| -> QResult<i64> {
         match pos.get(&s) {
@@ -333,8 +443,15 @@ pub fn enumerate(it: &mut Interp, d: &K, y: &K, extend: bool) -> EvalResult {
             K::EnumAtom(name, lookup(s)?)
         }
         K::Vector(v) if v.ty == Ty::Sym => {
-            let idx: QResult<Vec<i64>> = items(y).iter().map(|x| lookup(x.as_sym().unwrap_or(Sym::NULL))).collect();
-            K::Enum(qipc::Enum { domain: name, attr: v.attr, idx: Arc::new(idx?) })
+            let idx: QResult<Vec<i64>> = items(y)
+                .iter()
+                .map(|x| lookup(x.as_sym().unwrap_or(Sym::NULL)))
+                .collect();
+            K::Enum(qipc::Enum {
+                domain: name,
+                attr: v.attr,
+                idx: Arc::new(idx?),
+            })
         }
         K::Enum(_) | K::EnumAtom(..) => y.clone(),
         _ => return Err(QError::type_().into()),
@@ -367,11 +484,8 @@ fn value(it: &mut Interp, a: Vec<K>) -> EvalResult {
         }
         K::Dict(d) => Ok(d.vals.clone()),
         K::Table(_) => Ok(x.clone()),
-        K::List(l) if !l.items.is_empty() => {
-            let e = super::ptree::from_ptree(x);
-            let mut none = None;
-            it.eval(&e, &mut none)
-        }
+        // `value (f;a;b)` applies f to the items as they are (`eval` evaluates them).
+        K::List(l) if !l.items.is_empty() => it.apply(&l.items[0], l.items[1..].to_vec()),
         K::Enum(e) => {
             let dom = it
                 .get_global(e.domain, Sym::NULL)
@@ -596,7 +710,8 @@ fn internal(it: &mut Interp, n: i64, x: &K) -> EvalResult {
         -3 => Ok(K::string(it.inline_text(x))),
         -5 => {
             let s = x.as_string().ok_or_else(QError::type_)?;
-            Ok(super::ptree::to_ptree(&super::parse::parse_bytes(s)?))
+            let e = super::parse::parse_bytes(strip_k(s))?;
+            Ok(super::ptree::to_ptree(it, &e)?)
         }
         -6 => {
             let e = super::ptree::from_ptree(x);
@@ -617,9 +732,16 @@ fn internal(it: &mut Interp, n: i64, x: &K) -> EvalResult {
         -18 => Ok(K::bytes(
             qipc::to_bytes_compressed(x).map_err(QError::from)?,
         )),
+        -11 => crate::journal::q::streaming_execute(it, x),
         -22 => Ok(K::long(qipc::serialized_len(x) as i64)),
         _ => Err(QError::nyi().into()),
     }
+}
+
+/// Source text with a leading `k)` (k-language prefix) removed: the k expressions q's
+/// parse trees show are read by the same grammar here.
+pub fn strip_k(s: &[u8]) -> &[u8] {
+    s.strip_prefix(b"k)").unwrap_or(s)
 }
 
 /// Convert an evaluation result to a plain q result at API boundaries.
@@ -627,5 +749,27 @@ pub fn q(r: EvalResult) -> QResult {
     match r {
         Ok(v) | Err(Ctl::Return(v)) => Ok(v),
         Err(Ctl::Err(e)) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lang::console::run_lines as q;
+
+    #[test]
+    fn keywords_print_their_k_definitions() {
+        assert_eq!(q(&["type"]), "@:");
+        assert_eq!(q(&["deltas"]), "-':");
+        assert_eq!(q(&["sums"]), "+\\");
+        assert_eq!(q(&["like"]), "like");
+        assert_eq!(q(&[".q?(+:)"]), "`flip");
+        assert_eq!(q(&[".q.neg 3"]), "-3");
+    }
+
+    #[test]
+    fn derived_keywords_take_a_seed() {
+        assert_eq!(q(&["deltas[10;15 27 93]"]), "5 12 66");
+        assert_eq!(q(&["deltas 15 27 93"]), "15 12 66");
+        assert_eq!(q(&["sums[10;1 2 3]"]), "11 13 16");
     }
 }

@@ -23,6 +23,9 @@ pub fn eval_line(it: &mut Interp, line: &str) -> QResult<Option<String>> {
             });
         }
     }
+    // `k)` switches one line to k; the expressions q itself shows in k (parse trees,
+    // keyword definitions) read the same with our grammar.
+    let line = line.strip_prefix("k)").unwrap_or(line);
     let e = parse::parse(line)?;
     let silent = is_silent(&e);
     let v = it.eval_top(&e)?;
@@ -47,7 +50,7 @@ pub fn error_text(e: &QError, input: &str) -> String {
 /// An assignment (or a line ending in `;`) prints nothing.
 fn is_silent(e: &Expr) -> bool {
     match e {
-        Expr::Assign(_) => true,
+        Expr::Assign(_) | Expr::Match(..) => true,
         Expr::Seq(v) => v
             .last()
             .is_none_or(|l| matches!(l, Expr::Nil) || is_silent(l)),
@@ -316,4 +319,23 @@ pub fn repl(it: &mut Interp) {
         }
         let _ = so.flush();
     }
+}
+
+/// Run console inputs in a fresh interpreter and return what the last one printed (its
+/// display with lines right-trimmed, nothing, or `'error`): the unit tests' console.
+#[cfg(test)]
+pub(crate) fn run_lines(lines: &[&str]) -> String {
+    let mut it = Interp::new();
+    let mut last = String::new();
+    for l in lines {
+        last = match eval_line(&mut it, l) {
+            Ok(Some(t)) => t,
+            Ok(None) => String::new(),
+            Err(e) => e.to_string(),
+        };
+    }
+    last.lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

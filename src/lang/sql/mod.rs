@@ -165,6 +165,7 @@ fn base_frame(base: &Option<&mut Frame>, ctx: Sym) -> Frame {
             names: b.names.clone(),
             vals: b.vals.clone(),
             ctx: b.ctx,
+            this: b.this.clone(),
         },
         None => Frame {
             ctx,
@@ -939,6 +940,7 @@ impl GroupCx {
                 names: self.locals.names.clone(),
                 vals: self.locals.vals.clone(),
                 ctx: self.locals.ctx,
+                this: self.locals.this.clone(),
             };
             if let Some(parts) = &self.parts {
                 for (n, p) in self.colnames.iter().zip(parts) {
