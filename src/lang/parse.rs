@@ -18,9 +18,9 @@ pub const INFIX_WORDS: &[&str] = &[
     "and", "or", "in", "like", "within", "xbar", "xexp", "xlog", "div", "mod", "bin", "binr",
     "except", "inter", "union", "cross", "each", "over", "scan", "prior", "peach", "sv", "vs",
     "ss", "cor", "cov", "scov", "wavg", "wsum", "xasc", "xdesc", "xkey", "xcol", "xcols", "xgroup",
-    "xprev", "rotate", "sublist", "lj", "ljf", "ij", "ijf", "uj", "ujf", "pj", "ej", "insert",
-    "upsert", "set", "mavg", "msum", "mcount", "mmin", "mmax", "mdev", "ema", "asof", "fby",
-    "like", "cut", "take", "dsave", "setenv", "mmu", "lsq", "each", "vs", "sv", "ss", "in",
+    "xprev", "xrank", "rotate", "sublist", "lj", "ljf", "ij", "ijf", "uj", "ujf", "pj", "ej",
+    "insert", "upsert", "set", "mavg", "msum", "mcount", "mmin", "mmax", "mdev", "ema", "asof",
+    "fby", "cut", "dsave", "setenv", "mmu", "lsq",
 ];
 
 /// Parse a whole program (statements separated by `;`).
