@@ -182,9 +182,10 @@ pub fn register(
 
 /// Fill the interpreter's keyword table.
 pub fn install(it: &mut Interp) {
-    let families: [(&[(&str, Monad)], &[(&str, Dyad)]); 4] = [
+    let families: [(&[(&str, Monad)], &[(&str, Dyad)]); 5] = [
         (prims::atomic::MONADS, prims::atomic::DYADS),
         (prims::list::MONADS, prims::list::DYADS),
+        (prims::matrix::MONADS, prims::matrix::DYADS),
         (prims::cast::MONADS, prims::cast::DYADS),
         (prims::table::MONADS, prims::table::DYADS),
     ];
@@ -267,15 +268,14 @@ pub fn install(it: &mut Interp) {
     register(it, "::", 1, 1, |_, a| {
         Ok(a.into_iter().next().unwrap_or(K::NULL))
     });
-    register(it, "~", 2, 2, |_, a| Ok(K::bool(a[0] == a[1])));
-    register(it, "match", 2, 2, |_, a| Ok(K::bool(a[0] == a[1])));
+    register(it, "~", 2, 2, |_, a| Ok(prims::atomic::match_(&a[0], &a[1])?));
+    register(it, "match", 2, 2, |_, a| Ok(prims::atomic::match_(&a[0], &a[1])?));
     register(it, "type", 1, 1, |_, a| Ok(K::short(a[0].ty())));
     register(it, "value", 1, 1, value);
     register(it, "get", 1, 1, value);
     register(it, "@", 2, 4, at);
     register(it, ".", 2, 4, dot);
     register(it, "!", 2, 4, |it, a| super::sql::update_op(it, a, bang));
-    register(it, "?", 2, 6, super::sql::query_op);
     register(it, "meta", 1, 1, super::sql::meta);
     register(it, "fkeys", 1, 1, super::sql::fkeys);
     register(it, "#", 2, 2, |it, a| {
@@ -338,6 +338,10 @@ pub fn install(it: &mut Interp) {
         Ok(super::console::system(it, &s)?)
     });
     register(it, "fby", 2, 2, super::sql::fby);
+    register(it, "?", 2, 6, question);
+    register(it, "rand", 1, 1, |it, a| {
+        Ok(prims::random::rand(&a[0], &mut prims::random::Rng(&mut it.rng))?)
+    });
     // `'[f;g;...]` composes; `'[f]` is f each, and `'` of a symbol or string signals
     // (how a parse tree's `(';x)` evaluates).
     register(it, "'", 1, 8, |_, a| match a.as_slice() {
@@ -356,6 +360,27 @@ pub fn install(it: &mut Interp) {
         net.close(h.abs())?;
         Ok(K::NULL)
     });
+}
+
+/// `x?y`: Roll/Deal/Permute with an integer atom on the left (over the session's seed),
+/// enumeration extend with a symbol, Find otherwise; `?[c;y;z]` is Vector Conditional and
+/// `?[t;c;b;a]` functional select.
+fn question(it: &mut Interp, a: Vec<K>) -> EvalResult {
+    match a.as_slice() {
+        [x, y] => match x {
+            K::Atom(at) if matches!(at.ty, Ty::Short | Ty::Int | Ty::Long) => {
+                let mut rng = prims::random::Rng(&mut it.rng);
+                Ok(prims::random::roll(x, y, &mut rng)?)
+            }
+            K::Atom(at) if at.ty == Ty::Sym => enumerate(it, x, y, true),
+            _ => Ok(prims::list::find(x, y)?),
+        },
+        [x, y, z] => match super::sql::table_exec(it, x, y, z) {
+            Some(r) => r,
+            None => Ok(prims::list::vector_cond(x, y, z)?),
+        },
+        _ => super::sql::functional_select(it, &a),
+    }
 }
 
 fn wj(it: &mut Interp, a: Vec<K>, closed: bool) -> EvalResult {

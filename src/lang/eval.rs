@@ -1210,25 +1210,9 @@ pub fn truthy(v: &K) -> QResult<bool> {
     }
 }
 
-/// `x,:y`: append in place. A simple vector keeps its type (`'type` otherwise); a list
-/// of same-typed vectors takes a vector of that type as one new item.
+/// `x,:y`: Join in place (semantics in `prims::list::join_in_place`).
 fn append_assign(cur: &K, y: K) -> QResult {
-    match (cur, &y) {
-        (K::Vector(c), K::Vector(v)) if c.ty != v.ty => Err(QError::type_()),
-        (K::Vector(c), K::Atom(a)) if c.ty != a.ty => Err(QError::type_()),
-        (K::Vector(_), K::List(_)) => Err(QError::type_()),
-        (K::List(l), K::Vector(v))
-            if !l.items.is_empty()
-                && l.items
-                    .iter()
-                    .all(|x| matches!(x, K::Vector(w) if w.ty == v.ty)) =>
-        {
-            let mut items = l.items.as_ref().clone();
-            items.push(y.clone());
-            Ok(value::general(items))
-        }
-        _ => list::join(cur, &y),
-    }
+    list::join_in_place(cur, &y)
 }
 
 /// True when evaluating `e` reads a variable (so `v::e` is a view, not a value).

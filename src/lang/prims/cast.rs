@@ -28,6 +28,7 @@ pub const MONADS: &[(&str, Monad)] = &[
     ("trim", trim),
     ("ltrim", ltrim),
     ("rtrim", rtrim),
+    ("md5", md5),
 ];
 
 pub const DYADS: &[(&str, Dyad)] = &[
@@ -241,7 +242,7 @@ fn apply(spec: Spec, y: &K) -> QResult {
 /// A list on the left: `mmu` for floats; otherwise each item of `x` with `y` (when `y`
 /// is an atom, or a string that every item parses) or with the matching item of `y`.
 fn cast_each_left(x: &K, y: &K) -> QResult {
-    if let Some(r) = mmu(x, y) {
+    if let Some(r) = super::matrix::mmu_floats(x, y) {
         return r;
     }
     let xs = items(x);
@@ -1313,73 +1314,6 @@ fn pad_bytes(s: &[u8], n: i64) -> QResult<Vec<u8>> {
         out[w - k..].copy_from_slice(&s[s.len() - k..]);
     }
     Ok(out)
-}
-
-enum Shape<'a> {
-    Vec(&'a [f64]),
-    Mat(Vec<&'a [f64]>),
-}
-
-fn float_shape(k: &K) -> Option<Shape<'_>> {
-    fn floats(k: &K) -> Option<&[f64]> {
-        match k {
-            K::Vector(Vector {
-                ty: Ty::Float,
-                data: Data::F64(v),
-                ..
-            }) => Some(v),
-            _ => None,
-        }
-    }
-    match k {
-        K::List(l) if !l.items.is_empty() => l
-            .items
-            .iter()
-            .map(floats)
-            .collect::<Option<Vec<_>>>()
-            .map(Shape::Mat),
-        _ => floats(k).map(Shape::Vec),
-    }
-}
-
-/// `x$y` on floats: dot product of vectors, matrix products with matrices (lists of
-/// float vectors). `None` when `x` is not floats, so `$` tries its other forms.
-fn mmu(x: &K, y: &K) -> Option<QResult> {
-    let xs = float_shape(x)?;
-    let dot = |a: &[f64], b: &[f64]| -> QResult<f64> {
-        if a.len() != b.len() {
-            return Err(QError::length());
-        }
-        Ok(a.iter().zip(b).map(|(p, q)| p * q).sum())
-    };
-    let vecmat = |a: &[f64], m: &[&[f64]]| -> QResult<Vec<f64>> {
-        let cols = m.first().map_or(0, |r| r.len());
-        if a.len() != m.len() || m.iter().any(|r| r.len() != cols) {
-            return Err(QError::length());
-        }
-        let mut out = vec![0.0; cols];
-        for (&ai, row) in a.iter().zip(m) {
-            for (o, &r) in out.iter_mut().zip(row.iter()) {
-                *o += ai * r;
-            }
-        }
-        Ok(out)
-    };
-    Some(match (xs, float_shape(y)) {
-        (_, None) => Err(QError::type_()),
-        (Shape::Vec(a), Some(Shape::Vec(b))) => dot(a, b).map(K::float),
-        (Shape::Mat(a), Some(Shape::Vec(b))) => a
-            .iter()
-            .map(|r| dot(r, b))
-            .collect::<QResult<Vec<f64>>>()
-            .map(K::floats),
-        (Shape::Vec(a), Some(Shape::Mat(b))) => vecmat(a, &b).map(K::floats),
-        (Shape::Mat(a), Some(Shape::Mat(b))) => a
-            .iter()
-            .map(|r| vecmat(r, &b).map(K::floats))
-            .collect::<QResult<Vec<K>>>()
-            .map(K::list),
-    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2469,6 +2403,23 @@ enum Side {
     Left,
     Right,
     Both,
+}
+
+/// `md5 x`: the MD5 digest of a string as 16 bytes.
+pub fn md5(x: &K) -> QResult {
+    use md5::{Digest, Md5};
+    match x {
+        K::Vector(Vector {
+            ty: Ty::Char,
+            data: Data::U8(s),
+            ..
+        }) => Ok(K::bytes(Md5::digest(&s[..]).to_vec())),
+        K::Atom(Atom {
+            ty: Ty::Char,
+            v: Scalar::U8(c),
+        }) => Ok(K::bytes(Md5::digest([*c]).to_vec())),
+        _ => Err(QError::type_()),
+    }
 }
 
 /// `trim x`: leading and trailing nulls (blanks of a string) removed, through lists,
@@ -3943,6 +3894,20 @@ mod tests {
     }
 
     #[test]
+    fn md5_digest() {
+        // ref/md5.md
+        let d = md5(&K::string("this is a not so secret message")).unwrap();
+        let want: Vec<u8> = (0..16)
+            .map(|i| {
+                u8::from_str_radix(&"6cf192c1938b79012c323fa30e62787e"[2 * i..2 * i + 2], 16)
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(d, K::bytes(want));
+        assert_eq!(md5(&K::long(1)), Err(QError::type_()));
+    }
+
+    #[test]
     fn trims() {
         assert_eq!(q(trim(&s("   IBM   "))), s("IBM"));
         assert_eq!(q(ltrim(&s("   IBM   "))), s("IBM   "));
@@ -3995,7 +3960,7 @@ mod tests {
         let monads: Vec<&str> = MONADS.iter().map(|(n, _)| *n).collect();
         assert_eq!(
             monads,
-            ["string", "upper", "lower", "trim", "ltrim", "rtrim"]
+            ["string", "upper", "lower", "trim", "ltrim", "rtrim", "md5"]
         );
         let dyads: Vec<&str> = DYADS.iter().map(|(n, _)| *n).collect();
         assert_eq!(dyads, ["$", "like", "ss", "sv", "vs"]);

@@ -10,6 +10,8 @@ pub mod attr;
 pub mod cast;
 pub mod codes;
 pub mod list;
+pub mod matrix;
+pub mod random;
 pub mod table;
 
 /// A unary primitive (`neg x`, `count x`).
