@@ -371,30 +371,36 @@ pub fn install(it: &mut Interp) {
 /// `x?y` with an integer atom on the left is Roll/Deal/Permute (over the session's seed);
 /// every other form of `?` is `sql::query_op`'s.
 fn question(it: &mut Interp, a: Vec<K>) -> EvalResult {
-    if let [x @ K::Atom(at), y] = a.as_slice() {
-        if matches!(at.ty, Ty::Short | Ty::Int | Ty::Long) {
-            let mut rng = prims::random::Rng(&mut it.rng);
-            return Ok(prims::random::roll(x, y, &mut rng)?);
-        }
-    }
-    if let [K::Table(t), y] = a.as_slice() {
-        if !matches!(y, K::Table(_) | K::Dict(_)) {
-            // t?row: the index of the first row matching the values (count t if none).
-            let want: Vec<K> = items(y).into_iter().map(|v| it.resolve_enums(v)).collect();
-            if want.len() != t.cols.len() {
-                return Err(QError::length().into());
+    match a.as_slice() {
+        [x, y] => match x {
+            K::Atom(at) if matches!(at.ty, Ty::Short | Ty::Int | Ty::Long) => {
+                let mut rng = prims::random::Rng(&mut it.rng);
+                Ok(prims::random::roll(x, y, &mut rng)?)
             }
-            let cols: Vec<K> = t.cols.iter().map(|c| it.resolve_enums(c.clone())).collect();
-            let n = t.rows();
-            let hit = (0..n).find(|&r| {
-                cols.iter()
-                    .zip(&want)
-                    .all(|(c, w)| super::value::item(c, r).as_ref() == Some(w))
-            });
-            return Ok(K::long(hit.unwrap_or(n) as i64));
-        }
+            K::Atom(at) if at.ty == Ty::Sym => enumerate(it, x, y, true),
+            K::Table(t) if !matches!(y, K::Table(_) | K::Dict(_)) => {
+                // t?row: the index of the first row matching the values (count t if none).
+                let want: Vec<K> = items(y).into_iter().map(|v| it.resolve_enums(v)).collect();
+                if want.len() != t.cols.len() {
+                    return Err(QError::length().into());
+                }
+                let cols: Vec<K> = t.cols.iter().map(|c| it.resolve_enums(c.clone())).collect();
+                let n = t.rows();
+                let hit = (0..n).find(|&r| {
+                    cols.iter()
+                        .zip(&want)
+                        .all(|(c, w)| super::value::item(c, r).as_ref() == Some(w))
+                });
+                Ok(K::long(hit.unwrap_or(n) as i64))
+            }
+            _ => Ok(prims::list::find(x, y)?),
+        },
+        [x, y, z] => match super::sql::table_exec(it, x, y, z) {
+            Some(r) => r,
+            None => Ok(super::sql::vector_cond(x, y, z)?),
+        },
+        _ => super::sql::functional_select(it, &a),
     }
-    super::sql::query_op(it, a)
 }
 
 fn wj(it: &mut Interp, a: Vec<K>, closed: bool) -> EvalResult {

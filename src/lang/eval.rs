@@ -887,8 +887,32 @@ impl Interp {
                     return Err(QError::rank().into());
                 }
                 // Primitives see symbols where enumerations were; a few keep the domain.
-                let keeps = matches!(b.name, "type" | "count" | "key" | "value" | "get" | "$" | "::" | "~" | "attr" | "@" | "." | "show" | "meta" | "insert" | "upsert" | "set" | "#" | "fkeys");
-                let args = if keeps || !args.iter().any(|a| matches!(a, K::Enum(_) | K::EnumAtom(..))) {
+                let keeps = matches!(
+                    b.name,
+                    "type"
+                        | "count"
+                        | "key"
+                        | "value"
+                        | "get"
+                        | "$"
+                        | "::"
+                        | "~"
+                        | "attr"
+                        | "@"
+                        | "."
+                        | "show"
+                        | "meta"
+                        | "insert"
+                        | "upsert"
+                        | "set"
+                        | "#"
+                        | "fkeys"
+                );
+                let args = if keeps
+                    || !args
+                        .iter()
+                        .any(|a| matches!(a, K::Enum(_) | K::EnumAtom(..)))
+                {
                     args
                 } else {
                     args.into_iter().map(|a| self.resolve_enums(a)).collect()
