@@ -327,6 +327,7 @@ pub fn install(it: &mut Interp) {
         Ok(super::console::system(it, &s)?)
     });
     register(it, "fby", 2, 2, fby);
+    register(it, "md5", 1, 1, |_, a| Ok(md5(&a[0])?));
     // `'[f;g;...]` composes; `'[f]` is f each, and `'` of a symbol or string signals
     // (how a parse tree's `(';x)` evaluates).
     register(it, "'", 1, 8, |_, a| match a.as_slice() {
@@ -484,7 +485,8 @@ fn at(it: &mut Interp, a: Vec<K>) -> EvalResult {
     match a.len() {
         2 => {
             let (f, x) = (&a[0], &a[1]);
-            if is_applicable(f) {
+            // A symbol stands for the variable it names (`` `.ns@`v ``).
+            if is_applicable(f) || f.as_sym().is_some() {
                 it.apply(f, vec![x.clone()])
             } else {
                 Ok(list::index(f, x)?)
@@ -513,7 +515,7 @@ fn dot(it: &mut Interp, a: Vec<K>) -> EvalResult {
             } else {
                 items(x)
             };
-            if is_applicable(f) {
+            if is_applicable(f) || f.as_sym().is_some() {
                 it.apply(f, args)
             } else {
                 Ok(list::index_deep(f, &args)?)
@@ -690,8 +692,50 @@ fn internal(it: &mut Interp, n: i64, x: &K) -> EvalResult {
         )),
         -11 => crate::journal::q::streaming_execute(it, x),
         -22 => Ok(K::long(qipc::serialized_len(x) as i64)),
+        -27 => format_decimals(x),
         _ => Err(QError::nyi().into()),
     }
+}
+
+/// `-27!(p;x)`: floats as strings with `p` decimal places (a list of strings for a list).
+fn format_decimals(x: &K) -> EvalResult {
+    let parts = items(x);
+    let (p, v) = match parts.as_slice() {
+        [p, v] => (p.as_i64().ok_or_else(QError::type_)?, v),
+        _ => return Err(QError::length().into()),
+    };
+    let p = usize::try_from(p).map_err(|_| QError::domain())?.min(99);
+    let text = |f: f64| -> K {
+        let s = if f.is_nan() {
+            String::new()
+        } else if f.is_infinite() {
+            if f > 0.0 { "0w" } else { "-0w" }.to_string()
+        } else {
+            format!("{f:.p$}")
+        };
+        K::string(s.into_bytes())
+    };
+    match v {
+        K::Atom(qipc::Atom { v: qipc::Scalar::F64(f), .. }) => Ok(text(*f)),
+        K::Atom(qipc::Atom { v: qipc::Scalar::F32(f), .. }) => Ok(text(*f as f64)),
+        K::Vector(vec) => match &vec.data {
+            qipc::Data::F64(fs) => Ok(K::list(fs.iter().map(|f| text(*f)).collect())),
+            qipc::Data::F32(fs) => Ok(K::list(fs.iter().map(|f| text(*f as f64)).collect())),
+            _ => Err(QError::type_().into()),
+        },
+        _ => Err(QError::type_().into()),
+    }
+}
+
+/// `md5 x`: the MD5 digest of a string as 16 bytes.
+fn md5(x: &K) -> QResult {
+    use md5::{Digest, Md5};
+    let s = match x {
+        K::Vector(v) if v.ty == Ty::Char => x.as_string().unwrap_or(&[]),
+        K::Atom(a) if a.ty == Ty::Char => x.as_string().unwrap_or(&[]),
+        _ => return Err(QError::type_()),
+    };
+    Ok(K::bytes(Md5::digest(s).to_vec()))
 }
 
 /// Source text with a leading `k)` (k-language prefix) removed: the k expressions q's
@@ -754,6 +798,23 @@ mod tests {
         assert_eq!(q(&["like"]), "like");
         assert_eq!(q(&[".q?(+:)"]), "`flip");
         assert_eq!(q(&[".q.neg 3"]), "-3");
+    }
+
+    #[test]
+    fn internal_and_digest_functions() {
+        assert_eq!(q(&["-27!(2i;.045)"]), "\"0.04\"");
+        assert_eq!(q(&["-27!(3;1.5 2.25)"]), "\"1.500\"\n\"2.250\"");
+        assert_eq!(
+            q(&["raze string md5 \"this is my password\""]),
+            "\"210d53992dff432ec1b1a9698af9da16\""
+        );
+    }
+
+    #[test]
+    fn symbols_apply_as_the_variables_they_name() {
+        assert_eq!(q(&["v:5", ".ns.v:6", "`.`.ns@\\:`v"]), "5 6");
+        assert_eq!(q(&["v:5", "`. `v"]), "5");
+        assert_eq!(q(&["f:{x+2*y}", "`f . 5 3"]), "11");
     }
 
     #[test]

@@ -248,11 +248,12 @@ impl Interp {
         if let Some(v) = self.globals.get(&n) {
             return Some(v.clone());
         }
-        if let Some(v) = self.builtins.get(&n) {
-            return Some(v.clone());
-        }
+        // `` `. `` is the root namespace, not the builtin `.` registered under that name.
         if n.as_bytes() == b"." {
             return Some(self.root_dict());
+        }
+        if let Some(v) = self.builtins.get(&n) {
+            return Some(v.clone());
         }
         if n.as_bytes() == b".q" {
             return Some(self.q_namespace());

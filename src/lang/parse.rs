@@ -448,6 +448,10 @@ impl Parser<'_> {
                 self.columns(Tok::RBrack)?
             };
             self.expect(Tok::RBrack)?;
+            // q 4.1 also reads `([k:..]; c:..)`.
+            if !keys.is_empty() && self.peek() == Some(&Tok::Semi) {
+                self.i += 1;
+            }
             let cols = if self.peek() == Some(&Tok::RParen) {
                 Vec::new()
             } else {
@@ -1074,6 +1078,12 @@ mod tests {
             K::Atom(a) => format!("{:?}", a.v),
             _ => format!("v{}", k.len()),
         }
+    }
+
+    #[test]
+    fn keyed_table_literal_with_semicolon() {
+        use crate::lang::console::run_lines as q;
+        assert_eq!(q(&["([k:1 2]; v:3 4)"]), "k| v\n-| -\n1| 3\n2| 4");
     }
 
     #[test]
