@@ -716,8 +716,14 @@ fn format_decimals(x: &K) -> EvalResult {
         K::string(s.into_bytes())
     };
     match v {
-        K::Atom(qipc::Atom { v: qipc::Scalar::F64(f), .. }) => Ok(text(*f)),
-        K::Atom(qipc::Atom { v: qipc::Scalar::F32(f), .. }) => Ok(text(*f as f64)),
+        K::Atom(qipc::Atom {
+            v: qipc::Scalar::F64(f),
+            ..
+        }) => Ok(text(*f)),
+        K::Atom(qipc::Atom {
+            v: qipc::Scalar::F32(f),
+            ..
+        }) => Ok(text(*f as f64)),
         K::Vector(vec) => match &vec.data {
             qipc::Data::F64(fs) => Ok(K::list(fs.iter().map(|f| text(*f)).collect())),
             qipc::Data::F32(fs) => Ok(K::list(fs.iter().map(|f| text(*f as f64)).collect())),

@@ -725,7 +725,11 @@ impl Interp {
 
     fn assign(&mut self, a: &Assign, frame: &mut Option<&mut Frame>) -> EvalResult {
         // `v::expr` at top level defines a view, unless expr reads no names at all.
-        if a.global && frame.is_none() && a.index.is_none() && a.op.is_none() && reads_names(&a.value)
+        if a.global
+            && frame.is_none()
+            && a.index.is_none()
+            && a.op.is_none()
+            && reads_names(&a.value)
         {
             let full = self.qualify(a.name, self.ns);
             self.globals.remove(&full);
@@ -979,13 +983,7 @@ impl Interp {
         Ok(def)
     }
 
-    pub fn call_lambda(
-        &mut self,
-        def: &LambdaDef,
-        ctx: Sym,
-        args: Vec<K>,
-        this: &K,
-    ) -> EvalResult {
+    pub fn call_lambda(&mut self, def: &LambdaDef, ctx: Sym, args: Vec<K>, this: &K) -> EvalResult {
         if self.depth >= MAX_DEPTH {
             return Err(QError::new("stack").into());
         }
