@@ -224,7 +224,7 @@ pub fn install(it: &mut Interp) {
             .insert(Sym::from_text(n), native(n, 3, 3, BFn::Triad(*f)));
     }
     // enlist is variadic: `enlist[a;b;c]`, and `(a;;c)` projects it.
-    register(it, "enlist", 1, 8, |_, a| match a.as_slice() {
+    register(it, "enlist", 1, 255, |_, a| match a.as_slice() {
         [x] => Ok(list::enlist(x)?),
         _ => Ok(from_items(a)),
     });
@@ -485,7 +485,10 @@ fn at(it: &mut Interp, a: Vec<K>) -> EvalResult {
     match a.len() {
         2 => {
             let (f, x) = (&a[0], &a[1]);
-            // A symbol stands for the variable it names (`` `.ns@`v ``).
+            // A symbol stands for the variable it names (`` `.ns@`v ``); `::` is identity.
+            if matches!(f, K::Func(Func::Unary(0))) {
+                return Ok(x.clone());
+            }
             if is_applicable(f) || f.as_sym().is_some() {
                 it.apply(f, vec![x.clone()])
             } else {
@@ -649,6 +652,18 @@ fn bang(it: &mut Interp, a: Vec<K>) -> EvalResult {
                 return internal(it, n, y);
             }
         }
+    }
+    // `` `d!ints ``: the enumeration over domain d with those indices.
+    if let (Some(d), true) = (x.as_sym(), matches!(y.ty(), -7 | -6 | -5 | 5 | 6 | 7)) {
+        return Ok(if y.is_atom() {
+            K::EnumAtom(d, y.as_i64().unwrap_or(qipc::null::J))
+        } else {
+            K::Enum(qipc::Enum {
+                domain: d,
+                attr: qipc::Attr::None,
+                idx: Arc::new(items(y).iter().filter_map(K::as_i64).collect()),
+            })
+        });
     }
     match list::DYADS.iter().find(|d| d.0 == "!") {
         Some((_, f)) => Ok(f(x, y)?),
@@ -821,6 +836,13 @@ mod tests {
         assert_eq!(q(&["v:5", ".ns.v:6", "`.`.ns@\\:`v"]), "5 6");
         assert_eq!(q(&["v:5", "`. `v"]), "5");
         assert_eq!(q(&["f:{x+2*y}", "`f . 5 3"]), "11");
+    }
+
+    #[test]
+    fn identity_and_enumeration_by_bang() {
+        assert_eq!(q(&["(::;avg)@\\:1 2 3"]), "1 2 3\n2f");
+        assert_eq!(q(&["x:`a`b`c`d", "type `x!1 2 3"]), "20h");
+        assert_eq!(q(&["count enlist[0;1;2;3;4;5;6;7;8;9]"]), "10");
     }
 
     #[test]

@@ -790,9 +790,10 @@ fn unreachable_verb() -> Verb {
     Verb::Prim("::".into())
 }
 
-/// Which of x, y, z a lambda body uses (not looking inside nested lambdas).
+/// Which of x, y, z a lambda body uses (not looking inside nested lambdas, nor inside
+/// qSQL phrases, which q's compiler masks: only the table expression counts).
 fn implicit_params(e: &Expr, used: &mut [bool; 3]) {
-    walk(e, &mut |e| {
+    walk_unmasked(e, &mut |e| {
         if let Expr::Name(n) = e {
             match n.as_bytes() {
                 b"x" => used[0] = true,
@@ -941,6 +942,16 @@ fn walk_pattern(p: &Pattern, f: &mut dyn FnMut(&Expr)) {
 
 /// Visit every sub-expression, not descending into nested lambdas.
 pub fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    walk_opts(e, f, true);
+}
+
+/// Visit sub-expressions, skipping qSQL's column, by and where phrases.
+fn walk_unmasked(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    walk_opts(e, f, false);
+}
+
+fn walk_opts(e: &Expr, f: &mut dyn FnMut(&Expr), phrases: bool) {
+    let walk = |e: &Expr, f: &mut dyn FnMut(&Expr)| walk_opts(e, f, phrases);
     f(e);
     match e {
         Expr::Apply(g, args) => {
@@ -999,6 +1010,7 @@ pub fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
                 walk(x, f);
             }
         }
+        Expr::Sql(s) if !phrases => walk(&s.from, f),
         Expr::Sql(s) => {
             for (_, x) in s.cols.iter().chain(s.by.iter().flatten()) {
                 walk(x, f);
@@ -1084,6 +1096,20 @@ mod tests {
     fn keyed_table_literal_with_semicolon() {
         use crate::lang::console::run_lines as q;
         assert_eq!(q(&["([k:1 2]; v:3 4)"]), "k| v\n-| -\n1| 3\n2| 4");
+    }
+
+    #[test]
+    fn qsql_phrases_mask_implicit_parameters() {
+        use crate::lang::console::run_lines as q;
+        assert_eq!(
+            q(&["{select from ([]a:0 1;b:2 3) where a=x,b=y}[0;2]"]),
+            "'rank"
+        );
+        assert_eq!(
+            q(&["{[x;y]select from ([]a:0 1;b:2 3) where a=x,b=y}[0;2]"]),
+            "a b\n---\n0 2"
+        );
+        assert_eq!(q(&["t:([]a:1 2)", "{select from y}[0;t]"]), "a\n-\n1\n2");
     }
 
     #[test]
