@@ -623,7 +623,7 @@ fn amend_path(
         };
         let mut cur = x.clone();
         for (j, yj) in idx.iter().zip(ys.iter()) {
-            cur = amend_path(it, &cur, &[j.clone()], f, yj.as_ref(), at_form)?;
+            cur = amend_path(it, &cur, std::slice::from_ref(j), f, yj.as_ref(), at_form)?;
         }
         return Ok(cur);
     }
@@ -647,10 +647,8 @@ fn apply_amend(it: &mut Interp, old: &K, f: &K, y: Option<&K>) -> EvalResult {
 fn bang(it: &mut Interp, a: Vec<K>) -> EvalResult {
     let (x, y) = (&a[0], &a[1]);
     if let (K::Atom(at), Some(n)) = (x, x.as_i64()) {
-        if at.ty == Ty::Long || at.ty == Ty::Int || at.ty == Ty::Short {
-            if n == qipc::null::J || n < 0 {
-                return internal(it, n, y);
-            }
+        if matches!(at.ty, Ty::Long | Ty::Int | Ty::Short) && (n == qipc::null::J || n < 0) {
+            return internal(it, n, y);
         }
     }
     // `` `d!ints ``: the enumeration over domain d with those indices.
