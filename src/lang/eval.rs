@@ -131,6 +131,10 @@ pub struct Interp {
     pub views: FxHashMap<Sym, Arc<Expr>>,
     /// Views being evaluated, to turn a view that reads itself into an error.
     view_stack: Vec<Sym>,
+    /// The keyword functions behind each primitive code, applied binary and unary, so
+    /// applying `+` or `#:` needs no name lookup.
+    prim_dyads: Vec<Option<K>>,
+    prim_monads: Vec<Option<K>>,
 }
 
 const DAY_NS: i64 = 86_400_000_000_000;
@@ -197,9 +201,43 @@ impl Interp {
             script: Sym::NULL,
             views: FxHashMap::default(),
             view_stack: Vec::new(),
+            prim_dyads: Vec::new(),
+            prim_monads: Vec::new(),
         };
         builtins::install(&mut it);
+        it.cache_prims();
         it
+    }
+
+    /// Fill the per-code tables of primitive functions from the keyword registry.
+    pub fn cache_prims(&mut self) {
+        self.prim_dyads = vec![None; 256];
+        self.prim_monads = vec![None; 256];
+        for code in 0..=255u8 {
+            let Some(glyph) = super::prims::codes_glyph_checked(code) else {
+                continue;
+            };
+            if let Some(name) = builtins::dyad_name(glyph) {
+                self.prim_dyads[code as usize] = self.builtins.get(&Sym::from_text(name)).cloned();
+            }
+            if let Some(name) = builtins::monad_name(glyph) {
+                self.prim_monads[code as usize] = self.builtins.get(&Sym::from_text(name)).cloned();
+            }
+        }
+    }
+
+    /// The function a primitive code means applied binary (`dyad`) or unary.
+    pub fn prim_fn(&self, code: u8, dyad: bool) -> QResult {
+        let table = if dyad {
+            &self.prim_dyads
+        } else {
+            &self.prim_monads
+        };
+        table
+            .get(code as usize)
+            .cloned()
+            .flatten()
+            .ok_or_else(QError::nyi)
     }
 
     /// Parse and evaluate q source text at the top level.
@@ -662,17 +700,9 @@ impl Interp {
     pub fn monadic_prim(&mut self, p: &str, x: K) -> EvalResult {
         let glyph = p.trim_end_matches(':');
         let glyph = if glyph.is_empty() { ":" } else { glyph };
-        match builtins::monad_name(glyph) {
-            Some(name) => {
-                let f = self
-                    .builtins
-                    .get(&Sym::from_text(name))
-                    .cloned()
-                    .ok_or_else(QError::nyi)?;
-                self.apply(&f, vec![x])
-            }
-            None => Err(QError::nyi().into()),
-        }
+        let code = super::prims::codes_code(glyph).ok_or_else(QError::nyi)?;
+        let f = self.prim_fn(code, false)?;
+        self.apply(&f, vec![x])
     }
 
     fn table_literal(
@@ -893,16 +923,10 @@ impl Interp {
                 b.call(self, args)
             }
             Func::Binary(code) => {
-                let glyph = super::prims::codes_glyph(*code);
                 if args.len() == 1 {
                     return Ok(project(whole.clone(), args));
                 }
-                let name = builtins::dyad_name(glyph).ok_or_else(QError::nyi)?;
-                let f = self
-                    .builtins
-                    .get(&Sym::from_text(name))
-                    .cloned()
-                    .ok_or_else(QError::nyi)?;
+                let f = self.prim_fn(*code, true)?;
                 self.apply(&f, args)
             }
             Func::Unary(code) => {
