@@ -159,7 +159,7 @@ fn fast_path(it: &mut Interp, t: u8, g: &K, args: &[K]) -> Option<EvalResult> {
     let glyph = super::prims::codes_glyph_checked(*code)?;
     let keyword = |name: &str| it.builtins.get(&qipc::Sym::from_text(name)).cloned();
     let f = match (t, args) {
-        (107 | 108 | 109, [K::Vector(_)]) => {
+        (107..=109, [K::Vector(_)]) => {
             let name = match (t, glyph) {
                 (107, "+") => "sum",
                 (107, "*") => "prd",
