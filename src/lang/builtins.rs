@@ -462,22 +462,68 @@ fn value(it: &mut Interp, a: Vec<K>) -> EvalResult {
         K::Func(Func::Projection(p)) => Ok(from_items(p.iter().cloned().collect())),
         K::Func(Func::Composition(p)) => Ok(from_items(p.iter().cloned().collect())),
         K::Func(Func::Derived(_, g)) => Ok((**g).clone()),
-        K::Func(Func::Lambda(l)) => {
-            // q returns (bytecode;params;locals;globals;...;text); we give the parts we have.
-            let def = match super::parse::parse_bytes(&l.text)? {
-                super::ast::Expr::Lambda(d) => d,
-                _ => return Err(QError::type_().into()),
-            };
-            Ok(K::list(vec![
-                K::bytes(Vec::new()),
-                K::syms(def.params.iter().copied()),
-                K::syms(def.locals.iter().copied()),
-                K::syms(vec![l.ctx]),
-                K::string(l.text.clone()),
-            ]))
+        K::Func(Func::Lambda(l)) => lambda_parts(it, l),
+        // An operator's value is its internal code; a keyword's that of its k form.
+        K::Func(Func::Unary(c)) | K::Func(Func::Binary(c)) => Ok(K::long(*c as i64)),
+        K::Func(Func::Native(n)) => {
+            let name = n.as_any().downcast_ref::<Builtin>().map(|b| b.name);
+            match name.and_then(|b| it.keyword_value(Sym::from_text(b))) {
+                Some(K::Func(Func::Unary(c))) | Some(K::Func(Func::Binary(c))) => {
+                    Ok(K::long(c as i64))
+                }
+                _ => Ok(x.clone()),
+            }
         }
         _ => Ok(x.clone()),
     }
+}
+
+/// `value` of a lambda, in q's layout (bytecode;parameters;locals;(namespace,globals);
+/// constants..;position map;name;file;line;source). There is no bytecode here, so the
+/// bytecode and its position map are empty; the name is not tracked, so it is `()`.
+fn lambda_parts(it: &Interp, l: &qipc::Lambda) -> EvalResult {
+    let def = match super::parse::parse_bytes(&l.text)? {
+        super::ast::Expr::Lambda(d) => d,
+        _ => return Err(QError::type_().into()),
+    };
+    let mut globals: Vec<Sym> = Vec::new();
+    let mut consts: Vec<K> = Vec::new();
+    let local = |n: &Sym| def.params.contains(n) || def.locals.contains(n);
+    for e in &def.body {
+        super::parse::walk(e, &mut |x| match x {
+            super::ast::Expr::Name(n)
+                if !local(n) && it.keyword_value(*n).is_none() && !globals.contains(n) =>
+            {
+                globals.push(*n)
+            }
+            super::ast::Expr::Assign(a)
+                if a.global && !local(&a.name) && !globals.contains(&a.name) =>
+            {
+                globals.push(a.name)
+            }
+            super::ast::Expr::Lit(k) if !consts.contains(k) => consts.push(k.clone()),
+            _ => {}
+        });
+    }
+    let ns = Sym::new(
+        l.ctx
+            .as_bytes()
+            .strip_prefix(b".")
+            .unwrap_or(l.ctx.as_bytes()),
+    );
+    let mut out = vec![
+        K::bytes(Vec::new()),
+        K::syms(def.params.iter().copied()),
+        K::syms(def.locals.iter().copied()),
+        K::syms(std::iter::once(ns).chain(globals)),
+    ];
+    out.extend(consts);
+    out.push(K::longs(Vec::new()));
+    out.push(K::list(Vec::new()));
+    out.push(K::string(Vec::new()));
+    out.push(K::long(-1));
+    out.push(K::string(l.text.clone()));
+    Ok(K::list(out))
 }
 
 /// `@`: apply at one level, amend, or trap.
@@ -841,6 +887,16 @@ mod tests {
         assert_eq!(q(&["(::;avg)@\\:1 2 3"]), "1 2 3\n2f");
         assert_eq!(q(&["x:`a`b`c`d", "type `x!1 2 3"]), "20h");
         assert_eq!(q(&["count enlist[0;1;2;3;4;5;6;7;8;9]"]), "10");
+    }
+
+    #[test]
+    fn value_of_functions() {
+        let parts = "e:1;f:{[a;b]d::neg c:a*b+5;c+e}";
+        assert_eq!(q(&[parts, "(value f)1 2 3 4"]), "`a`b\n,`c\n``d`e\n5");
+        assert_eq!(q(&[parts, "last value f"]), "\"{[a;b]d::neg c:a*b+5;c+e}\"");
+        assert_eq!(q(&["value each (::;+;-;*;%)"]), "0 1 2 3 4");
+        assert_eq!(q(&["value each (get;value)"]), "19 19");
+        assert_eq!(q(&["value +[2]"]), "+\n2");
     }
 
     #[test]
