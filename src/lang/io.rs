@@ -227,6 +227,46 @@ fn write_target(
     file::write(&p, &y, zip(Sym::NULL))
 }
 
+/// The value of a file (or splayed directory), or the empty list when nothing is there.
+pub fn read_or_empty(it: &Interp, s: Sym) -> QResult {
+    if path_of(s).exists() {
+        get_path(it, s)
+    } else {
+        Ok(K::list(vec![]))
+    }
+}
+
+/// Write a value to a file symbol as `set` does (with `.z.zd` compression).
+pub fn write_file(it: &Interp, s: Sym, x: &K) -> QResult<()> {
+    let zd = dotq::zip_default(it);
+    write_target(it, s, x, &|_| zd)
+}
+
+/// `` `:file upsert x `` and `` `:dir/t/ upsert t ``: rows added to the table on disk (a
+/// splayed table's symbol columns must already be enumerated).
+pub fn upsert_file(it: &Interp, s: Sym, x: &K) -> QResult {
+    let p = path_of(s);
+    let splayed = s.as_bytes().ends_with(b"/") || splay::is_splay(&p);
+    if !p.exists() {
+        let name = if splayed && !s.as_bytes().ends_with(b"/") {
+            Sym::from_text(&format!("{}/", s.as_str()))
+        } else {
+            s
+        };
+        write_file(it, name, x)?;
+        return Ok(K::sym(s));
+    }
+    let cur = get_path(it, s)?;
+    let joined = super::prims::table::upsert_rows(&cur, x)?;
+    let target = if splayed && !s.as_bytes().ends_with(b"/") {
+        Sym::from_text(&format!("{}/", s.as_str()))
+    } else {
+        s
+    };
+    write_file(it, target, &joined)?;
+    Ok(K::sym(s))
+}
+
 /// `key` of a file symbol: a directory's sorted names, the symbol itself for a file, or
 /// an empty list when nothing is there.
 fn key_path(s: Sym) -> QResult {
@@ -450,7 +490,7 @@ fn rload(it: &mut Interp, s: Sym) -> QResult {
 // \l of a directory
 
 /// `\l path`: a directory is a database (see [`load_db`]); `.` reloads the current one;
-/// anything else is a script.
+/// a kdb+ data file becomes the global named after it; anything else is a script.
 pub fn load(it: &mut Interp, arg: &str) -> QResult<()> {
     let p = PathBuf::from(arg);
     if p.is_dir() {
@@ -458,6 +498,17 @@ pub fn load(it: &mut Interp, arg: &str) -> QResult<()> {
         return load_db(it, &p, !reload, !reload);
     }
     let text = std::fs::read(&p).map_err(|_| QError::new(arg.to_string()))?;
+    let is_script = arg.ends_with(".q") || arg.ends_with(".k");
+    let magic = [&b"\xff\x01"[..], b"\xfe\x20", b"\xfd\x20", zip::MAGIC];
+    if !is_script && magic.iter().any(|m| text.starts_with(m)) {
+        let name = p
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let v = file::decode(&zip::unwrap(text)?, &p)?;
+        it.globals.insert(Sym::from_text(&name), v);
+        return Ok(());
+    }
     super::console::load_script(it, &String::from_utf8_lossy(&text))
 }
 

@@ -415,3 +415,47 @@ fn load_database_directories() {
     let d = format!("{fixtures}/dolphindb-kdb-sample/allDataTypes/splayedTable");
     assert_eq!(run(&mut it, &format!("count get hsym `$\"{d}/\"")), "2000");
 }
+
+#[test]
+fn amend_and_upsert_files() {
+    let d = tmp("amend");
+    let mut it = Interp::new();
+    // tick.q's way of creating an empty log
+    assert_eq!(
+        run(&mut it, &format!(".[`:{d}/log;();:;()]")),
+        format!("`:{d}/log")
+    );
+    assert_eq!(
+        run(&mut it, &format!("read1 `:{d}/log")),
+        "0xff01000000000000"
+    );
+    run(&mut it, &format!("`:{d}/x set 42"));
+    run(&mut it, &format!(".[`:{d}/x;();+;1]"));
+    assert_eq!(run(&mut it, &format!("get `:{d}/x")), "43");
+    run(&mut it, &format!("`:{d}/v set 1 2 3"));
+    run(&mut it, &format!("@[`:{d}/v;1;:;20]"));
+    assert_eq!(run(&mut it, &format!("get `:{d}/v")), "1 20 3");
+    run(&mut it, &format!("`:{d}/ft upsert ([]a:1 2)"));
+    run(&mut it, &format!("`:{d}/ft upsert ([]a:3 4)"));
+    assert_eq!(
+        run(&mut it, &format!("exec a from get `:{d}/ft")),
+        "1 2 3 4"
+    );
+    run(
+        &mut it,
+        &format!("`:{d}/db/t/ upsert .Q.en[`:{d}/db] ([]s:`a`b;v:1 2)"),
+    );
+    run(
+        &mut it,
+        &format!("`:{d}/db/t/ upsert .Q.en[`:{d}/db] ([]s:`c`a;v:3 4)"),
+    );
+    assert_eq!(
+        run(&mut it, &format!("exec v from get `:{d}/db/t/")),
+        "1 2 3 4"
+    );
+    assert_eq!(run(&mut it, &format!("get `:{d}/db/sym")), "`a`b`c");
+    // \l of a data file makes a global named after the file
+    let mut it = Interp::new();
+    load(&mut it, &format!("{d}/v")).unwrap();
+    assert_eq!(run(&mut it, "v"), "1 20 3");
+}
