@@ -245,13 +245,19 @@ pub fn install(it: &mut Interp) {
         Ok(K::Func(Func::Composition(Arc::new(a))))
     });
     register(it, "hopen", 1, 1, |it, a| {
+        if let Some(h) = super::io::open_file(&a[0])? {
+            return Ok(h);
+        }
         let net = it.net.clone().ok_or_else(QError::nyi)?;
         let (target, ms) = crate::server::hopen_target(&a[0])?;
         Ok(K::int(net.open(it, &target, ms)? as i32))
     });
     register(it, "hclose", 1, 1, |it, a| {
-        let net = it.net.clone().ok_or_else(QError::nyi)?;
         let h = a[0].as_i64().ok_or_else(QError::type_)?;
+        if super::io::close_file(h.abs()) {
+            return Ok(K::NULL);
+        }
+        let net = it.net.clone().ok_or_else(QError::nyi)?;
         net.close(h.abs())?;
         Ok(K::NULL)
     });

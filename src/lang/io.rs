@@ -128,6 +128,97 @@ pub fn hsym(x: &K) -> QResult {
 }
 
 // ---------------------------------------------------------------------------------------
+// File handles
+
+/// Files opened by `hopen`, by handle. Handles are the OS descriptors, so they never
+/// collide with connection handles (also descriptors).
+fn files() -> &'static std::sync::Mutex<std::collections::HashMap<i64, std::fs::File>> {
+    static FILES: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<i64, std::fs::File>>,
+    > = std::sync::OnceLock::new();
+    FILES.get_or_init(Default::default)
+}
+
+/// `hopen` of a file symbol (`` `:path ``, no host or port): open it for appending,
+/// creating it and its directories. `None` when `x` names a connection instead.
+pub fn open_file(x: &K) -> QResult<Option<K>> {
+    let Some(s) = x.as_sym() else {
+        return Ok(None);
+    };
+    let b = s.as_bytes();
+    if b.first() != Some(&b':') || b.len() < 2 || b[1..].contains(&b':') {
+        return Ok(None);
+    }
+    let p = path_of(s);
+    if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| store::os_error(dir, &e))?;
+    }
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&p)
+        .map_err(|e| store::os_error(&p, &e))?;
+    use std::os::fd::AsRawFd;
+    let h = i64::from(f.as_raw_fd());
+    files()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(h, f);
+    Ok(Some(K::int(h as i32)))
+}
+
+/// `hclose` of a file handle; false when `h` is not one.
+pub fn close_file(h: i64) -> bool {
+    files()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&h)
+        .is_some()
+}
+
+/// Write to a file handle: `h "text"` appends the text, `neg[h]` strings as lines, and
+/// `h x` for any other value appends each item of `x` as a serialized object (a tick log's
+/// `l enlist (`upd;t;x)`). `None` when `h` is not a file handle.
+pub fn write_handle(it: &Interp, h: i64, x: &K) -> Option<QResult<K>> {
+    use std::io::Write;
+    let mut map = files().lock().unwrap_or_else(|e| e.into_inner());
+    let f = map.get_mut(&h.abs())?;
+    let bytes: QResult<Vec<u8>> = (|| {
+        if h < 0 {
+            let mut out = Vec::new();
+            let lines = if x.as_string().is_some() && matches!(x, K::Vector(_)) {
+                vec![x.clone()]
+            } else {
+                items(x)
+            };
+            for l in lines {
+                out.extend_from_slice(l.as_string().ok_or_else(QError::type_)?);
+                out.push(b'\n');
+            }
+            return Ok(out);
+        }
+        if let (Some(s), K::Vector(_)) = (x.as_string(), x) {
+            return Ok(s.to_vec());
+        }
+        let mut out = Vec::new();
+        let objs = if x.is_atom() {
+            vec![x.clone()]
+        } else {
+            items(x)
+        };
+        for o in objs {
+            let o = resolve_deep(it, &o);
+            out.extend_from_slice(&crate::journal::chunk_bytes(&o).map_err(QError::from)?);
+        }
+        Ok(out)
+    })();
+    Some(bytes.and_then(|b| {
+        f.write_all(&b).map_err(|e| QError::new(e.to_string()))?;
+        Ok(K::int(h as i32))
+    }))
+}
+
+// ---------------------------------------------------------------------------------------
 // get, set, key
 
 /// `get` of a file symbol: a data file, or a splayed table for a directory with `.d`.

@@ -459,3 +459,31 @@ fn amend_and_upsert_files() {
     load(&mut it, &format!("{d}/v")).unwrap();
     assert_eq!(run(&mut it, "v"), "1 20 3");
 }
+
+#[test]
+fn file_handles() {
+    let d = tmp("handles");
+    let mut it = Interp::new();
+    run(&mut it, &format!("`:{d}/log set ()"));
+    run(&mut it, &format!("h:hopen `:{d}/log"));
+    assert_eq!(run(&mut it, "h~abs h"), "1b");
+    run(&mut it, "h enlist (`upd;`t;1 2)");
+    run(&mut it, "h enlist (`upd;`t;3 4)");
+    run(&mut it, "hclose h");
+    assert_eq!(run(&mut it, &format!("count get `:{d}/log")), "2");
+    assert_eq!(
+        run(&mut it, &format!("last get `:{d}/log")),
+        "`upd\n`t\n3 4"
+    );
+    run(&mut it, "n:0;upd:{[t;x]n+:sum x}");
+    assert_eq!(run(&mut it, &format!("-11!`:{d}/log")), "2");
+    assert_eq!(run(&mut it, "n"), "10");
+    run(&mut it, &format!("t:hopen `:{d}/sub/out.txt"));
+    run(&mut it, "neg[t] \"hello\";neg[t] (\"ab\";\"cd\");t \"raw\"");
+    run(&mut it, "hclose t");
+    assert_eq!(
+        run(&mut it, &format!("read0 `:{d}/sub/out.txt")),
+        "\"hello\"\n\"ab\"\n\"cd\"\n\"raw\""
+    );
+    assert!(run(&mut it, "t \"more\"").starts_with('\''));
+}
