@@ -11,9 +11,10 @@ use super::dotq::{self, set};
 use super::error::{QError, QResult};
 use super::eval::{EvalResult, Interp};
 use super::prims::cast;
-use super::value::{empty_vector, from_items, general, items};
+use super::value::{from_items, general, items};
 use crate::store::{self, file, splay, zip};
 use qipc::{Atom, Attr, Data, Scalar, Sym, Table, Ty, Vector, K};
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -726,22 +727,12 @@ fn file_text(it: &mut Interp, x: &K, y: &K) -> EvalResult {
     }
 }
 
-/// The text of one item for delimited output: q's `string`, temporals in ISO 8601 form
-/// (`2022-03-14`, `2022-03-14T16:12:57.427499000`), nulls empty.
-fn cell_text(it: &Interp, a: &Atom) -> QResult<Vec<u8>> {
-    if super::value::atom_is_null(a) && a.ty != Ty::Char {
-        return Ok(Vec::new());
-    }
-    let s = cast::string_p(&K::Atom(*a), it.opts.precision)?;
-    let mut b = s.as_string().unwrap_or(b"").to_vec();
-    match a.ty {
-        Ty::Date | Ty::Month => b.iter_mut().for_each(|c| {
-            if *c == b'.' {
-                *c = b'-'
-            }
-        }),
+/// Temporal text in ISO 8601 form: `2022-03-14`, `2022-03-14T16:12:57.427499000`.
+fn iso_in_place(ty: Ty, b: &mut [u8]) {
+    match ty {
+        Ty::Date | Ty::Month => b.iter_mut().filter(|c| **c == b'.').for_each(|c| *c = b'-'),
         Ty::Timestamp | Ty::Datetime => {
-            for (i, c) in b.iter_mut().enumerate() {
+            for (i, c) in b.iter_mut().enumerate().take(11) {
                 if i < 10 && *c == b'.' {
                     *c = b'-';
                 } else if i == 10 && *c == b'D' {
@@ -751,14 +742,32 @@ fn cell_text(it: &Interp, a: &Atom) -> QResult<Vec<u8>> {
         }
         _ => {}
     }
-    Ok(b)
 }
 
-/// One column of text cells: a vector's items, strings of a list of strings.
+/// One column of text cells for delimited output: q's `string` of each item (one call for
+/// the whole vector), temporals in ISO 8601 form, nulls empty; a list of strings as is.
 fn column_cells(it: &Interp, c: &K) -> QResult<Vec<Vec<u8>>> {
     let c = it.resolve_enums(c.clone());
     match &c {
-        K::Vector(v) => (0..v.len()).map(|i| cell_text(it, &v.at(i))).collect(),
+        K::Vector(v) => {
+            let texts = cast::string_p(&c, it.opts.precision)?;
+            let mut out: Vec<Vec<u8>> = match &texts {
+                K::List(l) => l
+                    .items
+                    .iter()
+                    .map(|s| s.as_string().unwrap_or(b"").to_vec())
+                    .collect(),
+                _ => vec![texts.as_string().unwrap_or(b"").to_vec()],
+            };
+            if out.len() != v.len() {
+                return Err(QError::length());
+            }
+            // `string` already gives "" for nulls.
+            if v.ty.is_temporal() {
+                out.iter_mut().for_each(|cell| iso_in_place(v.ty, cell));
+            }
+            Ok(out)
+        }
         K::List(l) => l
             .items
             .iter()
@@ -768,7 +777,10 @@ fn column_cells(it: &Interp, c: &K) -> QResult<Vec<Vec<u8>>> {
                     data: Data::U8(s),
                     ..
                 }) => Ok(s.as_ref().clone()),
-                K::Atom(a) if a.ty == Ty::Char => cell_text(it, a),
+                K::Atom(Atom {
+                    ty: Ty::Char,
+                    v: Scalar::U8(ch),
+                }) => Ok(vec![*ch]),
                 _ => Err(QError::type_()),
             })
             .collect(),
@@ -845,7 +857,7 @@ pub fn prepare_text(it: &Interp, d: u8, y: &K) -> QResult {
 enum Source {
     /// One record (a string argument).
     Record(Vec<u8>),
-    Lines(Vec<Vec<u8>>),
+    Lines(Vec<K>),
     /// Raw file bytes (records split by the caller).
     Bytes(Vec<u8>),
 }
@@ -861,53 +873,47 @@ fn source(y: &K) -> QResult<Source> {
     {
         return Ok(Source::Bytes(read_region(y)?));
     }
-    let ls: Vec<Vec<u8>> = items(y)
-        .iter()
-        .map(|l| l.as_string().map(<[u8]>::to_vec).ok_or_else(QError::type_))
-        .collect::<QResult<_>>()?;
+    let ls = items(y);
+    if ls.iter().any(|l| l.as_string().is_none()) {
+        return Err(QError::type_());
+    }
     Ok(Source::Lines(ls))
 }
 
-/// Split delimited text into records, keeping newlines inside quotes when `embedded`.
-fn records(b: &[u8], embedded: bool) -> Vec<Vec<u8>> {
-    if !embedded {
-        return items(&lines(b))
-            .iter()
-            .map(|l| l.as_string().unwrap_or(b"").to_vec())
-            .collect();
-    }
+/// The records of a source as slices: lines (LF or CRLF), keeping newlines inside quotes
+/// when `embedded`.
+fn records<'a>(src: &'a Source, embedded: bool) -> Vec<&'a [u8]> {
+    let b: &[u8] = match src {
+        Source::Record(r) => return vec![r.as_slice()],
+        Source::Lines(ls) => return ls.iter().map(|l| l.as_string().unwrap_or(b"")).collect(),
+        Source::Bytes(b) => b,
+    };
     let mut out = Vec::new();
-    let mut cur = Vec::new();
+    let mut start = 0;
     let mut quoted = false;
-    for &c in b {
-        match c {
-            b'"' => {
-                quoted = !quoted;
-                cur.push(c);
-            }
-            b'\n' if !quoted => {
-                if cur.last() == Some(&b'\r') {
-                    cur.pop();
-                }
-                out.push(std::mem::take(&mut cur));
-            }
-            _ => cur.push(c),
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'"' && embedded {
+            quoted = !quoted;
+        } else if c == b'\n' && !quoted {
+            let r = &b[start..i];
+            out.push(r.strip_suffix(b"\r").unwrap_or(r));
+            start = i + 1;
         }
     }
-    if !cur.is_empty() {
-        out.push(cur);
+    if start < b.len() {
+        out.push(&b[start..]);
     }
     out
 }
 
 /// Split one record at the delimiter; a field starting with `"` runs to its closing quote
-/// (`""` inside is one quote).
-fn fields(rec: &[u8], d: u8) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
+/// (`""` inside is one quote). Unquoted fields borrow from the record.
+fn fields<'a>(rec: &'a [u8], d: u8, out: &mut Vec<Cow<'a, [u8]>>) {
+    out.clear();
     let mut i = 0;
     loop {
-        let mut f = Vec::new();
         if rec.get(i) == Some(&b'"') {
+            let mut f = Vec::new();
             i += 1;
             while i < rec.len() {
                 if rec[i] == b'"' {
@@ -926,55 +932,56 @@ fn fields(rec: &[u8], d: u8) -> Vec<Vec<u8>> {
                 f.push(rec[i]);
                 i += 1;
             }
+            out.push(Cow::Owned(f));
         } else {
+            let start = i;
             while i < rec.len() && rec[i] != d {
-                f.push(rec[i]);
                 i += 1;
             }
+            out.push(Cow::Borrowed(&rec[start..i]));
         }
-        out.push(f);
         if i >= rec.len() {
             break;
         }
         i += 1;
     }
-    out
 }
 
 /// Parse a column of field texts with an upper-case type letter (`*` keeps strings).
-fn parse_column(t: u8, cells: Vec<Vec<u8>>) -> QResult {
+fn parse_column(t: u8, cells: &[Cow<[u8]>]) -> QResult {
     if t == b'*' {
-        return Ok(general(cells.into_iter().map(K::string).collect()));
+        return Ok(general(
+            cells.iter().map(|c| K::string(c.to_vec())).collect(),
+        ));
     }
     let ty = Ty::from_char(t.to_ascii_lowercase())
         .ok_or_else(|| QError::new(format!("{}", t as char)))?;
-    if cells.is_empty() {
-        return Ok(empty_vector(ty));
-    }
-    let strings = general(cells.into_iter().map(K::string).collect());
-    cast::cast(&K::char(t.to_ascii_uppercase()), &strings)
+    let refs: Vec<&[u8]> = cells.iter().map(|c| c.as_ref()).collect();
+    Ok(cast::tok_fields(ty, &refs))
 }
 
 /// Load CSV: `(types;delim)0:y`; an enlisted delimiter takes column names from the first
 /// record and gives a table. One string is one record: its fields come back as atoms.
 fn load_csv(types: &[u8], d: u8, header: bool, embedded: bool, y: &K) -> QResult {
-    let (recs, single) = match source(y)? {
-        Source::Record(r) => (vec![r], !header),
-        Source::Lines(ls) => (ls, false),
-        Source::Bytes(b) => (records(&b, embedded), false),
-    };
+    let src = source(y)?;
+    let single = matches!(src, Source::Record(_)) && !header;
+    let recs = records(&src, embedded);
     let mut recs = recs.into_iter();
+    let mut buf = Vec::new();
     let names: Option<Vec<Vec<u8>>> = if header {
-        Some(recs.next().map(|r| fields(&r, d)).unwrap_or_default())
+        if let Some(r) = recs.next() {
+            fields(r, d, &mut buf);
+        }
+        Some(buf.iter().map(|f| f.to_vec()).collect())
     } else {
         None
     };
-    let mut cols: Vec<Vec<Vec<u8>>> = vec![Vec::new(); types.len()];
+    let mut cols: Vec<Vec<Cow<[u8]>>> = vec![Vec::new(); types.len()];
     for r in recs {
-        let fs = fields(&r, d);
+        fields(r, d, &mut buf);
         for (i, col) in cols.iter_mut().enumerate() {
             if types[i] != b' ' {
-                col.push(fs.get(i).cloned().unwrap_or_default());
+                col.push(buf.get(i).cloned().unwrap_or(Cow::Borrowed(&[])));
             }
         }
     }
@@ -984,7 +991,7 @@ fn load_csv(types: &[u8], d: u8, header: bool, embedded: bool, y: &K) -> QResult
         if *t == b' ' {
             continue;
         }
-        let c = parse_column(*t, cells)?;
+        let c = parse_column(*t, &cells)?;
         out.push(if single {
             items(&c).into_iter().next().unwrap_or(K::NULL)
         } else {
@@ -1010,28 +1017,20 @@ fn load_fixed(types: &[u8], widths: &[usize], y: &K) -> QResult {
         return Err(QError::length());
     }
     let width: usize = widths.iter().sum();
-    let recs: Vec<Vec<u8>> = match source(y)? {
-        Source::Record(r) => vec![r],
-        Source::Lines(ls) => ls,
-        Source::Bytes(b) if b.contains(&b'\n') => items(&lines(&b))
-            .iter()
-            .map(|l| l.as_string().unwrap_or(b"").to_vec())
-            .collect(),
-        Source::Bytes(b) => b.chunks(width.max(1)).map(<[u8]>::to_vec).collect(),
+    let src = source(y)?;
+    let recs: Vec<&[u8]> = match &src {
+        Source::Bytes(b) if !b.contains(&b'\n') => b.chunks(width.max(1)).collect(),
+        _ => records(&src, false),
     };
     let mut out = Vec::new();
     let mut at = 0;
     for (t, w) in types.iter().zip(widths) {
         if *t != b' ' {
-            let cells: Vec<Vec<u8>> = recs
+            let cells: Vec<Cow<[u8]>> = recs
                 .iter()
-                .map(|r| {
-                    r.get(at.min(r.len())..(at + w).min(r.len()))
-                        .unwrap_or(&[])
-                        .to_vec()
-                })
+                .map(|r| Cow::Borrowed(&r[at.min(r.len())..(at + w).min(r.len())]))
                 .collect();
-            out.push(parse_column(*t, cells)?);
+            out.push(parse_column(*t, &cells)?);
         }
         at += w;
     }
@@ -1078,7 +1077,8 @@ fn key_value(spec: &[u8], y: &K) -> QResult {
         keys.push(k);
         vals.push(K::string(v));
     }
-    let keys = parse_column(kt, keys)?;
+    let keys: Vec<Cow<[u8]>> = keys.into_iter().map(Cow::Owned).collect();
+    let keys = parse_column(kt, &keys)?;
     Ok(K::list(vec![keys, general(vals)]))
 }
 
