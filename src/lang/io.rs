@@ -882,7 +882,7 @@ fn source(y: &K) -> QResult<Source> {
 
 /// The records of a source as slices: lines (LF or CRLF), keeping newlines inside quotes
 /// when `embedded`.
-fn records<'a>(src: &'a Source, embedded: bool) -> Vec<&'a [u8]> {
+fn records(src: &Source, embedded: bool) -> Vec<&[u8]> {
     let b: &[u8] = match src {
         Source::Record(r) => return vec![r.as_slice()],
         Source::Lines(ls) => return ls.iter().map(|l| l.as_string().unwrap_or(b"")).collect(),
