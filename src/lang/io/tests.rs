@@ -487,3 +487,32 @@ fn file_handles() {
     );
     assert!(run(&mut it, "t \"more\"").starts_with('\''));
 }
+
+#[test]
+fn segmented_database() {
+    let d = tmp("seg");
+    let mut it = Interp::new();
+    std::fs::create_dir_all(format!("{d}/db")).unwrap();
+    std::fs::write(format!("{d}/db/par.txt"), format!("{d}/s0\n{d}/s1\n")).unwrap();
+    run(&mut it, "t:([]sym:`b`a;v:1 2)");
+    for day in ["2024.01.01", "2024.01.02", "2024.01.03"] {
+        assert_eq!(
+            run(&mut it, &format!(".Q.dpft[`:{d}/db;{day};`sym;`t]")),
+            "`t"
+        );
+    }
+    // partitions go round-robin by their integer value over the segments
+    assert_eq!(
+        run(&mut it, &format!(".Q.par[`:{d}/db;2024.01.01;`t]")),
+        format!("`:{d}/s0/2024.01.01/t")
+    );
+    assert!(std::path::Path::new(&format!("{d}/s1/2024.01.02/t/.d")).exists());
+    let mut it = Interp::new();
+    load_db(&mut it, Path::new(&format!("{d}/db")), false, false).unwrap();
+    assert_eq!(run(&mut it, "count t"), "6");
+    assert_eq!(run(&mut it, "exec v from t where date=2024.01.02"), "2 1");
+    assert_eq!(run(&mut it, "date"), "2024.01.01 2024.01.02 2024.01.03");
+    assert_eq!(run(&mut it, ".Q.D"), "2024.01.01 2024.01.03\n,2024.01.02");
+    assert_eq!(run(&mut it, "count .Q.P"), "2");
+    assert_eq!(run(&mut it, "sym"), "`b`a");
+}
