@@ -3,7 +3,6 @@
 //! of a result that is not an assignment or `::`, and errors as `'msg`.
 
 use super::ast::Expr;
-use super::display;
 use super::error::{QError, QResult};
 use super::eval::Interp;
 use super::parse;
@@ -20,17 +19,20 @@ pub fn eval_line(it: &mut Interp, line: &str) -> QResult<Option<String>> {
             return Ok(if r.is_null() {
                 None
             } else {
-                Some(display::console(&r, &it.opts))
+                Some(it.console_text(&r))
             });
         }
     }
+    // `k)` switches one line to k; the expressions q itself shows in k (parse trees,
+    // keyword definitions) read the same with our grammar.
+    let line = line.strip_prefix("k)").unwrap_or(line);
     let e = parse::parse(line)?;
     let silent = is_silent(&e);
     let v = it.eval_top(&e)?;
     if silent || v.is_null() {
         return Ok(None);
     }
-    Ok(Some(display::console_with(&v, &it.opts, &|d| it.enum_domain(d))))
+    Ok(Some(it.console_text(&v)))
 }
 
 /// The console's text for an error: `'msg`, and for a parse error the input with a
@@ -48,7 +50,7 @@ pub fn error_text(e: &QError, input: &str) -> String {
 /// An assignment (or a line ending in `;`) prints nothing.
 fn is_silent(e: &Expr) -> bool {
     match e {
-        Expr::Assign(_) => true,
+        Expr::Assign(_) | Expr::Match(..) => true,
         Expr::Seq(v) => v
             .last()
             .is_none_or(|l| matches!(l, Expr::Nil) || is_silent(l)),
@@ -319,4 +321,23 @@ pub fn repl(it: &mut Interp) {
         }
         let _ = so.flush();
     }
+}
+
+/// Run console inputs in a fresh interpreter and return what the last one printed (its
+/// display with lines right-trimmed, nothing, or `'error`): the unit tests' console.
+#[cfg(test)]
+pub(crate) fn run_lines(lines: &[&str]) -> String {
+    let mut it = Interp::new();
+    let mut last = String::new();
+    for l in lines {
+        last = match eval_line(&mut it, l) {
+            Ok(Some(t)) => t,
+            Ok(None) => String::new(),
+            Err(e) => e.to_string(),
+        };
+    }
+    last.lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

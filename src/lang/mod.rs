@@ -16,6 +16,7 @@ pub mod iter;
 pub mod lex;
 pub mod literal;
 pub mod parse;
+pub mod pattern;
 pub mod prims;
 pub mod ptree;
 pub mod sql;
