@@ -224,10 +224,8 @@ pub fn install(it: &mut Interp) {
             .insert(Sym::from_text(n), native(n, 3, 3, BFn::Triad(*f)));
     }
     // enlist is variadic: `enlist[a;b;c]`, and `(a;;c)` projects it.
-    register(it, "enlist", 1, 8, |_, a| match a.as_slice() {
-        [x] => Ok(list::enlist(x)?),
-        _ => Ok(from_items(a)),
-    });
+    // q's enlist is not limited to 8 arguments (ref/enlist: ten).
+    register(it, "enlist", 1, 255, |_, a| Ok(list::enlist_n(a)?));
     register(it, "ssr", 3, 3, |it, a| {
         if matches!(a[2], K::Func(_)) {
             let f = a[2].clone();
@@ -269,15 +267,18 @@ pub fn install(it: &mut Interp) {
     register(it, "::", 1, 1, |_, a| {
         Ok(a.into_iter().next().unwrap_or(K::NULL))
     });
-    register(it, "~", 2, 2, |_, a| Ok(prims::atomic::match_(&a[0], &a[1])?));
-    register(it, "match", 2, 2, |_, a| Ok(prims::atomic::match_(&a[0], &a[1])?));
+    register(it, "~", 2, 2, |_, a| {
+        Ok(prims::atomic::match_(&a[0], &a[1])?)
+    });
+    register(it, "match", 2, 2, |_, a| {
+        Ok(prims::atomic::match_(&a[0], &a[1])?)
+    });
     register(it, "type", 1, 1, |_, a| Ok(K::short(a[0].ty())));
     register(it, "value", 1, 1, value);
     register(it, "get", 1, 1, value);
     register(it, "@", 2, 4, at);
     register(it, ".", 2, 4, dot);
     register(it, "!", 2, 4, |it, a| super::sql::update_op(it, a, bang));
-    register(it, "?", 2, 6, super::sql::query_op);
     register(it, "meta", 1, 1, super::sql::meta);
     register(it, "fkeys", 1, 1, super::sql::fkeys);
     register(it, "#", 2, 2, |it, a| {
@@ -342,7 +343,10 @@ pub fn install(it: &mut Interp) {
     register(it, "fby", 2, 2, super::sql::fby);
     register(it, "?", 2, 6, question);
     register(it, "rand", 1, 1, |it, a| {
-        Ok(prims::random::rand(&a[0], &mut prims::random::Rng(&mut it.rng))?)
+        Ok(prims::random::rand(
+            &a[0],
+            &mut prims::random::Rng(&mut it.rng),
+        )?)
     });
     // `'[f;g;...]` composes; `'[f]` is f each, and `'` of a symbol or string signals
     // (how a parse tree's `(';x)` evaluates).
@@ -371,22 +375,33 @@ pub fn install(it: &mut Interp) {
     super::dotq::install_all(it);
 }
 
-/// `x?y`: Roll/Deal/Permute with an integer atom on the left (over the session's seed),
-/// enumeration extend with a symbol, Find otherwise; `?[c;y;z]` is Vector Conditional and
-/// `?[t;c;b;a]` functional select.
+/// `x?y` with an integer atom on the left is Roll/Deal/Permute (over the session's seed);
+/// every other form of `?` is `sql::query_op`'s.
 fn question(it: &mut Interp, a: Vec<K>) -> EvalResult {
-    match a.as_slice() {
-        [x, y] => match x {
-            K::Atom(at) if matches!(at.ty, Ty::Short | Ty::Int | Ty::Long) => {
-                let mut rng = prims::random::Rng(&mut it.rng);
-                Ok(prims::random::roll(x, y, &mut rng)?)
-            }
-            K::Atom(at) if at.ty == Ty::Sym => enumerate(it, x, y, true),
-            _ => Ok(prims::list::find(x, y)?),
-        },
-        [x, y, z] => Ok(prims::list::vector_cond(x, y, z)?),
-        _ => super::sql::functional_select(it, &a),
+    if let [x @ K::Atom(at), y] = a.as_slice() {
+        if matches!(at.ty, Ty::Short | Ty::Int | Ty::Long) {
+            let mut rng = prims::random::Rng(&mut it.rng);
+            return Ok(prims::random::roll(x, y, &mut rng)?);
+        }
     }
+    if let [K::Table(t), y] = a.as_slice() {
+        if !matches!(y, K::Table(_) | K::Dict(_)) {
+            // t?row: the index of the first row matching the values (count t if none).
+            let want: Vec<K> = items(y).into_iter().map(|v| it.resolve_enums(v)).collect();
+            if want.len() != t.cols.len() {
+                return Err(QError::length().into());
+            }
+            let cols: Vec<K> = t.cols.iter().map(|c| it.resolve_enums(c.clone())).collect();
+            let n = t.rows();
+            let hit = (0..n).find(|&r| {
+                cols.iter()
+                    .zip(&want)
+                    .all(|(c, w)| super::value::item(c, r).as_ref() == Some(w))
+            });
+            return Ok(K::long(hit.unwrap_or(n) as i64));
+        }
+    }
+    super::sql::query_op(it, a)
 }
 
 fn wj(it: &mut Interp, a: Vec<K>, closed: bool) -> EvalResult {
@@ -412,7 +427,9 @@ fn cast(it: &mut Interp, a: Vec<K>) -> EvalResult {
 pub fn enumerate(it: &mut Interp, d: &K, y: &K, extend: bool) -> EvalResult {
     let name = d.as_sym().ok_or_else(QError::type_)?;
     let full = it.resolve_name(name);
-    let dom = it.get_global(name, it.ns).unwrap_or_else(|| K::syms(Vec::<Sym>::new()));
+    let dom = it
+        .get_global(name, it.ns)
+        .unwrap_or_else(|| K::syms(Vec::<Sym>::new()));
     // A keyed table whose key is not symbols enumerates by position in its key.
     if let K::Dict(dd) = &dom {
         if let K::Table(kt) = &dd.keys {
@@ -430,7 +447,11 @@ pub fn enumerate(it: &mut Interp, d: &K, y: &K, extend: bool) -> EvalResult {
                         if idx.len() != pos.len() || idx.iter().any(|&i| i >= n) {
                             return Err(QError::new("cast").into());
                         }
-                        Ok(K::Enum(qipc::Enum { domain: name, attr: qipc::Attr::None, idx: Arc::new(idx) }))
+                        Ok(K::Enum(qipc::Enum {
+                            domain: name,
+                            attr: qipc::Attr::None,
+                            idx: Arc::new(idx),
+                        }))
                     }
                 };
             }
@@ -727,7 +748,11 @@ fn bang(it: &mut Interp, a: Vec<K>) -> EvalResult {
     if let (Some(dom), K::Vector(v)) = (x.as_sym(), y) {
         if list::is_int_ty(v.ty) {
             let idx: Vec<i64> = items(y).iter().filter_map(K::as_i64).collect();
-            return Ok(K::Enum(qipc::Enum { domain: dom, attr: qipc::Attr::None, idx: Arc::new(idx) }));
+            return Ok(K::Enum(qipc::Enum {
+                domain: dom,
+                attr: qipc::Attr::None,
+                idx: Arc::new(idx),
+            }));
         }
     }
     if let (Some(dom), Some(i)) = (x.as_sym(), y.as_i64()) {

@@ -778,7 +778,16 @@ impl Interp {
             (None, Some(op)) => {
                 let cur = current()?;
                 if matches!(op, Verb::Prim(p) if &**p == ",") {
-                    v = append_assign(&cur, v)?;
+                    // In place, an enumeration takes symbols by enumerating them (`'cast`
+                    // if absent) and a symbol list takes enumerated values as symbols.
+                    let y = match (&cur, v.ty().abs()) {
+                        (K::Enum(e), 11) => {
+                            builtins::enumerate(self, &K::sym(e.domain), &v, false)?
+                        }
+                        (K::Vector(c), 20) if c.ty == Ty::Sym => self.resolve_enums(v),
+                        _ => v,
+                    };
+                    v = append_assign(&cur, y)?;
                 } else {
                     let f = self.verb_value(op, frame)?;
                     v = self.apply(&f, vec![cur, v])?;
@@ -830,7 +839,12 @@ impl Interp {
                 ty: Ty::Sym,
                 v: Scalar::Sym(s),
             }) => {
-                let target = self.lookup(*s, &None)?;
+                // `` `. `` is the root namespace, not the `.` primitive.
+                let target = if s.as_bytes() == b"." {
+                    self.root_dict()
+                } else {
+                    self.lookup(*s, &None)?
+                };
                 self.apply(&target, args)
             }
             K::Atom(a) if a.ty == Ty::Long || a.ty == Ty::Int => {
