@@ -246,6 +246,7 @@ pub fn install(it: &mut Interp) {
         Ok(r?)
     });
     register(it, "upsert", 2, 2, |it, a| match a[0].as_sym() {
+        Some(name) if name.as_bytes().starts_with(b":") => Ok(super::io::upsert_file(it, name, &a[1])?),
         Some(name) => {
             let full = it.resolve_name(name);
             let mut t = it
@@ -355,13 +356,19 @@ pub fn install(it: &mut Interp) {
         _ => Ok(K::Func(Func::Composition(Arc::new(a)))),
     });
     register(it, "hopen", 1, 1, |it, a| {
+        if let Some(h) = super::io::open_file(&a[0])? {
+            return Ok(h);
+        }
         let net = it.net.clone().ok_or_else(QError::nyi)?;
         let (target, ms) = crate::server::hopen_target(&a[0])?;
         Ok(K::int(net.open(it, &target, ms)? as i32))
     });
     register(it, "hclose", 1, 1, |it, a| {
-        let net = it.net.clone().ok_or_else(QError::nyi)?;
         let h = a[0].as_i64().ok_or_else(QError::type_)?;
+        if super::io::close_file(h.abs()) {
+            return Ok(K::NULL);
+        }
+        let net = it.net.clone().ok_or_else(QError::nyi)?;
         net.close(h.abs())?;
         Ok(K::NULL)
     });
@@ -700,6 +707,13 @@ fn trap(it: &mut Interp, f: &K, args: Vec<K>, handler: &K) -> EvalResult {
 /// Functional amend `@[x;i;f]`, `@[x;i;f;y]`, `.[x;path;f;y]`. A symbol `x` amends the
 /// global of that name and returns the symbol.
 fn amend(it: &mut Interp, x: &K, path: &[K], f: &K, y: Option<&K>, at_form: bool) -> EvalResult {
+    // A file symbol amends the file's value (`.[`:log;();:;()]` creates an empty log).
+    if let Some(s) = x.as_sym().filter(|s| s.as_bytes().starts_with(b":")) {
+        let cur = super::io::read_or_empty(it, s)?;
+        let updated = amend_path(it, &cur, path, f, y, at_form)?;
+        super::io::write_file(it, s, &updated)?;
+        return Ok(x.clone());
+    }
     let (target, name) = match x.as_sym() {
         Some(s) => (
             it.get_global(s, it.ns)
