@@ -300,3 +300,20 @@ def test_http_get(server):
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(base + "/?1%2B%60a", timeout=10)
     assert e.value.code == 400 and e.value.read().decode() == "'type"
+
+
+def test_timer_keeps_firing_under_load():
+    s = QServer(script="ticks:0;\n.z.ts:{ticks::ticks+1};\n\\t 50")
+    try:
+        c = connect(s.port)
+        flood = char_msg("til 100", msg_type=0) * 1000
+        end = time.time() + 1.0
+        batches = 0
+        while time.time() < end:  # pipelined async messages: the event queue never empties
+            c.sendall(flood)
+            batches += 1
+        ticks = ask(c, "ticks")
+        assert ticks >= 10, f"{ticks} timer ticks while {batches * 1000} async messages arrived"
+        c.close()
+    finally:
+        s.stop()
