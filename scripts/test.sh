@@ -5,7 +5,8 @@
 #   .venv          PyKX (KX's C library), kola        tests/clients/requirements.txt
 #   .venv-qpython  qPython 2.0.0 (needs numpy < 1.24) tests/clients/requirements-qpython.txt
 #   node-q         npm ci in tests/clients/node       package.json + package-lock.json
-# Every suite always runs; the exit status is non-zero if any failed.
+# then the q-corpus gate and a short fuzzing pass (scripts/fuzz.sh, which installs
+# cargo-fuzz when missing). Every suite runs; the exit status is non-zero if any failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -53,4 +54,14 @@ cargo test --workspace --release || status=1
 .venv-qpython/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning \
   --rootdir tests/clients tests/clients/qpython || status=1
 node --test tests/clients/node/ || status=1
+
+# q language conformance: the shared q-corpus must stay at or above the issue's targets.
+"$QTICK_PYTHON" scripts/corpus_gate.py || status=1
+
+# A short fuzzing pass over the wire format (decode, decompress, handshake, framing):
+# about 40 s plus the fuzz build; QTICK_FUZZ_SECONDS sets seconds per target, 0 skips it.
+fuzz_secs=${QTICK_FUZZ_SECONDS:-10}
+if [ "$fuzz_secs" != 0 ]; then
+  scripts/fuzz.sh "$fuzz_secs" || status=1
+fi
 exit "$status"

@@ -1058,7 +1058,7 @@ mod tests {
         for c in &cases {
             assert!(names.insert(c.name.as_str()), "duplicate name {}", c.name);
         }
-        let types: HashSet<i16> = cases.iter().map(|c| c.value.ty()).collect();
+        let types: HashSet<i16> = cases.iter().map(|c| c.value.wire_type()).collect();
         let mut want: Vec<i16> = vec![0, 98, 99, 127, -128];
         want.extend((100..=111).collect::<Vec<_>>());
         for t in Ty::ALL {

@@ -5,6 +5,8 @@
 //! for the layout.
 
 pub mod ipc_sweep;
+pub mod journal;
 pub mod lang;
 pub mod server;
+pub mod store;
 pub use qipc;

@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use qipc::{MsgType, K};
 use std::io::{BufRead, BufWriter, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -25,6 +26,41 @@ enum Cmd {
         #[command(subcommand)]
         op: IpcOp,
     },
+    /// Tick log (journal) tools. Exit status: 0 clean, 1 bad tail, 2 could not read.
+    Log {
+        #[command(subcommand)]
+        op: LogOp,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogOp {
+    /// Report valid chunks and bytes, and whether the file ends in a bad tail.
+    Check { file: PathBuf },
+    /// Cut a bad tail back to the last valid chunk, first copying the file to FILE.bak
+    /// (or FILE.bak.<unix seconds> when that exists).
+    Repair {
+        file: PathBuf,
+        /// Keep the valid chunks after each damaged region too (chunks are recognised as
+        /// (`name;...) lists); the original is renamed to the backup.
+        #[arg(long)]
+        salvage: bool,
+    },
+    /// Print each chunk as q text, one per line.
+    Cat {
+        file: PathBuf,
+        /// Only the first N chunks.
+        #[arg(short = 'n', long)]
+        limit: Option<u64>,
+        /// Prefix each chunk with its number, byte offset and length.
+        #[arg(long)]
+        offsets: bool,
+    },
+    /// Messages and rows per table.
+    Stats { file: PathBuf },
+    /// Append the value of each q expression (arguments, else stdin lines) as one chunk,
+    /// creating the log (with q's header) if needed.
+    Append { file: PathBuf, exprs: Vec<String> },
 }
 
 #[derive(Subcommand)]
@@ -60,6 +96,104 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Cmd::Log { op } => log(op),
+    }
+}
+
+/// `qtick log ...`: 0 when the log is clean (or was repaired), 1 for a bad tail, 2 when
+/// the file could not be read or written.
+fn log(op: LogOp) -> ExitCode {
+    use qtick::journal::tool;
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let (r, file) = match op {
+        LogOp::Check { file } => (tool::check(&file, &mut out), file),
+        LogOp::Cat {
+            file,
+            limit,
+            offsets,
+        } => (tool::cat(&file, limit, offsets, &mut out), file),
+        LogOp::Stats { file } => (
+            tool::stats(&file).and_then(|s| {
+                tool::print_stats(&file, &s, &mut out)?;
+                Ok(s.extent.is_some_and(|x| x.is_clean()))
+            }),
+            file,
+        ),
+        LogOp::Append { file, exprs } => {
+            let exprs = if exprs.is_empty() {
+                std::io::stdin()
+                    .lock()
+                    .lines()
+                    .map_while(Result::ok)
+                    .collect()
+            } else {
+                exprs
+            };
+            (
+                tool::append_exprs(&file, exprs).and_then(|n| {
+                    writeln!(out, "{}: {n} chunks", file.display())?;
+                    Ok(true)
+                }),
+                file,
+            )
+        }
+        LogOp::Repair {
+            file,
+            salvage: true,
+        } => (
+            tool::salvage(&file).and_then(|r| {
+                writeln!(out, "{}", tool::describe(&file, &r.before))?;
+                if let Some(b) = &r.backup {
+                    writeln!(out, "backup: {}", b.display())?;
+                    for (from, to) in &r.dropped {
+                        writeln!(out, "dropped bytes {from}..{to} ({} bytes)", to - from)?;
+                    }
+                    let after = qtick::journal::count_valid(&file)?;
+                    writeln!(out, "salvaged: {}", tool::describe(&file, &after))?;
+                } else {
+                    writeln!(out, "nothing to repair")?;
+                }
+                Ok(true)
+            }),
+            file,
+        ),
+        LogOp::Repair {
+            file,
+            salvage: false,
+        } => (
+            tool::repair(&file).and_then(|r| {
+                match &r.backup {
+                    None => writeln!(
+                        out,
+                        "{}; nothing to repair",
+                        tool::describe(&file, &r.before)
+                    )?,
+                    Some(b) => {
+                        writeln!(out, "{}", tool::describe(&file, &r.before))?;
+                        writeln!(out, "backup: {}", b.display())?;
+                        let after = qtick::journal::count_valid(&file)?;
+                        writeln!(out, "repaired: {}", tool::describe(&file, &after))?;
+                    }
+                }
+                Ok(true)
+            }),
+            file,
+        ),
+    };
+    let flushed = out.flush();
+    match (r, flushed) {
+        (Ok(clean), Ok(())) => {
+            if clean {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("{}: {e}", file.display());
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -138,7 +272,7 @@ fn ipc(op: IpcOp) -> Result<(), String> {
             writeln!(
                 out,
                 "type {}h, count {}, -22! {}",
-                k.ty(),
+                k.wire_type(),
                 k.len(),
                 qipc::serialized_len(&k)
             )
@@ -205,7 +339,7 @@ fn sweep_line(name: &str, k: &K) -> Result<String, String> {
     let mut line = format!(
         "{{\"name\":{},\"type\":{},\"count\":{},\"cap\":{},\"hex\":\"{}\"",
         json_str(name),
-        k.ty(),
+        k.wire_type(),
         k.len(),
         cap,
         tohex(&bytes)
@@ -235,7 +369,7 @@ fn reencode_line(line: &str) -> String {
         Ok(again) => format!(
             "{{\"ok\":true,\"hex\":\"{}\",\"type\":{},\"count\":{},\"size\":{}}}",
             tohex(&again),
-            k.ty(),
+            k.wire_type(),
             k.len(),
             qipc::serialized_len(&k)
         ),

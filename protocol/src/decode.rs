@@ -84,6 +84,28 @@ pub fn decode_payload(payload: &[u8], little: bool, limits: &Limits) -> Result<K
     Ok(k)
 }
 
+/// Decode the one object at the start of `buf` and return it with the number of bytes it
+/// took. Data files hold objects back to back with no length in front (a journal's items,
+/// a serialized general list whose header count is stale), so the reader needs each end.
+pub fn decode_prefix(buf: &[u8], little: bool, limits: &Limits) -> Result<(K, usize)> {
+    let mut r = Reader {
+        buf,
+        pos: 0,
+        little,
+        depth: 0,
+        max_depth: limits.max_depth,
+    };
+    let k = r.object()?;
+    Ok((k, r.pos))
+}
+
+/// Most items reserved before they are decoded, for lists and symbol vectors. Their counts
+/// are checked against the bytes left, but an item that takes 2 bytes on the wire (1 for a
+/// symbol) takes 32 in memory (8), so reserving the whole claim would let a message that
+/// fails at its first item reserve 16 times its size; past this the vector grows as items
+/// actually decode. Fixed-width vectors need no cap: their bytes are all present first.
+const MAX_PREALLOC: usize = 1 << 16;
+
 struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
@@ -231,7 +253,7 @@ impl<'a> Reader<'a> {
             0 => {
                 let (attr, n) = self.attr_count(2)?;
                 self.enter()?;
-                let mut items = Vec::with_capacity(n);
+                let mut items = Vec::with_capacity(n.min(MAX_PREALLOC));
                 for _ in 0..n {
                     items.push(self.object()?);
                 }
@@ -293,7 +315,7 @@ impl<'a> Reader<'a> {
                     return Err(Error::BadMsg("function count larger than the message"));
                 }
                 self.enter()?;
-                let mut items = Vec::with_capacity(n as usize);
+                let mut items = Vec::with_capacity((n as usize).min(MAX_PREALLOC));
                 for _ in 0..n {
                     items.push(self.object()?);
                 }
@@ -378,7 +400,7 @@ impl<'a> Reader<'a> {
             Storage::F32 => Data::F32(Arc::new(self.vec_f32(n)?)),
             Storage::F64 => Data::F64(Arc::new(self.vec_f64(n)?)),
             Storage::Sym => {
-                let mut v = Vec::with_capacity(n);
+                let mut v = Vec::with_capacity(n.min(MAX_PREALLOC));
                 for _ in 0..n {
                     v.push(Sym::new(self.cstr()?));
                 }

@@ -606,6 +606,15 @@ impl K {
         }
     }
 
+    /// The type byte this value has on the wire: `ty()` except that a sorted dictionary
+    /// is sent as 127.
+    pub fn wire_type(&self) -> i16 {
+        match self {
+            K::Dict(d) if d.sorted => 127,
+            _ => self.ty(),
+        }
+    }
+
     /// q's `count x`: items of a list, rows of a table, entries of a dictionary, 1 for atoms.
     pub fn len(&self) -> usize {
         match self {
