@@ -77,7 +77,7 @@ def test_credentials(auth_server, report):
             assert q(".z.u").py() == user
             assert q("2*21").py() == 42
         checked += 1
-    for user, pw in (("alice", "wrong"), ("bob", "5ebe2294ecd0e0f08eab7690d2a6ee69"), ("dave", "secret"),
+    for user, pw in (("alice", "wrong"), ("bob", "Secret"), ("carol", "pwx"), ("dave", "secret"),
                      ("", "")):
         with pytest.raises(Exception) as e:
             with conn(auth_server.port, username=user, password=pw) as q:
