@@ -395,6 +395,30 @@ impl Hub {
         }
     }
 
+    /// Bytes queued on `h` and not yet written (`.z.W` for one handle); None when closed.
+    pub fn queued_bytes(&self, h: i32) -> Option<usize> {
+        self.lock_conns()
+            .get(&h)
+            .map(|c| c.queued.load(Ordering::Relaxed))
+    }
+
+    /// Whether q's rule compresses large messages to `h`: a peer on another machine (or
+    /// any peer when `compress_local` is set) that negotiated capability 1 or more.
+    pub fn compresses(&self, h: i32) -> bool {
+        self.lock_conns()
+            .get(&h)
+            .is_some_and(|c| c.capability >= 1 && (!c.local || self.cfg.compress_local))
+    }
+
+    /// Cut `h` off now: what is queued is dropped unwritten and reading stops, so the
+    /// close is posted and `.z.pc` runs as for any other disconnect.
+    pub fn kill(&self, h: i32) {
+        if let Some(c) = self.lock_conns().get(&h) {
+            c.signals.kill.notify_one();
+            c.signals.stop.notify_one();
+        }
+    }
+
     fn conn_info(&self, h: i32) -> Option<(Sym, i32)> {
         self.lock_conns().get(&h).map(|c| (c.user, c.addr))
     }
@@ -699,7 +723,15 @@ pub fn default_eval(it: &mut Interp, x: K) -> QResult {
         if let Some(f) = l.items.first() {
             let f = match f {
                 K::Vector(v) if v.ty == Ty::Char => {
-                    it.eval_str(&String::from_utf8_lossy(f.as_string().unwrap_or(&[])))?
+                    let text = f.as_string().unwrap_or(&[]);
+                    // A plain name (`".u.upd"`, the usual feed call) is looked up without
+                    // running the parser on every message.
+                    match plain_name(text) {
+                        Some(n) => it
+                            .get_global(n, it.ns)
+                            .ok_or_else(|| QError::new(n.as_str().into_owned()))?,
+                        None => it.eval_str(&String::from_utf8_lossy(text))?,
+                    }
                 }
                 _ => f.clone(),
             };
@@ -716,6 +748,21 @@ pub fn default_eval(it: &mut Interp, x: K) -> QResult {
         .cloned()
         .ok_or_else(QError::nyi)?;
     crate::lang::builtins::q(it.apply(&v, vec![x]))
+}
+
+/// `text` as a name when it is nothing else: letters, digits, `_` and inner dots, not
+/// starting with a digit or `_`, not ending with a dot.
+fn plain_name(text: &[u8]) -> Option<Sym> {
+    let first = *text.first()?;
+    let ok = (first.is_ascii_alphabetic() || first == b'.')
+        && text.last() != Some(&b'.')
+        && text
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_')
+        && !text.windows(2).any(|w| w == b"..")
+        // `.5` style numbers are not names
+        && !(first == b'.' && text.get(1).is_some_and(|b| b.is_ascii_digit()));
+    ok.then(|| Sym::new(text))
 }
 
 /// Decode a received message under the process's limits.
@@ -841,21 +888,22 @@ pub fn run(it: &mut Interp, hub: &Arc<Hub>, console_input: bool) {
             it.globals.contains_key(&Sym::from_text(".z.pw")),
             Ordering::Relaxed,
         );
-        let timeout =
-            (it.timer_ms > 0).then(|| next_tick.saturating_duration_since(Instant::now()));
-        let ev = hub.next_event(timeout);
-        let Some(ev) = ev else {
-            if it.timer_ms > 0 && Instant::now() >= next_tick {
-                next_tick = Instant::now() + Duration::from_millis(it.timer_ms);
-                if let Some(f) = hook(it, ".z.ts") {
-                    let now = it.eval_str(".z.P");
-                    if let Err(e) =
-                        crate::lang::builtins::q(it.apply(&f, vec![now.unwrap_or(K::NULL)]))
-                    {
-                        hub.log(&format!(".z.ts: {e}"));
-                    }
+        // The timer is checked before waiting as well as on a timeout, so a steady stream
+        // of messages cannot starve it (a batching tickerplant publishes on it).
+        if it.timer_ms > 0 && Instant::now() >= next_tick {
+            next_tick = Instant::now() + Duration::from_millis(it.timer_ms);
+            if let Some(f) = hook(it, ".z.ts") {
+                let now = it.eval_str(".z.P");
+                if let Err(e) = crate::lang::builtins::q(it.apply(&f, vec![now.unwrap_or(K::NULL)]))
+                {
+                    hub.log(&format!(".z.ts: {e}"));
                 }
             }
+            continue;
+        }
+        let timeout =
+            (it.timer_ms > 0).then(|| next_tick.saturating_duration_since(Instant::now()));
+        let Some(ev) = hub.next_event(timeout) else {
             continue;
         };
         match ev {
