@@ -330,6 +330,20 @@ impl Hub {
         }
     }
 
+    /// The first deferred event of connection `id` on handle `h`: a sync call on `h`
+    /// must see what arrived on `h` while an earlier call on another handle was waiting,
+    /// as q reads that handle's socket in order.
+    fn take_deferred_for(&self, h: i32, id: u64) -> Option<Event> {
+        let mut d = self.deferred.lock().unwrap_or_else(|e| e.into_inner());
+        let at = d.iter().position(|e| {
+            matches!(e,
+                Event::Msg { h: hh, id: i, .. }
+                | Event::Close { h: hh, id: i }
+                | Event::BadMsg { h: hh, id: i, .. } if *hh == h && *i == id)
+        })?;
+        d.remove(at)
+    }
+
     fn defer(&self, e: Event) {
         self.deferred
             .lock()
@@ -590,9 +604,12 @@ impl Net for HubNet {
         // Like q, block on this handle alone: its requests (callbacks) are evaluated,
         // everything else waits its turn.
         loop {
-            let ev = {
-                let rx = hub.rx.lock().unwrap_or_else(|e| e.into_inner());
-                rx.recv().map_err(|_| QError::new("close"))?
+            let ev = match hub.take_deferred_for(h, id) {
+                Some(e) => e,
+                None => {
+                    let rx = hub.rx.lock().unwrap_or_else(|e| e.into_inner());
+                    rx.recv().map_err(|_| QError::new("close"))?
+                }
             };
             match ev {
                 Event::Msg {
