@@ -285,6 +285,41 @@ fn q_test_scripts_pass_against_both_modes() {
     }
 }
 
+/// q-scripts/feed.q, run by `qtick q`, publishes trades and quotes on its timer.
+#[test]
+fn feed_q_publishes_on_its_timer() {
+    let dir = temp_dir("feedq");
+    let tp = Tp::start(&dir, &[], &[]);
+    let mut feed = Command::new(BIN)
+        .arg("q")
+        .arg(repo().join("q-scripts/feed.q"))
+        .arg(format!("127.0.0.1:{}", tp.port))
+        .args(["-t", "50", "-n", "3"])
+        .env("QUDSPATH", "")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut c = Client::connect(tp.port);
+    let start = Instant::now();
+    while long(&c.q(".u.i")) < 6 && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = feed.kill();
+    let _ = feed.wait();
+    let chunks = log_chunks(&log_file(&dir));
+    assert!(chunks.len() >= 6, "{} chunks", chunks.len());
+    for (i, ch) in chunks.iter().enumerate() {
+        let t = item(ch, 1).as_sym().map(|s| s.as_str().into_owned());
+        assert_eq!(
+            t.as_deref(),
+            Some(if i % 2 == 0 { "trade" } else { "quote" })
+        );
+        assert_eq!(item(&item(ch, 2), 0).ty(), Ty::Timespan as i16, "stamped");
+        assert_eq!(item(&item(ch, 2), 1).len(), 3);
+    }
+}
+
 /// r.q's bootstrap gets q's answer: `((name;schema)...;(i;L))`, schemas empty with `g#`
 /// on sym; `.u.sub` of one table gives one pair.
 #[test]
