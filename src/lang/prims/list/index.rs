@@ -15,6 +15,67 @@ use crate::lang::value::{from_items, item, items};
 use qipc::{Attr, Data, Dict, Enum, Table, Ty, Vector, K};
 use std::sync::Arc;
 
+/// `?[x;y;z]`, Vector Conditional: `y` where the boolean `x` is true, `z` elsewhere. `y`
+/// and `z` have one type; atoms among the three are repeated to the others' length.
+pub fn vector_cond(x: &K, y: &K, z: &K) -> QResult {
+    let flags: Vec<bool> = match x {
+        K::Atom(a) if a.ty == Ty::Bool => vec![x.as_i64().unwrap_or(0) != 0],
+        K::Vector(Vector {
+            ty: Ty::Bool,
+            data: Data::U8(b),
+            ..
+        }) => b.iter().map(|&v| v != 0).collect(),
+        _ => return Err(QError::type_()),
+    };
+    if y.ty().abs() != z.ty().abs()
+        || !is_listlike(y) && !y.is_atom()
+        || !is_listlike(z) && !z.is_atom()
+    {
+        return Err(QError::type_());
+    }
+    let lens: Vec<usize> = [x, y, z]
+        .iter()
+        .filter(|k| !k.is_atom())
+        .map(|k| k.len())
+        .collect();
+    let Some(&n) = lens.first() else {
+        // All atoms: one pick.
+        return Ok(if flags[0] { y.clone() } else { z.clone() });
+    };
+    if lens.iter().any(|&l| l != n) {
+        return Err(QError::length());
+    }
+    let flags = if x.is_atom() {
+        vec![flags[0]; n]
+    } else {
+        flags
+    };
+    let spread = |k: &K| match k {
+        K::Atom(a) => fill_vec(a, n),
+        K::List(_) | K::Vector(_) => k.clone(),
+        other => K::list(vec![other.clone(); n]),
+    };
+    let (ys, zs) = (spread(y), spread(z));
+    match (&ys, &zs) {
+        (K::Vector(a), K::Vector(b)) => {
+            let data = super::elem::dispatch2!(&a.data, &b.data, p, q => super::elem::Elem::wrap(
+                flags.iter().zip(p.iter().zip(q.iter())).map(|(&f, (&u, &v))| if f { u } else { v }).collect::<Vec<_>>()
+            ), return Err(QError::type_()));
+            Ok(K::Vector(Vector::new(a.ty, data)))
+        }
+        _ => {
+            let (a, b) = (items(&ys), items(&zs));
+            Ok(from_items(
+                flags
+                    .iter()
+                    .zip(a.into_iter().zip(b))
+                    .map(|(&f, (u, v))| if f { u } else { v })
+                    .collect(),
+            ))
+        }
+    }
+}
+
 /// `x[i]` / `x@i` for lists, dictionaries, tables and keyed tables. A list of indices gives
 /// a result of the same shape; `::` selects everything.
 pub fn index(x: &K, i: &K) -> QResult {
@@ -548,6 +609,42 @@ fn amend_table(mut t: Table, i: &K, y: &K) -> QResult {
 mod tests {
     use super::super::test_util::*;
     use super::*;
+
+    #[test]
+    fn vector_conditional() {
+        let c = K::bools(vec![true, true, false, false, true]);
+        assert_eq!(
+            vector_cond(&c, &j(&[1, 2, 3, 4, 5]), &j(&[10, 20, 30, 40, 50])).unwrap(),
+            j(&[1, 2, 30, 40, 5])
+        );
+        assert_eq!(
+            vector_cond(&c, &K::long(1), &j(&[10, 20, 30, 40, 50])).unwrap(),
+            j(&[1, 1, 30, 40, 1])
+        );
+        assert_eq!(
+            vector_cond(&K::bool(true), &K::long(2), &K::long(3)).unwrap(),
+            K::long(2)
+        );
+        assert_eq!(
+            vector_cond(&c, &j(&[1, 2]), &K::long(0)),
+            Err(QError::length())
+        );
+        assert_eq!(
+            vector_cond(&c, &K::long(1), &K::float(2.0)),
+            Err(QError::type_())
+        );
+        assert_eq!(
+            vector_cond(&j(&[1]), &K::long(1), &K::long(2)),
+            Err(QError::type_())
+        );
+        let strs = vector_cond(
+            &K::bools(vec![true, false]),
+            &l(vec![K::string("ab"), K::string("cd")]),
+            &l(vec![K::string("x"), K::string("y")]),
+        )
+        .unwrap();
+        assert_eq!(strs, l(vec![K::string("ab"), K::string("y")]));
+    }
 
     #[test]
     fn vectors() {

@@ -3,10 +3,9 @@
 //! (`sum` `avg` `med` `var` ...) and their running and moving forms.
 //!
 //! Owns the semantics of these keywords and glyphs on every value shape (vectors, general
-//! lists, dictionaries, tables, keyed tables). It must not grow atomic arithmetic: the few
-//! pairwise operations folds over general lists need live in `num.rs` until they are
-//! reconciled with `atomic.rs`. Every kernel dispatches on the storage class once and then
-//! loops over a typed slice.
+//! lists, dictionaries, tables, keyed tables). It must not grow atomic arithmetic: folds
+//! over general lists name their operator in `num.rs`, which calls `atomic.rs`. Every
+//! kernel dispatches on the storage class once and then loops over a typed slice.
 
 pub(crate) mod elem;
 
@@ -21,16 +20,16 @@ mod sort;
 pub use agg::{
     all, any, avg, cor, cov, dev, max, med, min, prd, scov, sdev, sum, svar, var, wavg, wsum,
 };
-pub use index::{amend_assign, amend_deep, index, index_deep};
+pub use index::{amend_assign, amend_deep, index, index_deep, vector_cond};
 pub use running::{
     avgs, deltas, ema, fills, mavg, maxs, mcount, mdev, mins, mmax, mmin, msum, prds, ratios, sums,
 };
 pub use search::{bin, binr, differ, distinct, except, find, group, in_, inter, union, within};
 pub use shape::{
-    count, cross, cut, dict, drop_cut, enlist, first, flip, join, key, last, next, prev, raze,
-    reverse, rotate, sublist, take, til, type_, ungroup, value, where_, xprev,
+    count, cross, cut, dict, drop_cut, enlist, first, flip, join, join_in_place, key, last, next,
+    prev, raze, reverse, rotate, sublist, take, til, type_, ungroup, value, where_, xprev,
 };
-pub use sort::{asc, desc, iasc, idesc, rank, xasc, xdesc, xrank};
+pub use sort::{asc, attr, desc, iasc, idesc, rank, set_attr, xasc, xdesc, xrank};
 
 use super::{Dyad, Monad};
 use crate::lang::value::{empty_list, from_items, general, null_atom};
@@ -85,6 +84,7 @@ pub const MONADS: &[(&str, Monad)] = &[
     ("next", next),
     ("fills", fills),
     ("ungroup", ungroup),
+    ("attr", attr),
 ];
 
 /// Binary glyphs and keywords of this family, by name.
