@@ -635,7 +635,7 @@ fn at(it: &mut Interp, a: Vec<K>) -> EvalResult {
                 Ok(list::index(f, x)?)
             }
         }
-        3 if is_applicable(&a[0]) => trap(it, &a[0], vec![a[1].clone()], &a[2]),
+        3 if is_applicable(&a[0]) || is_handle(&a[0]) => trap(it, &a[0], vec![a[1].clone()], &a[2]),
         3 | 4 => amend(
             it,
             &a[0],
@@ -664,7 +664,7 @@ fn dot(it: &mut Interp, a: Vec<K>) -> EvalResult {
                 Ok(list::index_deep(f, &args)?)
             }
         }
-        3 if is_applicable(&a[0]) => {
+        3 if is_applicable(&a[0]) || is_handle(&a[0]) => {
             let args = if a[1].is_atom() {
                 vec![a[1].clone()]
             } else {
@@ -686,6 +686,12 @@ fn dot(it: &mut Interp, a: Vec<K>) -> EvalResult {
 
 fn is_applicable(k: &K) -> bool {
     matches!(k, K::Func(_)) && !k.is_null()
+}
+
+/// An int or long atom: a connection handle, which `@[h;x;e]` and `.[h;x;e]` call
+/// under a trap (an atom cannot be amended, so the three-argument form is a trap).
+fn is_handle(k: &K) -> bool {
+    matches!(k, K::Atom(a) if matches!(a.ty, Ty::Int | Ty::Long))
 }
 
 /// Trap: apply `f`; on error apply the handler to the message (or return it if not a function).
