@@ -921,11 +921,6 @@ pub fn run(it: &mut Interp, hub: &Arc<Hub>, console_input: bool) {
             (it.timer_ms > 0).then(|| next_tick.saturating_duration_since(Instant::now()));
         let Some(ev) = hub.next_event(timeout) else {
             continue;
-        }
-        let timeout =
-            (it.timer_ms > 0).then(|| next_tick.saturating_duration_since(Instant::now()));
-        let Some(ev) = hub.next_event(timeout) else {
-            continue;
         };
         match ev {
             Event::Console(line) => {
