@@ -226,6 +226,15 @@ fn dump(dir: &Path, query: &str, r: &K) -> Result<Vec<String>, String> {
     Ok(files)
 }
 
+/// CPU time this thread has run, in seconds (the kernel's scheduler accounting, in
+/// nanoseconds); `None` where /proc does not offer it. qtick evaluates on one thread, so on a
+/// busy machine this is its cost with the waiting for a core left out.
+fn thread_cpu() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns as f64 * 1e-9)
+}
+
 fn json_str(s: &str) -> String {
     serde_json::Value::String(s.to_string()).to_string()
 }
@@ -246,13 +255,18 @@ fn run(a: Args) -> Result<(), String> {
             continue;
         }
         let mut times = Vec::with_capacity(a.runs);
+        let mut cpu = Vec::with_capacity(a.runs);
         let mut last = None;
         for _ in 0..a.runs {
             // The previous result is dropped before the clock starts, as the peers free theirs.
             drop(last.take());
+            let c = thread_cpu();
             let t = Instant::now();
             let r = it.eval_str(&q);
             times.push(t.elapsed().as_secs_f64());
+            if let (Some(c0), Some(c1)) = (c, thread_cpu()) {
+                cpu.push(c1 - c0);
+            }
             match r {
                 Ok(r) => last = Some(r),
                 Err(e) => {
@@ -275,9 +289,10 @@ fn run(a: Args) -> Result<(), String> {
         };
         let rows = last.as_ref().map_or(0, K::len);
         println!(
-            "{{\"query\":{},\"times\":{:?},\"rows\":{rows},\"files\":{}}}",
+            "{{\"query\":{},\"times\":{:?},\"cpu\":{:?},\"rows\":{rows},\"files\":{}}}",
             json_str(&name),
             times,
+            cpu,
             serde_json::Value::from(files)
         );
     }

@@ -171,9 +171,14 @@ def timed(f, runs):
     return times, r
 
 
-def run_qtick(args, data, queries, only):
+def write_queries(data, queries):
     qfile = data / "queries.q"
     qfile.write_text("".join(f"{n}\t{q}\n" for n, q in queries.q().items()))
+    return qfile
+
+
+def run_qtick(args, data, queries, only):
+    qfile = write_queries(data, queries)
     out = data / "qtick-out"
     cmd = [args.qtick, "--data", str(data), "--queries", str(qfile), "--runs", str(args.runs), "--out", str(out)]
     res = {}
@@ -268,6 +273,11 @@ def main():
     ap.add_argument("--seed", type=int, default=20240102)
     ap.add_argument("--data", default="target/qsql-bench", help="where the columns are written")
     ap.add_argument("--only", action="append", help="run only this query (repeatable)")
+    ap.add_argument(
+        "--prepare-only",
+        action="store_true",
+        help="write the data and queries.q, print the qtick command and stop (for profiling)",
+    )
     args = ap.parse_args()
 
     data = Path(args.data)
@@ -285,6 +295,10 @@ def main():
     min_price = float(np.round(np.median(trade["price"][sel]), 2)) if sel.any() else 0.0
     queries = Queries(in_syms, min_price)
     only = set(args.only or [])
+    if args.prepare_only:
+        qfile = write_queries(data, queries)
+        print(f"{args.qtick} --data {data} --queries {qfile} --runs {args.runs}")
+        return
 
     results = {n: {} for n in Queries.names if not only or n in only}
     answers = {}
