@@ -491,9 +491,6 @@ fn temporal(src: Ty, data: &Data, dst: Ty) -> QResult<Data> {
         (true, false) if matches!(src, Ty::Month | Ty::Date) => return Err(QError::type_()),
         _ => {}
     }
-    if let (Data::I64(v), Some(unit)) = (data, ns_unit_i32(dst)) {
-        return Ok(ns_to_i32(v, is_dated(src) && !is_dated(dst), unit));
-    }
     let mut c = canon(src, data)?;
     if is_dated(src) && !is_dated(dst) {
         for v in c.iter_mut().filter(|v| finite(**v)) {
@@ -501,41 +498,6 @@ fn temporal(src: Ty, data: &Data, dst: Ty) -> QResult<Data> {
         }
     }
     from_canon(dst, &c)
-}
-
-/// Nanoseconds per unit of a temporal type held in 32 bits and counted in whole units from
-/// zero (not month, whose units are uneven).
-fn ns_unit_i32(t: Ty) -> Option<i64> {
-    match t {
-        Ty::Date => Some(DAY_NS),
-        Ty::Minute => Some(MIN_NS),
-        Ty::Second => Some(SEC_NS),
-        Ty::Time => Some(MS_NS),
-        _ => None,
-    }
-}
-
-/// Timestamps or timespans to a 32-bit temporal type of `unit` nanoseconds, in one pass with
-/// 64-bit arithmetic (`time.minute` over a whole column is the common case): the same
-/// answers as going through `canon` and `from_canon` — nulls and infinities map to the
-/// target's, `of_day` keeps the time of day only, and values past the target's range become
-/// its infinities.
-fn ns_to_i32(v: &[i64], of_day: bool, unit: i64) -> Data {
-    let max = i64::from(null::WI);
-    Data::I32(Arc::new(
-        v.iter()
-            .map(|&x| match x {
-                null::J => null::I,
-                null::WJ => null::WI,
-                x if x == -null::WJ => -null::WI,
-                x => {
-                    let x = if of_day { x.rem_euclid(DAY_NS) } else { x };
-                    // Within i32 after the clamp.
-                    x.div_euclid(unit).clamp(-max, max) as i32
-                }
-            })
-            .collect(),
-    ))
 }
 
 /// Day number of the first day of month `m` (months since 2000.01).
@@ -2623,70 +2585,6 @@ mod tests {
         // ref-divide-L0036: "i"$2010.01.01 2005.01.01
         let ds = K::i32s_of(Ty::Date, vec![day(2010, 1, 1), day(2005, 1, 1)]);
         assert_eq!(q(cast(&c(b'i'), &ds)), K::ints(vec![3653, 1827]));
-    }
-
-    #[test]
-    fn nanosecond_columns_to_32_bit_temporals_match_the_general_path() {
-        // The one-pass kernel for timestamp/timespan -> date/minute/second/time against the
-        // canonical i128 route it short-cuts, over nulls, infinities, negative values, the
-        // edges of a day and spans past the target's range.
-        let wj = null::WJ;
-        let vals = vec![
-            null::J,
-            wj,
-            -wj,
-            wj - 1,
-            -wj + 1,
-            0,
-            1,
-            -1,
-            DAY_NS - 1,
-            DAY_NS,
-            -DAY_NS,
-            -DAY_NS - 1,
-            MIN_NS * 5 + 7,
-            -MIN_NS * 5 - 7,
-            8_000 * DAY_NS + 34_200 * SEC_NS + 123_456_789,
-            -9_000 * DAY_NS - 1,
-            i64::from(i32::MAX) * MS_NS + 1,
-            i64::from(i32::MIN) * SEC_NS - 5,
-        ];
-        let data = Data::I64(Arc::new(vals.clone()));
-        for src in [Ty::Timestamp, Ty::Timespan] {
-            for dst in [Ty::Date, Ty::Minute, Ty::Second, Ty::Time] {
-                let fast = temporal(src, &data, dst);
-                if src == Ty::Timespan && dst == Ty::Date {
-                    // a span has no date: refused before any conversion
-                    assert_eq!(fast.err().map(|e| e.msg.to_string()), Some("type".into()));
-                    continue;
-                }
-                let mut c = canon(src, &data).expect("canon of longs");
-                if is_dated(src) && !is_dated(dst) {
-                    for v in c.iter_mut().filter(|v| finite(**v)) {
-                        *v = v.rem_euclid(DAY_NS as i128);
-                    }
-                }
-                let slow = from_canon(dst, &c);
-                match (fast, slow) {
-                    (Ok(Data::I32(f)), Ok(Data::I32(s))) => {
-                        assert_eq!(f, s, "{src:?} -> {dst:?} over {vals:?}")
-                    }
-                    (f, s) => panic!("{src:?} -> {dst:?}: fast {f:?}, general {s:?}"),
-                }
-            }
-        }
-        // and through the keyword: `minute$ of a timestamp vector is its time of day
-        let ts = K::i64s_of(
-            Ty::Timestamp,
-            vec![
-                8_766 * DAY_NS + 9 * 3_600 * SEC_NS + 30 * MIN_NS + 59 * SEC_NS,
-                null::J,
-            ],
-        );
-        assert_eq!(
-            q(cast(&sym("minute"), &ts)),
-            K::i32s_of(Ty::Minute, vec![9 * 60 + 30, null::I])
-        );
     }
 
     #[test]
