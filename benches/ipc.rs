@@ -144,10 +144,7 @@ fn main() {
     while out.read_exact(&mut b).is_ok() && b[0] != b'\n' {
         line.push(b[0]);
     }
-    let port: u16 = String::from_utf8_lossy(&line)
-        .trim()
-        .parse()
-        .expect("port");
+    let port: u16 = String::from_utf8_lossy(&line).trim().parse().expect("port");
     let mut qs = handshake(port);
     // define the handler the publisher calls
     let mut buf = Vec::new();

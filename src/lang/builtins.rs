@@ -246,7 +246,9 @@ pub fn install(it: &mut Interp) {
         Ok(r?)
     });
     register(it, "upsert", 2, 2, |it, a| match a[0].as_sym() {
-        Some(name) if name.as_bytes().starts_with(b":") => Ok(super::io::upsert_file(it, name, &a[1])?),
+        Some(name) if name.as_bytes().starts_with(b":") => {
+            Ok(super::io::upsert_file(it, name, &a[1])?)
+        }
         Some(name) => {
             let full = it.resolve_name(name);
             let mut t = it
@@ -628,7 +630,8 @@ fn at(it: &mut Interp, a: Vec<K>) -> EvalResult {
             if matches!(f, K::Func(Func::Unary(0))) {
                 return Ok(x.clone());
             }
-            let handle = matches!(f, K::Atom(at) if matches!(at.ty, Ty::Int | Ty::Long | Ty::Short));
+            let handle =
+                matches!(f, K::Atom(at) if matches!(at.ty, Ty::Int | Ty::Long | Ty::Short));
             if is_applicable(f) || handle || f.as_sym().is_some() {
                 it.apply(f, vec![x.clone()])
             } else {
@@ -901,7 +904,6 @@ fn format_decimals(x: &K) -> EvalResult {
         _ => Err(QError::type_().into()),
     }
 }
-
 
 /// Source text with a leading `k)` (k-language prefix) removed: the k expressions q's
 /// parse trees show are read by the same grammar here.

@@ -152,8 +152,7 @@ pub fn lex(src: &[u8]) -> QResult<Vec<Token>> {
                 }
             }
             // File Text, File Binary and Dynamic Load: `0:` `1:` `2:` (not `0::`).
-            b'0'..=b'2' if src.get(i + 1) == Some(&b':') && src.get(i + 2) != Some(&b':') =>
-            {
+            b'0'..=b'2' if src.get(i + 1) == Some(&b':') && src.get(i + 2) != Some(&b':') => {
                 i += 2;
                 Tok::Name(String::from_utf8_lossy(&src[start..i]).into_owned())
             }

@@ -267,7 +267,11 @@ fn parse_one(text: &str, forced: Option<Ty>) -> Option<Lit> {
             };
             // In a vector literal a trailing type letter types every item, nulls too
             // (`0n 2 3i` is an int vector).
-            let ty = if letter.is_none() { forced.unwrap_or(ty) } else { ty };
+            let ty = if letter.is_none() {
+                forced.unwrap_or(ty)
+            } else {
+                ty
+            };
             let v = if k == 'N' || k == 'n' {
                 if neg {
                     return None;
