@@ -33,6 +33,9 @@ cargo test --workspace --release || status=1
 # Independent decoders: real kdb+ clients (KX's C library inside PyKX) against our codec.
 "$QTICK_PYTHON" -m pytest -q tests/clients || status=1
 
+# q language conformance: the shared q-corpus must stay at or above the targets.
+"$QTICK_PYTHON" scripts/corpus_gate.py || status=1
+
 # A short fuzzing pass over the wire format (decode, decompress, handshake, framing):
 # about 40 s plus the fuzz build; QTICK_FUZZ_SECONDS sets seconds per target, 0 skips it.
 fuzz_secs=${QTICK_FUZZ_SECONDS:-10}

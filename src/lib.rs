@@ -8,4 +8,5 @@ pub mod ipc_sweep;
 pub mod journal;
 pub mod lang;
 pub mod server;
+pub mod store;
 pub use qipc;

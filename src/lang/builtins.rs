@@ -3,7 +3,6 @@
 //! function values, and the keywords that need the interpreter itself (`value`, `@`,
 //! `.`, `each`, `show`, internal `-n!` functions ...).
 
-use super::display;
 use super::error::{QError, QResult};
 use super::eval::{Ctl, EvalResult, Interp};
 use super::prims::{self, list, Dyad, Monad};
@@ -183,9 +182,10 @@ pub fn register(
 
 /// Fill the interpreter's keyword table.
 pub fn install(it: &mut Interp) {
-    let families: [(&[(&str, Monad)], &[(&str, Dyad)]); 4] = [
+    let families: [(&[(&str, Monad)], &[(&str, Dyad)]); 5] = [
         (prims::atomic::MONADS, prims::atomic::DYADS),
         (prims::list::MONADS, prims::list::DYADS),
+        (prims::matrix::MONADS, prims::matrix::DYADS),
         (prims::cast::MONADS, prims::cast::DYADS),
         (prims::table::MONADS, prims::table::DYADS),
     ];
@@ -224,10 +224,8 @@ pub fn install(it: &mut Interp) {
             .insert(Sym::from_text(n), native(n, 3, 3, BFn::Triad(*f)));
     }
     // enlist is variadic: `enlist[a;b;c]`, and `(a;;c)` projects it.
-    register(it, "enlist", 1, 255, |_, a| match a.as_slice() {
-        [x] => Ok(list::enlist(x)?),
-        _ => Ok(from_items(a)),
-    });
+    // q's enlist is not limited to 8 arguments (ref/enlist: ten).
+    register(it, "enlist", 1, 255, |_, a| Ok(list::enlist_n(a)?));
     register(it, "ssr", 3, 3, |it, a| {
         if matches!(a[2], K::Func(_)) {
             let f = a[2].clone();
@@ -268,14 +266,29 @@ pub fn install(it: &mut Interp) {
     register(it, "::", 1, 1, |_, a| {
         Ok(a.into_iter().next().unwrap_or(K::NULL))
     });
-    register(it, "~", 2, 2, |_, a| Ok(K::bool(a[0] == a[1])));
-    register(it, "match", 2, 2, |_, a| Ok(K::bool(a[0] == a[1])));
+    register(it, "~", 2, 2, |_, a| {
+        Ok(prims::atomic::match_(&a[0], &a[1])?)
+    });
+    register(it, "match", 2, 2, |_, a| {
+        Ok(prims::atomic::match_(&a[0], &a[1])?)
+    });
     register(it, "type", 1, 1, |_, a| Ok(K::short(a[0].ty())));
     register(it, "value", 1, 1, value);
     register(it, "get", 1, 1, value);
     register(it, "@", 2, 4, at);
     register(it, ".", 2, 4, dot);
-    register(it, "!", 2, 2, bang);
+    register(it, "!", 2, 4, |it, a| super::sql::update_op(it, a, bang));
+    register(it, "meta", 1, 1, super::sql::meta);
+    register(it, "fkeys", 1, 1, super::sql::fkeys);
+    register(it, "#", 2, 2, |it, a| {
+        match a[0].as_sym().and_then(prims::attr::named) {
+            Some(at) => Ok(prims::attr::set(at, &a[1])?),
+            None => {
+                let y = it.resolve_enums(a[1].clone());
+                Ok(list::take(&a[0], &y)?)
+            }
+        }
+    });
     register(it, "each", 2, 2, |it, a| {
         super::iter::apply_derived(it, 106, &a[0], vec![a[1].clone()])
     });
@@ -294,7 +307,7 @@ pub fn install(it: &mut Interp) {
         super::iter::apply_derived(it, 109, &a[0], vec![a[1].clone()])
     });
     register(it, "show", 1, 1, |it, a| {
-        let text = display::console(&a[0], &it.opts);
+        let text = it.console_text(&a[0]);
         let mut b = text.into_bytes();
         b.push(b'\n');
         it.output.out(&b);
@@ -326,7 +339,14 @@ pub fn install(it: &mut Interp) {
         let s = String::from_utf8_lossy(s).into_owned();
         Ok(super::console::system(it, &s)?)
     });
-    register(it, "fby", 2, 2, fby);
+    register(it, "fby", 2, 2, super::sql::fby);
+    register(it, "?", 2, 6, question);
+    register(it, "rand", 1, 1, |it, a| {
+        Ok(prims::random::rand(
+            &a[0],
+            &mut prims::random::Rng(&mut it.rng),
+        )?)
+    });
     register(it, "md5", 1, 1, |_, a| Ok(md5(&a[0])?));
     // `'[f;g;...]` composes; `'[f]` is f each, and `'` of a symbol or string signals
     // (how a parse tree's `(';x)` evaluates).
@@ -346,6 +366,36 @@ pub fn install(it: &mut Interp) {
         net.close(h.abs())?;
         Ok(K::NULL)
     });
+    super::dotq::install_all(it);
+}
+
+/// `x?y` with an integer atom on the left is Roll/Deal/Permute (over the session's seed);
+/// every other form of `?` is `sql::query_op`'s.
+fn question(it: &mut Interp, a: Vec<K>) -> EvalResult {
+    if let [x @ K::Atom(at), y] = a.as_slice() {
+        if matches!(at.ty, Ty::Short | Ty::Int | Ty::Long) {
+            let mut rng = prims::random::Rng(&mut it.rng);
+            return Ok(prims::random::roll(x, y, &mut rng)?);
+        }
+    }
+    if let [K::Table(t), y] = a.as_slice() {
+        if !matches!(y, K::Table(_) | K::Dict(_)) {
+            // t?row: the index of the first row matching the values (count t if none).
+            let want: Vec<K> = items(y).into_iter().map(|v| it.resolve_enums(v)).collect();
+            if want.len() != t.cols.len() {
+                return Err(QError::length().into());
+            }
+            let cols: Vec<K> = t.cols.iter().map(|c| it.resolve_enums(c.clone())).collect();
+            let n = t.rows();
+            let hit = (0..n).find(|&r| {
+                cols.iter()
+                    .zip(&want)
+                    .all(|(c, w)| super::value::item(c, r).as_ref() == Some(w))
+            });
+            return Ok(K::long(hit.unwrap_or(n) as i64));
+        }
+    }
+    super::sql::query_op(it, a)
 }
 
 fn wj(it: &mut Interp, a: Vec<K>, closed: bool) -> EvalResult {
@@ -374,6 +424,33 @@ pub fn enumerate(it: &mut Interp, d: &K, y: &K, extend: bool) -> EvalResult {
     let dom = it
         .get_global(name, it.ns)
         .unwrap_or_else(|| K::syms(Vec::<Sym>::new()));
+    // A keyed table whose key is not symbols enumerates by position in its key.
+    if let K::Dict(dd) = &dom {
+        if let K::Table(kt) = &dd.keys {
+            let key = kt.cols.first().ok_or_else(QError::type_)?;
+            if key.ty() != Ty::Sym as i16 && !matches!(y, K::Enum(_) | K::EnumAtom(..)) {
+                let pos = list::find(key, y)?;
+                let n = key.len() as i64;
+                return match &pos {
+                    K::Atom(_) => match pos.as_i64() {
+                        Some(i) if i < n => Ok(K::EnumAtom(name, i)),
+                        _ => Err(QError::new("cast").into()),
+                    },
+                    _ => {
+                        let idx: Vec<i64> = items(&pos).iter().filter_map(K::as_i64).collect();
+                        if idx.len() != pos.len() || idx.iter().any(|&i| i >= n) {
+                            return Err(QError::new("cast").into());
+                        }
+                        Ok(K::Enum(qipc::Enum {
+                            domain: name,
+                            attr: qipc::Attr::None,
+                            idx: Arc::new(idx),
+                        }))
+                    }
+                };
+            }
+        }
+    }
     let mut syms: Vec<Sym> = match &dom {
         K::Vector(v) if v.ty == Ty::Sym => items(&dom).iter().filter_map(K::as_sym).collect(),
         K::Dict(dd) if matches!(&dd.keys, K::Table(_)) => match &dd.keys {
@@ -443,6 +520,9 @@ fn value(it: &mut Interp, a: Vec<K>) -> EvalResult {
             let s = x.as_string().unwrap_or(&[]);
             let e = super::parse::parse_bytes(s)?;
             it.eval_top(&e).map_err(Ctl::Err)
+        }
+        K::Atom(_) if x.as_sym().is_some_and(|s| s.as_bytes().starts_with(b":")) => {
+            Ok(super::io::get_path(it, x.as_sym().unwrap_or(Sym::NULL))?)
         }
         K::Atom(_) if x.as_sym().is_some() => {
             let s = x.as_sym().unwrap_or(Sym::NULL);
@@ -531,11 +611,13 @@ fn at(it: &mut Interp, a: Vec<K>) -> EvalResult {
     match a.len() {
         2 => {
             let (f, x) = (&a[0], &a[1]);
-            // A symbol stands for the variable it names (`` `.ns@`v ``); `::` is identity.
+            // A symbol stands for the variable it names (`` `.ns@`v ``); `::` is identity;
+            // a handle (`-1@x`, `h@x`) is applied, not indexed.
             if matches!(f, K::Func(Func::Unary(0))) {
                 return Ok(x.clone());
             }
-            if is_applicable(f) || f.as_sym().is_some() {
+            let handle = matches!(f, K::Atom(at) if matches!(at.ty, Ty::Int | Ty::Long | Ty::Short));
+            if is_applicable(f) || handle || f.as_sym().is_some() {
                 it.apply(f, vec![x.clone()])
             } else {
                 Ok(list::index(f, x)?)
@@ -697,17 +779,19 @@ fn bang(it: &mut Interp, a: Vec<K>) -> EvalResult {
             return internal(it, n, y);
         }
     }
-    // `` `d!ints ``: the enumeration over domain d with those indices.
-    if let (Some(d), true) = (x.as_sym(), matches!(y.ty(), -7 | -6 | -5 | 5 | 6 | 7)) {
-        return Ok(if y.is_atom() {
-            K::EnumAtom(d, y.as_i64().unwrap_or(qipc::null::J))
-        } else {
-            K::Enum(qipc::Enum {
-                domain: d,
+    // `` `d!i ``: the enumeration over `d` with indices `i`.
+    if let (Some(dom), K::Vector(v)) = (x.as_sym(), y) {
+        if list::is_int_ty(v.ty) {
+            let idx: Vec<i64> = items(y).iter().filter_map(K::as_i64).collect();
+            return Ok(K::Enum(qipc::Enum {
+                domain: dom,
                 attr: qipc::Attr::None,
-                idx: Arc::new(items(y).iter().filter_map(K::as_i64).collect()),
-            })
-        });
+                idx: Arc::new(idx),
+            }));
+        }
+    }
+    if let (Some(dom), Some(i)) = (x.as_sym(), y.as_i64()) {
+        return Ok(K::EnumAtom(dom, i));
     }
     match list::DYADS.iter().find(|d| d.0 == "!") {
         Some((_, f)) => Ok(f(x, y)?),
@@ -719,12 +803,12 @@ fn bang(it: &mut Interp, a: Vec<K>) -> EvalResult {
 fn internal(it: &mut Interp, n: i64, x: &K) -> EvalResult {
     match n {
         qipc::null::J => {
-            let mut s = display::inline(x, &it.opts).into_bytes();
+            let mut s = it.inline_text(x).into_bytes();
             s.push(b'\n');
             it.output.out(&s);
             Ok(x.clone())
         }
-        -3 => Ok(K::string(display::inline(x, &it.opts))),
+        -3 => Ok(K::string(it.inline_text(x))),
         -5 => {
             let s = x.as_string().ok_or_else(QError::type_)?;
             let e = super::parse::parse_bytes(strip_k(s))?;
@@ -750,6 +834,7 @@ fn internal(it: &mut Interp, n: i64, x: &K) -> EvalResult {
             qipc::to_bytes_compressed(x).map_err(QError::from)?,
         )),
         -11 => crate::journal::q::streaming_execute(it, x),
+        -21 => Ok(super::io::compression_stats(x)?),
         -22 => Ok(K::long(qipc::serialized_len(x) as i64)),
         -27 => format_decimals(x),
         _ => Err(QError::nyi().into()),
@@ -807,40 +892,6 @@ fn md5(x: &K) -> QResult {
 /// parse trees show are read by the same grammar here.
 pub fn strip_k(s: &[u8]) -> &[u8] {
     s.strip_prefix(b"k)").unwrap_or(s)
-}
-
-/// `(f;x) fby g`: f applied to x within each group of g, spread back to the rows.
-fn fby(it: &mut Interp, a: Vec<K>) -> EvalResult {
-    let (fx, g) = (&a[0], &a[1]);
-    let parts = items(fx);
-    let (f, x) = match parts.as_slice() {
-        [f, x] => (f.clone(), x.clone()),
-        _ => return Err(QError::length().into()),
-    };
-    let n = g.len();
-    if x.len() != n {
-        return Err(QError::length().into());
-    }
-    let gitems = items(g);
-    let mut groups: Vec<(K, Vec<i64>)> = Vec::new();
-    let mut pos: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for (i, gi) in gitems.iter().enumerate() {
-        let key = format!("{gi:?}");
-        let slot = *pos.entry(key).or_insert_with(|| {
-            groups.push((gi.clone(), Vec::new()));
-            groups.len() - 1
-        });
-        groups[slot].1.push(i as i64);
-    }
-    let mut out: Vec<K> = vec![K::NULL; n];
-    for (_, rows) in &groups {
-        let sub = list::index(&x, &K::longs(rows.clone()))?;
-        let r = it.apply(&f, vec![sub])?;
-        for &i in rows {
-            out[i as usize] = r.clone();
-        }
-    }
-    Ok(from_items(out))
 }
 
 /// Convert an evaluation result to a plain q result at API boundaries.

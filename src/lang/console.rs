@@ -3,7 +3,6 @@
 //! of a result that is not an assignment or `::`, and errors as `'msg`.
 
 use super::ast::Expr;
-use super::display;
 use super::error::{QError, QResult};
 use super::eval::Interp;
 use super::parse;
@@ -20,7 +19,7 @@ pub fn eval_line(it: &mut Interp, line: &str) -> QResult<Option<String>> {
             return Ok(if r.is_null() {
                 None
             } else {
-                Some(display::console(&r, &it.opts))
+                Some(it.console_text(&r))
             });
         }
     }
@@ -33,7 +32,7 @@ pub fn eval_line(it: &mut Interp, line: &str) -> QResult<Option<String>> {
     if silent || v.is_null() {
         return Ok(None);
     }
-    Ok(Some(display::console(&v, &it.opts)))
+    Ok(Some(it.console_text(&v)))
 }
 
 /// The console's text for an error: `'msg`, and for a parse error the input with a
@@ -73,8 +72,7 @@ pub fn system(it: &mut Interp, cmd: &str) -> QResult {
             if arg.is_empty() {
                 return Err(QError::new("nyi"));
             }
-            let text = std::fs::read(arg).map_err(|_| QError::new(arg.to_string()))?;
-            load_script(it, &String::from_utf8_lossy(&text))?;
+            super::io::load(it, arg)?;
             Ok(K::NULL)
         }
         "d" => {
@@ -203,7 +201,10 @@ pub fn system(it: &mut Interp, cmd: &str) -> QResult {
             Ok(K::NULL)
         }
         "z" => Ok(K::NULL),
-        "w" => Ok(K::longs(vec![0, 0, 0, 0, 0, 0])),
+        "w" => Ok(match super::dotq::memory_stats() {
+            K::Dict(d) => super::prims::list::index(&d.vals, &K::longs((0..6).collect()))?,
+            other => other,
+        }),
         "p" => Ok(K::int(it.net.as_ref().map_or(0, |n| n.port()) as i32)),
         "cd" => {
             if arg.is_empty() {

@@ -449,6 +449,16 @@ impl Interp {
         }
     }
 
+    /// The console display of `k`, enumerations showing their domain's symbols.
+    pub fn console_text(&self, k: &K) -> String {
+        super::display::console_with(k, &self.opts, &|d| self.enum_domain(d))
+    }
+
+    /// The one-line display of `k` (`-3!`, `0N!`), enumerations resolved.
+    pub fn inline_text(&self, k: &K) -> String {
+        super::display::inline_with(k, &self.opts, &|d| self.enum_domain(d))
+    }
+
     /// The symbols of an enumeration domain (a symbol list, or a keyed table's key).
     pub fn enum_domain(&self, d: Sym) -> Option<Arc<Vec<Sym>>> {
         let v = self.get_global(d, Sym::NULL)?;
@@ -518,8 +528,14 @@ impl Interp {
             }
         }
         let ctx = frame.as_ref().map_or(self.ns, |f| f.ctx);
-        self.get_global(n, ctx)
-            .ok_or_else(|| QError::new(n.as_str().into_owned()).into())
+        if let Some(v) = self.get_global(n, ctx) {
+            return Ok(v);
+        }
+        // `t.c`, `x.minute`, `s.name`: dot notation on a variable.
+        match super::sql::resolve_dotted(self, n, frame) {
+            Some(r) => Ok(r?),
+            None => Err(QError::new(n.as_str().into_owned()).into()),
+        }
     }
 
     // ---- evaluation --------------------------------------------------------------
@@ -797,7 +813,16 @@ impl Interp {
             (None, Some(op)) => {
                 let cur = current()?;
                 if matches!(op, Verb::Prim(p) if &**p == ",") {
-                    v = append_assign(&cur, v)?;
+                    // In place, an enumeration takes symbols by enumerating them (`'cast`
+                    // if absent) and a symbol list takes enumerated values as symbols.
+                    let y = match (&cur, v.ty().abs()) {
+                        (K::Enum(e), 11) => {
+                            builtins::enumerate(self, &K::sym(e.domain), &v, false)?
+                        }
+                        (K::Vector(c), 20) if c.ty == Ty::Sym => self.resolve_enums(v),
+                        _ => v,
+                    };
+                    v = append_assign(&cur, y)?;
                 } else {
                     let f = self.verb_value(op, frame)?;
                     v = self.apply(&f, vec![cur, v])?;
@@ -849,7 +874,12 @@ impl Interp {
                 ty: Ty::Sym,
                 v: Scalar::Sym(s),
             }) => {
-                let target = self.lookup(*s, &None)?;
+                // `` `. `` is the root namespace, not the `.` primitive.
+                let target = if s.as_bytes() == b"." {
+                    self.root_dict()
+                } else {
+                    self.lookup(*s, &None)?
+                };
                 self.apply(&target, args)
             }
             K::Atom(a) if a.ty == Ty::Long || a.ty == Ty::Int => {
@@ -892,30 +922,8 @@ impl Interp {
                     return Err(QError::rank().into());
                 }
                 // Primitives see symbols where enumerations were; a few keep the domain.
-                let keeps = matches!(
-                    b.name,
-                    "type"
-                        | "count"
-                        | "key"
-                        | "value"
-                        | "get"
-                        | "$"
-                        | "::"
-                        | "~"
-                        | "attr"
-                        | "@"
-                        | "."
-                        | "show"
-                        | "meta"
-                        | "insert"
-                        | "upsert"
-                        | "set"
-                );
-                let args = if keeps
-                    || !args
-                        .iter()
-                        .any(|a| matches!(a, K::Enum(_) | K::EnumAtom(..)))
-                {
+                let keeps = matches!(b.name, "type" | "count" | "key" | "value" | "get" | "$" | "::" | "~" | "attr" | "@" | "." | "show" | "meta" | "insert" | "upsert" | "set" | "#" | "fkeys");
+                let args = if keeps || !args.iter().any(|a| matches!(a, K::Enum(_) | K::EnumAtom(..))) {
                     args
                 } else {
                     args.into_iter().map(|a| self.resolve_enums(a)).collect()
@@ -1215,25 +1223,9 @@ pub fn truthy(v: &K) -> QResult<bool> {
     }
 }
 
-/// `x,:y`: append in place. A simple vector keeps its type (`'type` otherwise); a list
-/// of same-typed vectors takes a vector of that type as one new item.
+/// `x,:y`: Join in place (semantics in `prims::list::join_in_place`).
 fn append_assign(cur: &K, y: K) -> QResult {
-    match (cur, &y) {
-        (K::Vector(c), K::Vector(v)) if c.ty != v.ty => Err(QError::type_()),
-        (K::Vector(c), K::Atom(a)) if c.ty != a.ty => Err(QError::type_()),
-        (K::Vector(_), K::List(_)) => Err(QError::type_()),
-        (K::List(l), K::Vector(v))
-            if !l.items.is_empty()
-                && l.items
-                    .iter()
-                    .all(|x| matches!(x, K::Vector(w) if w.ty == v.ty)) =>
-        {
-            let mut items = l.items.as_ref().clone();
-            items.push(y.clone());
-            Ok(value::general(items))
-        }
-        _ => list::join(cur, &y),
-    }
+    list::join_in_place(cur, &y)
 }
 
 /// True when evaluating `e` reads a variable (so `v::e` is a view, not a value).

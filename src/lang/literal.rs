@@ -219,7 +219,13 @@ fn suffix_type(t: &str) -> Option<Ty> {
     if !numeric_body {
         return None;
     }
+    if matches!(body, "0N" | "0W" | "-0W") {
+        // A typed null or infinity types the vector: `-0W 0Wp`.
+        return Ty::from_char(c).filter(|t| !matches!(t, Ty::Bool | Ty::Char | Ty::Sym));
+    }
     match c {
+        // `2017.05 2017.09m`: a month vector, its items written as plain `yyyy.mm`.
+        b'm' if body.len() == 7 && body.as_bytes()[4] == b'.' => Some(Ty::Month),
         b'h' => Some(Ty::Short),
         b'i' => Some(Ty::Int),
         b'j' => Some(Ty::Long),
@@ -251,13 +257,9 @@ fn parse_one(text: &str, forced: Option<Ty>) -> Option<Lit> {
                 (_, None) => forced.unwrap_or(Ty::Long),
                 (_, Some(c)) => Ty::from_char(c)?,
             };
-            let ty = if letter.is_none() && k.is_ascii_lowercase() {
-                forced
-                    .filter(|t| matches!(t, Ty::Real | Ty::Float))
-                    .unwrap_or(ty)
-            } else {
-                ty
-            };
+            // In a vector literal a trailing type letter types every item, nulls too
+            // (`0n 2 3i` is an int vector).
+            let ty = if letter.is_none() { forced.unwrap_or(ty) } else { ty };
             let v = if k == 'N' || k == 'n' {
                 if neg {
                     return None;
@@ -275,6 +277,10 @@ fn parse_one(text: &str, forced: Option<Ty>) -> Option<Lit> {
         }
     }
     let sign = if neg { -1 } else { 1 };
+    if forced == Some(Ty::Month) && !body.ends_with('m') && body.matches('.').count() == 1 {
+        let (ty, v) = parse_temporal(&format!("{body}m"), neg)?;
+        return Some(lit(ty, v, true));
+    }
     // Temporal forms.
     if body.contains(':')
         || body.contains('D')
@@ -476,6 +482,16 @@ mod tests {
 
     #[test]
     fn vectors() {
+        // ref/greater.md: a month vector with the suffix on its last item
+        assert_eq!(
+            parse_vector(&["2017.05", "2015.03", "2017.11m"]).unwrap(),
+            K::i32s_of(Ty::Month, vec![208, 182, 214])
+        );
+        assert!(parse_vector(&["2017.05", "2017.13m"]).is_err());
+        assert_eq!(
+            parse_vector(&["-0W", "0Wp"]).unwrap(),
+            K::i64s_of(Ty::Timestamp, vec![-null::WJ, null::WJ])
+        );
         assert_eq!(
             parse_vector(&["1", "2", "3"]).unwrap(),
             K::longs(vec![1, 2, 3])

@@ -18,10 +18,9 @@ pub const INFIX_WORDS: &[&str] = &[
     "and", "or", "in", "like", "within", "xbar", "xexp", "xlog", "div", "mod", "bin", "binr",
     "except", "inter", "union", "cross", "each", "over", "scan", "prior", "peach", "sv", "vs",
     "ss", "cor", "cov", "scov", "wavg", "wsum", "xasc", "xdesc", "xkey", "xcol", "xcols", "xgroup",
-    "xprev", "rotate", "sublist", "lj", "ljf", "ij", "ijf", "uj", "ujf", "pj", "ej", "insert",
-    "upsert", "set", "mavg", "msum", "mcount", "mmin", "mmax", "mdev", "ema", "asof", "fby",
-    "like", "cut", "take", "dsave", "setenv", "mmu", "lsq", "each", "vs", "sv", "where", "ss",
-    "in",
+    "xprev", "xrank", "rotate", "sublist", "lj", "ljf", "ij", "ijf", "uj", "ujf", "pj", "ej",
+    "insert", "upsert", "set", "mavg", "msum", "mcount", "mmin", "mmax", "mdev", "ema", "asof",
+    "fby", "cut", "dsave", "setenv", "mmu", "lsq", "0:", "1:", "2:",
 ];
 
 /// Parse a whole program (statements separated by `;`).
@@ -448,8 +447,8 @@ impl Parser<'_> {
                 self.columns(Tok::RBrack)?
             };
             self.expect(Tok::RBrack)?;
-            // q 4.1 also reads `([k:..]; c:..)`.
-            if !keys.is_empty() && self.peek() == Some(&Tok::Semi) {
+            // `([k:..];c:..)`: q accepts a separator after the key columns.
+            if self.peek() == Some(&Tok::Semi) {
                 self.i += 1;
             }
             let cols = if self.peek() == Some(&Tok::RParen) {
@@ -633,7 +632,7 @@ impl Parser<'_> {
             });
         }
         let mut distinct = false;
-        if kind == SqlKind::Select {
+        if matches!(kind, SqlKind::Select | SqlKind::Exec) {
             if let Some(Tok::Name(n)) = self.peek() {
                 if n == "distinct" {
                     distinct = true;
@@ -790,10 +789,10 @@ fn unreachable_verb() -> Verb {
     Verb::Prim("::".into())
 }
 
-/// Which of x, y, z a lambda body uses (not looking inside nested lambdas, nor inside
-/// qSQL phrases, which q's compiler masks: only the table expression counts).
+/// Which of x, y, z a lambda body uses (not looking inside nested lambdas, nor inside the
+/// select, by and where phrases of a query, which q's compiler does not see into).
 fn implicit_params(e: &Expr, used: &mut [bool; 3]) {
-    walk_unmasked(e, &mut |e| {
+    walk_with(e, false, &mut |e| {
         if let Expr::Name(n) = e {
             match n.as_bytes() {
                 b"x" => used[0] = true,
@@ -942,16 +941,12 @@ fn walk_pattern(p: &Pattern, f: &mut dyn FnMut(&Expr)) {
 
 /// Visit every sub-expression, not descending into nested lambdas.
 pub fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
-    walk_opts(e, f, true);
+    walk_with(e, true, f)
 }
 
-/// Visit sub-expressions, skipping qSQL's column, by and where phrases.
-fn walk_unmasked(e: &Expr, f: &mut dyn FnMut(&Expr)) {
-    walk_opts(e, f, false);
-}
-
-fn walk_opts(e: &Expr, f: &mut dyn FnMut(&Expr), phrases: bool) {
-    let walk = |e: &Expr, f: &mut dyn FnMut(&Expr)| walk_opts(e, f, phrases);
+/// [`walk`], visiting a query's phrases only when `phrases` is set.
+fn walk_with(e: &Expr, phrases: bool, f: &mut dyn FnMut(&Expr)) {
+    let walk = |e: &Expr, f: &mut dyn FnMut(&Expr)| walk_with(e, phrases, f);
     f(e);
     match e {
         Expr::Apply(g, args) => {
@@ -1010,12 +1005,14 @@ fn walk_opts(e: &Expr, f: &mut dyn FnMut(&Expr), phrases: bool) {
                 walk(x, f);
             }
         }
-        Expr::Sql(s) if !phrases => walk(&s.from, f),
         Expr::Sql(s) => {
+            walk(&s.from, f);
+            if !phrases {
+                return;
+            }
             for (_, x) in s.cols.iter().chain(s.by.iter().flatten()) {
                 walk(x, f);
             }
-            walk(&s.from, f);
             for x in &s.wheres {
                 walk(x, f);
             }

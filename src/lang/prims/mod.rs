@@ -6,9 +6,12 @@ use super::QResult;
 use qipc::K;
 
 pub mod atomic;
+pub mod attr;
 pub mod cast;
 pub mod codes;
 pub mod list;
+pub mod matrix;
+pub mod random;
 pub mod table;
 
 /// A unary primitive (`neg x`, `count x`).
