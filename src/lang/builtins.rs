@@ -616,7 +616,8 @@ fn at(it: &mut Interp, a: Vec<K>) -> EvalResult {
             if matches!(f, K::Func(Func::Unary(0))) {
                 return Ok(x.clone());
             }
-            let handle = matches!(f, K::Atom(at) if matches!(at.ty, Ty::Int | Ty::Long | Ty::Short));
+            let handle =
+                matches!(f, K::Atom(at) if matches!(at.ty, Ty::Int | Ty::Long | Ty::Short));
             if is_applicable(f) || handle || f.as_sym().is_some() {
                 it.apply(f, vec![x.clone()])
             } else {
