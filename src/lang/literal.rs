@@ -161,7 +161,14 @@ pub fn parse_vector(texts: &[&str]) -> QResult<K> {
     // A temporal letter on the last item types the items written without one
     // (`2017.05 2017.09m`, `-0W 0Wp`).
     let temporal = match last.as_bytes().last() {
-        Some(&c) if suffix.is_none() && b"mdpznuvt".contains(&c) && last.len() > 1 => Some(c),
+        Some(&c)
+            if suffix.is_none()
+                && b"mdpznuvt".contains(&c)
+                && last.len() > 1
+                && !matches!(last.trim_start_matches('-'), "0n" | "0w" | "0N" | "0W") =>
+        {
+            Some(c)
+        }
         _ => None,
     };
     let mut lits = Vec::with_capacity(texts.len());
@@ -259,7 +266,11 @@ fn parse_one(text: &str, forced: Option<Ty>) -> Option<Lit> {
             };
             // In a vector literal a trailing type letter types every item, nulls too
             // (`0n 2 3i` is an int vector).
-            let ty = if letter.is_none() { forced.unwrap_or(ty) } else { ty };
+            let ty = if letter.is_none() {
+                forced.unwrap_or(ty)
+            } else {
+                ty
+            };
             let v = if k == 'N' || k == 'n' {
                 if neg {
                     return None;
@@ -443,6 +454,8 @@ mod tests {
         let p = parse_vector(&["-0W", "0Wp"]).unwrap();
         assert_eq!(p.ty(), Ty::Timestamp as i16);
         assert_eq!(parse_vector(&["1", "2.5"]).unwrap().ty(), Ty::Float as i16);
+        assert_eq!(parse_vector(&["8", "0n"]).unwrap().ty(), Ty::Float as i16);
+        assert_eq!(parse_vector(&["8", "-0w"]).unwrap().ty(), Ty::Float as i16);
     }
 
     #[test]

@@ -1028,6 +1028,8 @@ fn walk_with(e: &Expr, phrases: bool, f: &mut dyn FnMut(&Expr)) {
 /// applied to something (`sum price` → `price`, `x+y` → `x`).
 pub fn derive_name(e: &Expr) -> Option<Sym> {
     match e {
+        // The virtual row index `i` gives no name (`select count i` makes column `x`).
+        Expr::Name(n) if n.as_bytes() == b"i" => None,
         Expr::Name(n) => {
             let b = n.as_bytes();
             // `.u.x` names the column `x`.
@@ -1107,6 +1109,12 @@ mod tests {
             "a b\n---\n0 2"
         );
         assert_eq!(q(&["t:([]a:1 2)", "{select from y}[0;t]"]), "a\n-\n1\n2");
+    }
+
+    #[test]
+    fn virtual_index_names_no_column() {
+        use crate::lang::console::run_lines as q;
+        assert_eq!(q(&["t:([]a:1 2 3)", "select count i from t"]), "x\n-\n3");
     }
 
     #[test]
