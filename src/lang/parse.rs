@@ -36,7 +36,7 @@ pub fn parse_bytes(src: &[u8]) -> QResult<Expr> {
         i: 0,
         stops: Vec::new(),
     };
-    let stmts = p.statements()?;
+    let stmts = view_bodies(p.statements()?);
     if p.i < p.toks.len() {
         return Err(p.err_at(p.i));
     }
@@ -45,6 +45,36 @@ pub fn parse_bytes(src: &[u8]) -> QResult<Expr> {
     } else {
         Expr::Seq(stmts)
     })
+}
+
+/// True when evaluating `e` reads a variable (so a top-level `v::e` is a view).
+pub fn reads_names(e: &Expr) -> bool {
+    let mut any = false;
+    walk(e, &mut |x| any |= matches!(x, Expr::Name(_) | Expr::Sql(_)));
+    any
+}
+
+/// A view (`v::expr` at top level, reading names) is defined by the rest of the input:
+/// `vv::a;` has the body `a;`, whose value is `::`.
+fn view_bodies(mut stmts: Vec<Expr>) -> Vec<Expr> {
+    let view_at = stmts.iter().position(|e| {
+        matches!(e, Expr::Assign(a)
+            if a.global && a.index.is_none() && a.op.is_none() && reads_names(&a.value))
+    });
+    let Some(k) = view_at else {
+        return stmts;
+    };
+    let rest = stmts.split_off(k + 1);
+    if rest.is_empty() {
+        return stmts;
+    }
+    if let Some(Expr::Assign(a)) = stmts.last_mut() {
+        let first = std::mem::replace(&mut a.value, Expr::Nil);
+        let mut body = vec![first];
+        body.extend(rest);
+        a.value = Expr::Seq(body);
+    }
+    stmts
 }
 
 /// Where a parse error happened, for the console's caret line.
