@@ -246,6 +246,7 @@ pub fn install(it: &mut Interp) {
         Ok(r?)
     });
     register(it, "upsert", 2, 2, |it, a| match a[0].as_sym() {
+        Some(name) if name.as_bytes().starts_with(b":") => Ok(super::io::upsert_file(it, name, &a[1])?),
         Some(name) => {
             let full = it.resolve_name(name);
             let mut t = it
@@ -347,7 +348,6 @@ pub fn install(it: &mut Interp) {
             &mut prims::random::Rng(&mut it.rng),
         )?)
     });
-    register(it, "md5", 1, 1, |_, a| Ok(md5(&a[0])?));
     // `'[f;g;...]` composes; `'[f]` is f each, and `'` of a symbol or string signals
     // (how a parse tree's `(';x)` evaluates).
     register(it, "'", 1, 8, |_, a| match a.as_slice() {
@@ -356,13 +356,19 @@ pub fn install(it: &mut Interp) {
         _ => Ok(K::Func(Func::Composition(Arc::new(a)))),
     });
     register(it, "hopen", 1, 1, |it, a| {
+        if let Some(h) = super::io::open_file(&a[0])? {
+            return Ok(h);
+        }
         let net = it.net.clone().ok_or_else(QError::nyi)?;
         let (target, ms) = crate::server::hopen_target(&a[0])?;
         Ok(K::int(net.open(it, &target, ms)? as i32))
     });
     register(it, "hclose", 1, 1, |it, a| {
-        let net = it.net.clone().ok_or_else(QError::nyi)?;
         let h = a[0].as_i64().ok_or_else(QError::type_)?;
+        if super::io::close_file(h.abs()) {
+            return Ok(K::NULL);
+        }
+        let net = it.net.clone().ok_or_else(QError::nyi)?;
         net.close(h.abs())?;
         Ok(K::NULL)
     });
@@ -372,30 +378,36 @@ pub fn install(it: &mut Interp) {
 /// `x?y` with an integer atom on the left is Roll/Deal/Permute (over the session's seed);
 /// every other form of `?` is `sql::query_op`'s.
 fn question(it: &mut Interp, a: Vec<K>) -> EvalResult {
-    if let [x @ K::Atom(at), y] = a.as_slice() {
-        if matches!(at.ty, Ty::Short | Ty::Int | Ty::Long) {
-            let mut rng = prims::random::Rng(&mut it.rng);
-            return Ok(prims::random::roll(x, y, &mut rng)?);
-        }
-    }
-    if let [K::Table(t), y] = a.as_slice() {
-        if !matches!(y, K::Table(_) | K::Dict(_)) {
-            // t?row: the index of the first row matching the values (count t if none).
-            let want: Vec<K> = items(y).into_iter().map(|v| it.resolve_enums(v)).collect();
-            if want.len() != t.cols.len() {
-                return Err(QError::length().into());
+    match a.as_slice() {
+        [x, y] => match x {
+            K::Atom(at) if matches!(at.ty, Ty::Short | Ty::Int | Ty::Long) => {
+                let mut rng = prims::random::Rng(&mut it.rng);
+                Ok(prims::random::roll(x, y, &mut rng)?)
             }
-            let cols: Vec<K> = t.cols.iter().map(|c| it.resolve_enums(c.clone())).collect();
-            let n = t.rows();
-            let hit = (0..n).find(|&r| {
-                cols.iter()
-                    .zip(&want)
-                    .all(|(c, w)| super::value::item(c, r).as_ref() == Some(w))
-            });
-            return Ok(K::long(hit.unwrap_or(n) as i64));
-        }
+            K::Atom(at) if at.ty == Ty::Sym => enumerate(it, x, y, true),
+            K::Table(t) if !matches!(y, K::Table(_) | K::Dict(_)) => {
+                // t?row: the index of the first row matching the values (count t if none).
+                let want: Vec<K> = items(y).into_iter().map(|v| it.resolve_enums(v)).collect();
+                if want.len() != t.cols.len() {
+                    return Err(QError::length().into());
+                }
+                let cols: Vec<K> = t.cols.iter().map(|c| it.resolve_enums(c.clone())).collect();
+                let n = t.rows();
+                let hit = (0..n).find(|&r| {
+                    cols.iter()
+                        .zip(&want)
+                        .all(|(c, w)| super::value::item(c, r).as_ref() == Some(w))
+                });
+                Ok(K::long(hit.unwrap_or(n) as i64))
+            }
+            _ => Ok(prims::list::find(x, y)?),
+        },
+        [x, y, z] => match super::sql::table_exec(it, x, y, z) {
+            Some(r) => r,
+            None => Ok(super::sql::vector_cond(x, y, z)?),
+        },
+        _ => super::sql::functional_select(it, &a),
     }
-    super::sql::query_op(it, a)
 }
 
 fn wj(it: &mut Interp, a: Vec<K>, closed: bool) -> EvalResult {
@@ -616,15 +628,14 @@ fn at(it: &mut Interp, a: Vec<K>) -> EvalResult {
             if matches!(f, K::Func(Func::Unary(0))) {
                 return Ok(x.clone());
             }
-            let handle =
-                matches!(f, K::Atom(at) if matches!(at.ty, Ty::Int | Ty::Long | Ty::Short));
+            let handle = matches!(f, K::Atom(at) if matches!(at.ty, Ty::Int | Ty::Long | Ty::Short));
             if is_applicable(f) || handle || f.as_sym().is_some() {
                 it.apply(f, vec![x.clone()])
             } else {
                 Ok(list::index(f, x)?)
             }
         }
-        3 if is_applicable(&a[0]) => trap(it, &a[0], vec![a[1].clone()], &a[2]),
+        3 if is_applicable(&a[0]) || is_handle(&a[0]) => trap(it, &a[0], vec![a[1].clone()], &a[2]),
         3 | 4 => amend(
             it,
             &a[0],
@@ -653,7 +664,7 @@ fn dot(it: &mut Interp, a: Vec<K>) -> EvalResult {
                 Ok(list::index_deep(f, &args)?)
             }
         }
-        3 if is_applicable(&a[0]) => {
+        3 if is_applicable(&a[0]) || is_handle(&a[0]) => {
             let args = if a[1].is_atom() {
                 vec![a[1].clone()]
             } else {
@@ -677,6 +688,12 @@ fn is_applicable(k: &K) -> bool {
     matches!(k, K::Func(_)) && !k.is_null()
 }
 
+/// An int or long atom: a connection handle, which `@[h;x;e]` and `.[h;x;e]` call
+/// under a trap (an atom cannot be amended, so the three-argument form is a trap).
+fn is_handle(k: &K) -> bool {
+    matches!(k, K::Atom(a) if matches!(a.ty, Ty::Int | Ty::Long))
+}
+
 /// Trap: apply `f`; on error apply the handler to the message (or return it if not a function).
 fn trap(it: &mut Interp, f: &K, args: Vec<K>, handler: &K) -> EvalResult {
     match it.apply(f, args) {
@@ -696,6 +713,13 @@ fn trap(it: &mut Interp, f: &K, args: Vec<K>, handler: &K) -> EvalResult {
 /// Functional amend `@[x;i;f]`, `@[x;i;f;y]`, `.[x;path;f;y]`. A symbol `x` amends the
 /// global of that name and returns the symbol.
 fn amend(it: &mut Interp, x: &K, path: &[K], f: &K, y: Option<&K>, at_form: bool) -> EvalResult {
+    // A file symbol amends the file's value (`.[`:log;();:;()]` creates an empty log).
+    if let Some(s) = x.as_sym().filter(|s| s.as_bytes().starts_with(b":")) {
+        let cur = super::io::read_or_empty(it, s)?;
+        let updated = amend_path(it, &cur, path, f, y, at_form)?;
+        super::io::write_file(it, s, &updated)?;
+        return Ok(x.clone());
+    }
     let (target, name) = match x.as_sym() {
         Some(s) => (
             it.get_global(s, it.ns)
@@ -878,16 +902,6 @@ fn format_decimals(x: &K) -> EvalResult {
     }
 }
 
-/// `md5 x`: the MD5 digest of a string as 16 bytes.
-fn md5(x: &K) -> QResult {
-    use md5::{Digest, Md5};
-    let s = match x {
-        K::Vector(v) if v.ty == Ty::Char => x.as_string().unwrap_or(&[]),
-        K::Atom(a) if a.ty == Ty::Char => x.as_string().unwrap_or(&[]),
-        _ => return Err(QError::type_()),
-    };
-    Ok(K::bytes(Md5::digest(s).to_vec()))
-}
 
 /// Source text with a leading `k)` (k-language prefix) removed: the k expressions q's
 /// parse trees show are read by the same grammar here.

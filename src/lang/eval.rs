@@ -1115,6 +1115,9 @@ impl Interp {
             [x] => x,
             _ => return Err(QError::rank().into()),
         };
+        if let Some(r) = super::io::write_handle(self, h, x) {
+            return Ok(r?);
+        }
         if x.is_null() && h > 0 && !matches!(h, 1 | 2) {
             return Err(QError::type_().into());
         }

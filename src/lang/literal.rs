@@ -161,11 +161,12 @@ pub fn parse_vector(texts: &[&str]) -> QResult<K> {
     // A temporal letter on the last item types the items written without one
     // (`2017.05 2017.09m`, `-0W 0Wp`).
     let temporal = match last.as_bytes().last() {
+        // (`0n`/`0w` are float null and infinity, not a timespan letter.)
         Some(&c)
             if suffix.is_none()
                 && b"mdpznuvt".contains(&c)
                 && last.len() > 1
-                && !matches!(last.trim_start_matches('-'), "0n" | "0w" | "0N" | "0W") =>
+                && !matches!(last.trim_start_matches('-'), "0n" | "0w") =>
         {
             Some(c)
         }
