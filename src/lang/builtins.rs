@@ -968,6 +968,12 @@ mod tests {
     }
 
     #[test]
+    fn match_ignores_dictionary_sortedness() {
+        assert_eq!(q(&["d:`a`b!1 2", "(`s#d)~d"]), "1b");
+        assert_eq!(q(&["d:`a`b!1 2", "(`s#d)~`a`b!1 3"]), "0b");
+    }
+
+    #[test]
     fn derived_keywords_take_a_seed() {
         assert_eq!(q(&["deltas[10;15 27 93]"]), "5 12 66");
         assert_eq!(q(&["deltas 15 27 93"]), "15 12 66");

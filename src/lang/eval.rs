@@ -775,7 +775,7 @@ impl Interp {
             && frame.is_none()
             && a.index.is_none()
             && a.op.is_none()
-            && reads_names(&a.value)
+            && parse::reads_names(&a.value)
         {
             let full = self.qualify(a.name, self.ns);
             self.globals.remove(&full);
@@ -1255,13 +1255,6 @@ fn append_assign(cur: &K, y: K) -> QResult {
     list::join_in_place(cur, &y)
 }
 
-/// True when evaluating `e` reads a variable (so `v::e` is a view, not a value).
-fn reads_names(e: &Expr) -> bool {
-    let mut any = false;
-    parse::walk(e, &mut |x| any |= matches!(x, Expr::Name(_) | Expr::Sql(_)));
-    any
-}
-
 /// `x[i;j]:y` — amend at depth.
 pub(crate) fn amend_deep(x: &K, path: &[K], y: &K) -> QResult {
     match path {
@@ -1345,6 +1338,10 @@ mod tests {
         assert_eq!(q(&["b::a+1", "a:2", "b"]), "3");
         assert_eq!(q(&["b::a+1", "b:5", "a:2", "b"]), "5");
         assert_eq!(q(&["c::5", "c"]), "5");
+        assert_eq!(q(&["c::5;", "c"]), "5");
+        // The rest of the input is the view's body.
+        assert_eq!(q(&["a:til 5", "vv::a;", "vv~(::)"]), "1b");
+        assert_eq!(q(&["a:1", "vv::a;a+1", "vv"]), "2");
     }
 
     #[test]

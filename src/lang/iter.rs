@@ -175,9 +175,10 @@ fn fast_path(it: &mut Interp, t: u8, g: &K, args: &[K]) -> Option<EvalResult> {
             keyword(name)?
         }
         (106, [x, y]) if atomic_glyph(*code) => {
+            // Each over nothing gives the generic empty list, not a typed one.
             let conform = match (x, y) {
-                (K::Vector(a), K::Vector(b)) => a.len() == b.len(),
-                (K::Atom(_), K::Vector(_)) | (K::Vector(_), K::Atom(_)) => true,
+                (K::Vector(a), K::Vector(b)) => a.len() == b.len() && !a.is_empty(),
+                (K::Atom(_), K::Vector(v)) | (K::Vector(v), K::Atom(_)) => !v.is_empty(),
                 _ => false,
             };
             if !conform {
@@ -185,8 +186,8 @@ fn fast_path(it: &mut Interp, t: u8, g: &K, args: &[K]) -> Option<EvalResult> {
             }
             it.prim_fn(*code, true).ok()?
         }
-        (110, [K::Atom(_), K::Vector(_)]) | (111, [K::Vector(_), K::Atom(_)])
-            if atomic_glyph(*code) =>
+        (110, [K::Atom(_), K::Vector(v)]) | (111, [K::Vector(v), K::Atom(_)])
+            if atomic_glyph(*code) && !v.is_empty() =>
         {
             it.prim_fn(*code, true).ok()?
         }
@@ -535,6 +536,7 @@ mod tests {
         assert_eq!(q(&["1 2 3+'4 5 6"]), "5 7 9");
         assert_eq!(q(&["1 2+'4 5 6"]), "'length");
         assert_eq!(q(&["1+/:4 5 6"]), "5 6 7");
+        assert_eq!(q(&["type (2*')til 0"]), "0h");
         assert_eq!(q(&["{x+y}/[til 5]"]), "10");
         assert_eq!(q(&["{x+y}\\[10;1 2]"]), "11 13");
         assert_eq!(q(&["{x+y+z}/[0;1 2;10]"]), "23");

@@ -455,6 +455,8 @@ mod tests {
         let p = parse_vector(&["-0W", "0Wp"]).unwrap();
         assert_eq!(p.ty(), Ty::Timestamp as i16);
         assert_eq!(parse_vector(&["1", "2.5"]).unwrap().ty(), Ty::Float as i16);
+        assert_eq!(parse_vector(&["8", "0n"]).unwrap().ty(), Ty::Float as i16);
+        assert_eq!(parse_vector(&["8", "-0w"]).unwrap().ty(), Ty::Float as i16);
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub fn parse_bytes(src: &[u8]) -> QResult<Expr> {
         i: 0,
         stops: Vec::new(),
     };
-    let stmts = p.statements()?;
+    let stmts = view_bodies(p.statements()?);
     if p.i < p.toks.len() {
         return Err(p.err_at(p.i));
     }
@@ -45,6 +45,36 @@ pub fn parse_bytes(src: &[u8]) -> QResult<Expr> {
     } else {
         Expr::Seq(stmts)
     })
+}
+
+/// True when evaluating `e` reads a variable (so a top-level `v::e` is a view).
+pub fn reads_names(e: &Expr) -> bool {
+    let mut any = false;
+    walk(e, &mut |x| any |= matches!(x, Expr::Name(_) | Expr::Sql(_)));
+    any
+}
+
+/// A view (`v::expr` at top level, reading names) is defined by the rest of the input:
+/// `vv::a;` has the body `a;`, whose value is `::`.
+fn view_bodies(mut stmts: Vec<Expr>) -> Vec<Expr> {
+    let view_at = stmts.iter().position(|e| {
+        matches!(e, Expr::Assign(a)
+            if a.global && a.index.is_none() && a.op.is_none() && reads_names(&a.value))
+    });
+    let Some(k) = view_at else {
+        return stmts;
+    };
+    let rest = stmts.split_off(k + 1);
+    if rest.is_empty() {
+        return stmts;
+    }
+    if let Some(Expr::Assign(a)) = stmts.last_mut() {
+        let first = std::mem::replace(&mut a.value, Expr::Nil);
+        let mut body = vec![first];
+        body.extend(rest);
+        a.value = Expr::Seq(body);
+    }
+    stmts
 }
 
 /// Where a parse error happened, for the console's caret line.
@@ -1005,7 +1035,6 @@ fn walk_with(e: &Expr, phrases: bool, f: &mut dyn FnMut(&Expr)) {
                 walk(x, f);
             }
         }
-        Expr::Sql(s) if !phrases => walk(&s.from, f),
         Expr::Sql(s) => {
             walk(&s.from, f);
             if !phrases {
@@ -1029,6 +1058,8 @@ fn walk_with(e: &Expr, phrases: bool, f: &mut dyn FnMut(&Expr)) {
 /// applied to something (`sum price` → `price`, `x+y` → `x`).
 pub fn derive_name(e: &Expr) -> Option<Sym> {
     match e {
+        // The virtual row index `i` gives no name (`select count i` makes column `x`).
+        Expr::Name(n) if n.as_bytes() == b"i" => None,
         Expr::Name(n) => {
             let b = n.as_bytes();
             // `.u.x` names the column `x`.
@@ -1108,6 +1139,12 @@ mod tests {
             "a b\n---\n0 2"
         );
         assert_eq!(q(&["t:([]a:1 2)", "{select from y}[0;t]"]), "a\n-\n1\n2");
+    }
+
+    #[test]
+    fn virtual_index_names_no_column() {
+        use crate::lang::console::run_lines as q;
+        assert_eq!(q(&["t:([]a:1 2 3)", "select count i from t"]), "x\n-\n3");
     }
 
     #[test]
