@@ -581,8 +581,8 @@ fn at(it: &mut Interp, a: Vec<K>) -> EvalResult {
     match a.len() {
         2 => {
             let (f, x) = (&a[0], &a[1]);
-            // A handle (`-1@x`, `h@x`) is applied, not indexed.
-            let handle = matches!(f, K::Atom(at) if matches!(at.ty, Ty::Int | Ty::Long | Ty::Short));
+            // A handle (`-1@x`, `h@x`) is applied, not indexed; a name is looked up.
+            let handle = matches!(f, K::Atom(at) if matches!(at.ty, Ty::Int | Ty::Long | Ty::Short | Ty::Sym));
             if is_applicable(f) || handle {
                 it.apply(f, vec![x.clone()])
             } else {
@@ -810,6 +810,7 @@ fn internal(it: &mut Interp, n: i64, x: &K) -> EvalResult {
         )),
         -11 => crate::journal::q::streaming_execute(it, x),
         -21 => Ok(super::io::compression_stats(x)?),
+        -27 => Ok(super::dotq::ieee_format(x)?),
         -22 => Ok(K::long(qipc::serialized_len(x) as i64)),
         _ => Err(QError::nyi().into()),
     }
