@@ -559,34 +559,6 @@ pub fn f(x: &K, y: &K) -> QResult<String> {
     Ok(out)
 }
 
-/// `-27!(x;y)`: `y` with `x` decimal places, rounded from its exact binary value (so
-/// `.045` gives `"0.04"`); a vector gives a list of strings.
-pub fn ieee_format(x: &K) -> QResult {
-    let parts = items(x);
-    let [p, y] = parts.as_slice() else {
-        return Err(QError::length());
-    };
-    let places =
-        usize::try_from(p.as_i64().ok_or_else(QError::type_)?).map_err(|_| QError::domain())?;
-    let one = |v: f64| -> K {
-        if v.is_nan() {
-            K::string("")
-        } else if v.is_infinite() {
-            K::string(if v > 0.0 { "0w" } else { "-0w" })
-        } else {
-            K::string(format!("{v:.places$}"))
-        }
-    };
-    match y {
-        K::Atom(_) => Ok(one(float_of(y)?)),
-        K::Vector(_) => {
-            let out: QResult<Vec<K>> = items(y).iter().map(|a| float_of(a).map(one)).collect();
-            Ok(super::value::general(out?))
-        }
-        _ => Err(QError::type_()),
-    }
-}
-
 /// `.Q.fmt[x;y;z]`: `.Q.f[y;z]` right-aligned in `x` characters, or `x` stars when wider.
 pub fn fmt(x: &K, y: &K, z: &K) -> QResult<String> {
     let width =

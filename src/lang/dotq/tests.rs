@@ -114,13 +114,6 @@ fn precision_formats() {
 }
 
 #[test]
-fn ieee_precision_format() {
-    assert_eq!(q("-27!(2i;.045)"), "\"0.04\"");
-    assert_eq!(q("-27!(3;1 2.5)"), "\"1.000\"\n\"2.500\"");
-    assert_eq!(q("-27!(2;`a)"), "'type");
-}
-
-#[test]
 fn binhex_and_base36() {
     assert_eq!(q(".Q.x10 12345"), "\"AAAAAAADA5\"");
     assert_eq!(q(".Q.j10 .Q.x10 12345"), "12345");
