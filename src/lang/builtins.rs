@@ -546,7 +546,17 @@ fn value(it: &mut Interp, a: Vec<K>) -> EvalResult {
         K::Dict(d) => Ok(d.vals.clone()),
         K::Table(_) => Ok(x.clone()),
         // `value (f;a;b)` applies f to the items as they are (`eval` evaluates them).
-        K::List(l) if !l.items.is_empty() => it.apply(&l.items[0], l.items[1..].to_vec()),
+        K::List(l) if !l.items.is_empty() => {
+            // A string in function position names the function (`value ("+";2;2)`).
+            let f = match l.items[0].as_string() {
+                Some(text) => {
+                    let e = super::parse::parse_bytes(text)?;
+                    it.eval_top(&e).map_err(Ctl::Err)?
+                }
+                None => l.items[0].clone(),
+            };
+            it.apply(&f, l.items[1..].to_vec())
+        }
         K::Enum(e) => {
             let dom = it
                 .get_global(e.domain, Sym::NULL)
