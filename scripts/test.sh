@@ -46,7 +46,7 @@ export QTICK_BIN="$root/target/release/qtick"
 cargo build --release --quiet
 
 status=0
-cargo test --workspace --release || status=1
+cargo test --workspace --release --no-fail-fast || status=1
 
 # Real kdb+ clients: KX's C library inside PyKX against our codec, then PyKX, kola, qPython
 # and node-q against live `qtick q -p` processes, and raw sockets against the same.

@@ -9,4 +9,5 @@ pub mod journal;
 pub mod lang;
 pub mod server;
 pub mod store;
+pub mod tick;
 pub use qipc;

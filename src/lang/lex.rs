@@ -247,20 +247,16 @@ fn scan_number(src: &[u8], mut i: usize) -> usize {
     }
     while i < n {
         let c = src[i];
-        if c.is_ascii_alphanumeric() || c == b'.' {
-            i += 1;
-        } else if c == b':' && i + 1 < n && src[i + 1].is_ascii_digit() {
-            i += 1;
-        } else if (c == b'-' || c == b'+')
-            && i > 0
-            && src[i - 1] == b'e'
-            && i + 1 < n
-            && src[i + 1].is_ascii_digit()
-        {
-            i += 1;
-        } else {
+        let digit_next = i + 1 < n && src[i + 1].is_ascii_digit();
+        let part = c.is_ascii_alphanumeric()
+            || c == b'.'
+            || (c == b':' && digit_next)
+            // a sign right after an exponent `e`
+            || ((c == b'-' || c == b'+') && i > 0 && src[i - 1] == b'e' && digit_next);
+        if !part {
             break;
         }
+        i += 1;
     }
     i
 }

@@ -158,9 +158,32 @@ pub fn parse_vector(texts: &[&str]) -> QResult<K> {
     // An explicit suffix on the last item types every item.
     let last = texts.last().copied().unwrap_or("");
     let suffix = suffix_type(last);
+    // A temporal letter on the last item types the items written without one
+    // (`2017.05 2017.09m`, `-0W 0Wp`).
+    let temporal = match last.as_bytes().last() {
+        // (`0n`/`0w` are float null and infinity, not a timespan letter.)
+        Some(&c)
+            if suffix.is_none()
+                && b"mdpznuvt".contains(&c)
+                && last.len() > 1
+                && !matches!(last.trim_start_matches('-'), "0n" | "0w") =>
+        {
+            Some(c)
+        }
+        _ => None,
+    };
     let mut lits = Vec::with_capacity(texts.len());
     for t in texts {
-        lits.push(parse_one(t, suffix).ok_or_else(|| bad(t))?);
+        let bare = t
+            .as_bytes()
+            .last()
+            .is_some_and(|c| !c.is_ascii_alphabetic())
+            || matches!(t.trim_start_matches('-'), "0N" | "0W");
+        let l = match temporal {
+            Some(c) if bare => parse_one(&format!("{t}{}", c as char), None),
+            _ => parse_one(t, suffix),
+        };
+        lits.push(l.ok_or_else(|| bad(t))?);
     }
     let ty = if let Some(ty) = suffix {
         ty
@@ -419,6 +442,15 @@ mod tests {
         assert_eq!(civil_from_days(366), (2001, 1, 1));
         assert_eq!(civil_from_days(-1), (1999, 12, 31));
         assert_eq!(parse_date("1999.01.01"), Some(-365));
+    }
+
+    #[test]
+    fn temporal_suffix_types_the_vector() {
+        let m = parse_vector(&["2017.05", "2017.09m"]).unwrap();
+        assert_eq!(m.ty(), Ty::Month as i16);
+        let p = parse_vector(&["-0W", "0Wp"]).unwrap();
+        assert_eq!(p.ty(), Ty::Timestamp as i16);
+        assert_eq!(parse_vector(&["1", "2.5"]).unwrap().ty(), Ty::Float as i16);
     }
 
     #[test]

@@ -330,6 +330,20 @@ impl Hub {
         }
     }
 
+    /// The first deferred event of connection `id` on handle `h`: a sync call on `h`
+    /// must see what arrived on `h` while an earlier call on another handle was waiting,
+    /// as q reads that handle's socket in order.
+    fn take_deferred_for(&self, h: i32, id: u64) -> Option<Event> {
+        let mut d = self.deferred.lock().unwrap_or_else(|e| e.into_inner());
+        let at = d.iter().position(|e| {
+            matches!(e,
+                Event::Msg { h: hh, id: i, .. }
+                | Event::Close { h: hh, id: i }
+                | Event::BadMsg { h: hh, id: i, .. } if *hh == h && *i == id)
+        })?;
+        d.remove(at)
+    }
+
     fn defer(&self, e: Event) {
         self.deferred
             .lock()
@@ -392,6 +406,30 @@ impl Hub {
                 tokio::time::sleep(Duration::from_secs(10)).await;
                 signals.kill.notify_one();
             });
+        }
+    }
+
+    /// Bytes queued on `h` and not yet written (`.z.W` for one handle); None when closed.
+    pub fn queued_bytes(&self, h: i32) -> Option<usize> {
+        self.lock_conns()
+            .get(&h)
+            .map(|c| c.queued.load(Ordering::Relaxed))
+    }
+
+    /// Whether q's rule compresses large messages to `h`: a peer on another machine (or
+    /// any peer when `compress_local` is set) that negotiated capability 1 or more.
+    pub fn compresses(&self, h: i32) -> bool {
+        self.lock_conns()
+            .get(&h)
+            .is_some_and(|c| c.capability >= 1 && (!c.local || self.cfg.compress_local))
+    }
+
+    /// Cut `h` off now: what is queued is dropped unwritten and reading stops, so the
+    /// close is posted and `.z.pc` runs as for any other disconnect.
+    pub fn kill(&self, h: i32) {
+        if let Some(c) = self.lock_conns().get(&h) {
+            c.signals.kill.notify_one();
+            c.signals.stop.notify_one();
         }
     }
 
@@ -566,9 +604,12 @@ impl Net for HubNet {
         // Like q, block on this handle alone: its requests (callbacks) are evaluated,
         // everything else waits its turn.
         loop {
-            let ev = {
-                let rx = hub.rx.lock().unwrap_or_else(|e| e.into_inner());
-                rx.recv().map_err(|_| QError::new("close"))?
+            let ev = match hub.take_deferred_for(h, id) {
+                Some(e) => e,
+                None => {
+                    let rx = hub.rx.lock().unwrap_or_else(|e| e.into_inner());
+                    rx.recv().map_err(|_| QError::new("close"))?
+                }
             };
             match ev {
                 Event::Msg {
@@ -699,7 +740,15 @@ pub fn default_eval(it: &mut Interp, x: K) -> QResult {
         if let Some(f) = l.items.first() {
             let f = match f {
                 K::Vector(v) if v.ty == Ty::Char => {
-                    it.eval_str(&String::from_utf8_lossy(f.as_string().unwrap_or(&[])))?
+                    let text = f.as_string().unwrap_or(&[]);
+                    // A plain name (`".u.upd"`, the usual feed call) is looked up without
+                    // running the parser on every message.
+                    match plain_name(text) {
+                        Some(n) => it
+                            .get_global(n, it.ns)
+                            .ok_or_else(|| QError::new(n.as_str().into_owned()))?,
+                        None => it.eval_str(&String::from_utf8_lossy(text))?,
+                    }
                 }
                 _ => f.clone(),
             };
@@ -716,6 +765,21 @@ pub fn default_eval(it: &mut Interp, x: K) -> QResult {
         .cloned()
         .ok_or_else(QError::nyi)?;
     crate::lang::builtins::q(it.apply(&v, vec![x]))
+}
+
+/// `text` as a name when it is nothing else: letters, digits, `_` and inner dots, not
+/// starting with a digit or `_`, not ending with a dot.
+fn plain_name(text: &[u8]) -> Option<Sym> {
+    let first = *text.first()?;
+    let ok = (first.is_ascii_alphabetic() || first == b'.')
+        && text.last() != Some(&b'.')
+        && text
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_')
+        && !text.windows(2).any(|w| w == b"..")
+        // `.5` style numbers are not names
+        && !(first == b'.' && text.get(1).is_some_and(|b| b.is_ascii_digit()));
+    ok.then(|| Sym::new(text))
 }
 
 /// Decode a received message under the process's limits.
