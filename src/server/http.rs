@@ -426,3 +426,38 @@ fn json_str(s: &str, out: &mut String) {
     }
     out.push('"');
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_detection_and_decoding() {
+        assert!(looks_like_http(b"GET /?1+1 HTTP/1.1\r\n"));
+        assert!(looks_like_http(b"POST / HTTP/1.1\r\n"));
+        assert!(!looks_like_http(b"user:pw\x03\x00"));
+        assert!(!looks_like_http(b"GE"));
+        assert_eq!(percent_decode("?1%2B2"), "?1+2");
+        assert_eq!(percent_decode("?til%2010"), "?til 10");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode("%"), "%");
+    }
+
+    #[test]
+    fn default_answers() {
+        let mut it = Interp::new();
+        let page = String::from_utf8(default_get(&mut it, "?2*21")).unwrap_or_default();
+        assert!(page.starts_with("HTTP/1.1 200 OK\r\n") && page.contains("<pre>42</pre>"));
+        let csv = String::from_utf8(default_get(&mut it, "t.csv?([]a:1 2;b:(\"x,y\";\"z\"))"))
+            .unwrap_or_default();
+        assert!(csv.ends_with("\r\n\r\na,b\n1,\"x,y\"\n2,z\n"), "{csv}");
+        let json =
+            String::from_utf8(default_get(&mut it, "t.json?`a`b!(1;0N)")).unwrap_or_default();
+        assert!(json.ends_with("{\"a\":1,\"b\":null}"), "{json}");
+        let err = String::from_utf8(default_get(&mut it, "?1+`a")).unwrap_or_default();
+        assert!(
+            err.starts_with("HTTP/1.1 400") && err.ends_with("'type"),
+            "{err}"
+        );
+    }
+}

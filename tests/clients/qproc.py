@@ -4,8 +4,10 @@ Used by the PyKX/kola suites (.venv) and the qPython suite (.venv-qpython) alike
 needs nothing outside the standard library. A server is started with QTICK_PRINT_PORT=1
 and prints its bound port as its first stdout line; every test talks to 127.0.0.1 only.
 """
+import ctypes
 import os
 import select
+import signal
 import pathlib
 import socket
 import struct
@@ -23,6 +25,14 @@ def qtick_path():
     return path
 
 
+def _die_with_parent():
+    """A server outlives no test run, even one killed by a timeout (Linux prctl)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 class QServer:
     """A `qtick q` process listening on an ephemeral loopback port."""
 
@@ -33,7 +43,8 @@ class QServer:
         e.update(env or {})
         cmd = [str(qtick_path()), "q", "-p", "127.0.0.1:0W", *args]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, env=e, text=True, bufsize=1)
+                                     stderr=subprocess.PIPE, env=e, text=True, bufsize=1,
+                                     preexec_fn=_die_with_parent)
         self.stderr_lines = []
         ready, _, _ = select.select([self.proc.stdout], [], [], 60)
         line = self.proc.stdout.readline() if ready else ""
