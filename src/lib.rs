@@ -7,5 +7,6 @@
 pub mod ipc_sweep;
 pub mod journal;
 pub mod lang;
+pub mod memory;
 pub mod server;
 pub use qipc;

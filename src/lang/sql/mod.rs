@@ -669,7 +669,10 @@ fn sorted_keys(keys: &[K], order: &[usize], g: &Groups) -> Result<Vec<K>, QError
 }
 
 /// Evaluating column expressions group by group over a view.
-struct GroupCx {
+struct GroupCx<'v> {
+    view: &'v View,
+    /// `i` is named but not yet in `full` (made on first use: `count i` never needs it).
+    i_pending: bool,
     /// The enclosing lambda's locals.
     locals: Frame,
     /// The view's columns (those the expressions name) in a scope.
@@ -709,27 +712,31 @@ const ATOMIC2: &[&str] = &[
     "and", "or", "xexp", "xlog",
 ];
 
-impl GroupCx {
+impl<'v> GroupCx<'v> {
     fn new(
         base: &Option<&mut Frame>,
         t: &Table,
-        view: &View,
+        view: &'v View,
         exprs: &[&Expr],
         ctx: Sym,
         g: Groups,
-    ) -> Result<GroupCx, QError> {
-        let want = names_in(exprs);
-        let full = scope(base, t, view, &want, ctx)?;
+    ) -> Result<GroupCx<'v>, QError> {
+        let mut want = names_in(exprs);
         let mut colnames: Vec<Sym> = t
             .names
             .iter()
             .copied()
             .filter(|n| want.contains(n))
             .collect();
-        if want.contains(&vi()) && !t.names.contains(&vi()) {
+        let i_pending = want.contains(&vi()) && !t.names.contains(&vi());
+        if i_pending {
             colnames.push(vi());
+            want.retain(|n| *n != vi());
         }
+        let full = scope(base, t, view, &want, ctx)?;
         Ok(GroupCx {
+            view,
+            i_pending,
             locals: base_frame(base, ctx),
             full,
             colnames,
@@ -741,6 +748,14 @@ impl GroupCx {
 
     fn is_col(&self, n: Sym) -> bool {
         self.colnames.contains(&head(n))
+    }
+
+    /// Put `i` in the scope if `e` (or, for `None`, anything) needs it.
+    fn ensure_i(&mut self, e: Option<&Expr>) {
+        if self.i_pending && e.is_none_or(|e| names_in(&[e]).contains(&vi())) {
+            self.full.set(vi(), K::longs(self.view.ids()));
+            self.i_pending = false;
+        }
     }
 
     /// A name that means the keyword itself (no column or local hides it).
@@ -819,11 +834,13 @@ impl GroupCx {
                 .cloned()
                 .ok_or_else(|| QError::nyi().into());
         }
+        self.ensure_i(Some(f));
         it.eval(f, &mut Some(&mut self.full))
     }
 
     /// Evaluate over all the view's rows; `None` unless it gives one item per row.
     fn over_rows(&mut self, it: &mut Interp, e: &Expr) -> EvalResult<Option<K>> {
+        self.ensure_i(Some(e));
         let v = eval_in(it, e, &mut self.full)?;
         Ok(
             (!v.is_atom() && v.len() == self.n && !matches!(v, K::Dict(_) | K::Table(_)))
@@ -926,6 +943,7 @@ impl GroupCx {
 
     /// Evaluate in a scope of each group's rows in turn.
     fn slow(&mut self, it: &mut Interp, e: &Expr) -> EvalResult {
+        self.ensure_i(None);
         if self.parts.is_none() {
             let mut parts = Vec::with_capacity(self.colnames.len());
             for n in &self.colnames {
