@@ -1084,25 +1084,60 @@ fn exec(
 fn amend_col(col: Option<&K>, total: usize, rows: &[i64], vals: &K) -> Result<K, QError> {
     let base = match col {
         Some(c) => c.clone(),
-        None => {
-            let proto = match vals {
-                K::Vector(v) => null_atom(v.ty),
-                K::Enum(e) => K::EnumAtom(e.domain, qipc::null::J),
-                _ => K::list(Vec::new()),
-            };
-            if proto.is_atom() {
-                from_items(vec![proto; total])
-            } else {
+        None => match vals {
+            K::Vector(v) => from_items(vec![null_atom(v.ty); total]),
+            K::Enum(e) => K::Enum(qipc::Enum {
+                domain: e.domain,
+                attr: Attr::None,
+                idx: Arc::new(vec![qipc::null::J; total]),
+            }),
+            // A column of lists: the empty list of the first item's type elsewhere.
+            _ => {
+                let proto = match item(vals, 0) {
+                    Some(K::Vector(v)) => super::value::empty_vector(v.ty),
+                    _ => K::list(Vec::new()),
+                };
                 K::list(vec![proto; total])
             }
-        }
+        },
     };
-    match (&base, vals) {
-        (K::Vector(b), K::Vector(v)) if b.ty != v.ty => return Err(QError::type_()),
-        (K::Vector(_), K::List(_)) | (K::Vector(_), K::Enum(_)) => return Err(QError::type_()),
-        _ => {}
+    fn put<T: Copy>(d: &mut [T], rows: &[i64], v: &[T]) -> Result<(), QError> {
+        for (&r, &x) in rows.iter().zip(v) {
+            *d.get_mut(r as usize).ok_or_else(QError::index)? = x;
+        }
+        Ok(())
     }
-    list::amend_assign(&base, &K::longs(rows.to_vec()), vals)
+    match (base, vals) {
+        (K::Vector(mut b), K::Vector(v)) if b.ty == v.ty => {
+            b.attr = Attr::None;
+            match (&mut b.data, &v.data) {
+                (Data::U8(d), Data::U8(x)) => put(Arc::make_mut(d).as_mut_slice(), rows, x)?,
+                (Data::Guid(d), Data::Guid(x)) => put(Arc::make_mut(d).as_mut_slice(), rows, x)?,
+                (Data::I16(d), Data::I16(x)) => put(Arc::make_mut(d).as_mut_slice(), rows, x)?,
+                (Data::I32(d), Data::I32(x)) => put(Arc::make_mut(d).as_mut_slice(), rows, x)?,
+                (Data::I64(d), Data::I64(x)) => put(Arc::make_mut(d).as_mut_slice(), rows, x)?,
+                (Data::F32(d), Data::F32(x)) => put(Arc::make_mut(d).as_mut_slice(), rows, x)?,
+                (Data::F64(d), Data::F64(x)) => put(Arc::make_mut(d).as_mut_slice(), rows, x)?,
+                (Data::Sym(d), Data::Sym(x)) => put(Arc::make_mut(d).as_mut_slice(), rows, x)?,
+                _ => return Err(QError::type_()),
+            }
+            Ok(K::Vector(b))
+        }
+        (K::Enum(mut b), K::Enum(v)) if b.domain == v.domain => {
+            b.attr = Attr::None;
+            put(Arc::make_mut(&mut b.idx).as_mut_slice(), rows, &v.idx)?;
+            Ok(K::Enum(b))
+        }
+        (K::List(l), _) => {
+            let mut items = l.items.as_ref().clone();
+            for (k, &r) in rows.iter().enumerate() {
+                *items.get_mut(r as usize).ok_or_else(QError::index)? =
+                    item(vals, k).unwrap_or(K::NULL);
+            }
+            Ok(from_items(items))
+        }
+        _ => Err(QError::type_()),
+    }
 }
 
 fn update(

@@ -222,6 +222,27 @@ fn update_forms() {
 }
 
 #[test]
+fn enumerated_columns() {
+    // Amending an enumerated column with enumerated values keeps the enumeration.
+    assert_eq!(
+        sp("exec s from update s:`s$`s4 from sp where qty>350"),
+        "`s$`s1`s1`s4`s1`s4`s1`s2`s4`s3`s4`s4`s4"
+    );
+    assert_eq!(sp("update s:`s4 from sp where qty>350"), "'type");
+    // A new column of strings is empty strings where not set.
+    assert_eq!(
+        q(&["t:([]a:1 2)", "update b:string a from t where a>1"]),
+        "a b\n------\n1 \"\"\n2 ,\"2\""
+    );
+    assert_eq!(sp("3#`s$`s2"), "`s$`s2`s2`s2");
+    assert_eq!(sp("-2#sp.s"), "`s$`s4`s1");
+    assert_eq!(
+        sp("exec first s by p from sp where p in `p5`p6"),
+        "p5| s4\np6| s1"
+    );
+}
+
+#[test]
 fn delete_forms() {
     assert_eq!(
         q(&[T, "delete from t where c2>15"]),
