@@ -989,6 +989,10 @@ impl<'v> GroupCx<'v> {
         if vals.iter().all(|x| x.is_atom()) {
             return self.g.spread(&from_items(vals));
         }
+        // A uniform function's results (`sums qty`): laid end to end, then put back.
+        if let Some(r) = self.g.unsplit(&vals)? {
+            return Ok(r);
+        }
         let mut out = vec![K::NULL; self.n];
         for (gi, x) in vals.iter().enumerate() {
             let rows = self.g.members(gi);
