@@ -442,7 +442,6 @@ fn timing_sanity_1m_rows() {
         "select vwap:size wavg price by sym, 5 xbar time.minute from t",
         "select from t where sym in S 0 1 2, price > 50",
         "select last price by sym from t",
-        "update cs:sums size by sym from t",
     ] {
         let t0 = std::time::Instant::now();
         let r = run(&mut it, &[e]);
