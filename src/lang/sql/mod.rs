@@ -113,7 +113,7 @@ fn names_in(exprs: &[&Expr]) -> Vec<Sym> {
     out
 }
 
-/// Row `i` of the virtual column: the row numbers themselves.
+/// The virtual column `i`: each row's number.
 fn vi() -> Sym {
     sym("i")
 }
@@ -341,43 +341,54 @@ struct Query {
     distinct: bool,
 }
 
-/// Split a template's limit into the row count (evaluated in the enclosing scope) and the
-/// ordering expression (`<c` / `>c`, evaluated over the columns).
-fn limit_parts(
-    it: &mut Interp,
-    l: &Expr,
-    frame: &mut Option<&mut Frame>,
-) -> EvalResult<(Option<K>, Option<Expr>)> {
-    fn is_order(e: &Expr) -> bool {
-        matches!(e, Expr::Monad(f, _) if matches!(&**f, Expr::Verb(Verb::Prim(p)) if &**p == "<" || &**p == ">"))
+/// A template's limit expression split into the row count and the ordering (`<c` / `>c`,
+/// as `iasc c` / `idesc c`, to be evaluated over the columns).
+pub fn limit_split(l: &Expr) -> (Option<&Expr>, Option<Expr>) {
+    fn order_of(e: &Expr) -> Option<Expr> {
+        let Expr::Monad(f, x) = e else { return None };
+        let name = match &**f {
+            Expr::Verb(Verb::Prim(p)) if &**p == ">" => "idesc",
+            Expr::Verb(Verb::Prim(p)) if &**p == "<" => "iasc",
+            _ => return None,
+        };
+        Some(Expr::Monad(Box::new(Expr::Name(sym(name))), x.clone()))
     }
-    let order_of = |e: &Expr| -> Expr {
-        match e {
-            Expr::Monad(f, x) => {
-                let name = match &**f {
-                    Expr::Verb(Verb::Prim(p)) if &**p == ">" => "idesc",
-                    _ => "iasc",
-                };
-                Expr::Monad(Box::new(Expr::Name(sym(name))), x.clone())
-            }
-            other => other.clone(),
-        }
-    };
     match l {
-        Expr::List(v) if v.len() == 2 && is_order(&v[1]) => {
-            let n = it.eval(&v[0], frame)?;
-            Ok((Some(n), Some(order_of(&v[1]))))
+        Expr::List(v) if v.len() == 2 && order_of(&v[1]).is_some() => {
+            (Some(&v[0]), order_of(&v[1]))
         }
-        e if is_order(e) => Ok((None, Some(order_of(e)))),
-        e => Ok((Some(it.eval(e, frame)?), None)),
+        e => match order_of(e) {
+            Some(o) => (None, Some(o)),
+            None => (Some(e), None),
+        },
     }
+}
+
+/// The names of a phrase's columns without the table at hand (parse trees): explicit,
+/// derived, or `x`, made unique.
+pub fn column_names(p: &[(Option<Sym>, Expr)]) -> Vec<Sym> {
+    phrase_names(
+        p,
+        &Table {
+            attr: Attr::None,
+            names: Arc::new(Vec::new()),
+            cols: Vec::new(),
+        },
+    )
 }
 
 pub fn eval_sql(it: &mut Interp, s: &Sql, frame: &mut Option<&mut Frame>) -> EvalResult {
     let from = it.eval(&s.from, frame)?;
     let ctx = frame.as_ref().map_or(it.ns, |f| f.ctx);
     let (limit, order) = match &s.limit {
-        Some(l) => limit_parts(it, l, frame)?,
+        Some(l) => {
+            let (n, o) = limit_split(l);
+            let n = match n {
+                Some(e) => Some(it.eval(e, frame)?),
+                None => None,
+            };
+            (n, o)
+        }
         None => (None, None),
     };
     let mut q = Query {

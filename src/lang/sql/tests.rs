@@ -347,13 +347,21 @@ fn functional_forms() {
         "0 -15 -12 -20 -25 -14"
     );
     // parse and eval of a query round trip.
-    assert_eq!(
-        q(&[
-            t,
-            "(eval parse \"select max p by n from t\")~select max p by n from t"
-        ]),
-        "1b"
-    );
+    for e in [
+        "select max p by n from t",
+        "select[2;>p] from t where p>0",
+        "select[-1] n from t",
+        "select distinct n from t",
+        "exec sum p by n from t",
+        "exec m:max p by n from t",
+        "exec p from t where n=`x",
+        "update p:0 from t where n=`y",
+        "delete p from t",
+    ] {
+        let line = format!("(eval parse \"{e}\")~{e}");
+        assert_eq!(q(&[t, &line]), "1b", "{e}");
+    }
+    assert_eq!(q(&["parse \"exec a by b from t\""]), "?\n`t\n()\n,`b\n,`a");
 }
 
 #[test]
