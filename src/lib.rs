@@ -9,4 +9,6 @@ pub mod journal;
 pub mod lang;
 pub mod memory;
 pub mod server;
+pub mod store;
+pub mod tick;
 pub use qipc;

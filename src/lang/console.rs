@@ -72,8 +72,7 @@ pub fn system(it: &mut Interp, cmd: &str) -> QResult {
             if arg.is_empty() {
                 return Err(QError::new("nyi"));
             }
-            let text = std::fs::read(arg).map_err(|_| QError::new(arg.to_string()))?;
-            load_script(it, &String::from_utf8_lossy(&text))?;
+            super::io::load(it, arg)?;
             Ok(K::NULL)
         }
         "d" => {
@@ -202,7 +201,10 @@ pub fn system(it: &mut Interp, cmd: &str) -> QResult {
             Ok(K::NULL)
         }
         "z" => Ok(K::NULL),
-        "w" => Ok(K::longs(vec![0, 0, 0, 0, 0, 0])),
+        "w" => Ok(match super::dotq::memory_stats() {
+            K::Dict(d) => super::prims::list::index(&d.vals, &K::longs((0..6).collect()))?,
+            other => other,
+        }),
         "p" => Ok(K::int(it.net.as_ref().map_or(0, |n| n.port()) as i32)),
         "cd" => {
             if arg.is_empty() {

@@ -38,6 +38,7 @@ fn verb_k(it: &Interp, v: &Verb) -> QResult {
 pub fn to_ptree(it: &Interp, e: &Expr) -> QResult {
     Ok(match e {
         Expr::Lit(k) => match k {
+            // A symbol constant is quoted by enlisting it: `,`a`.
             K::Atom(a) if a.ty == Ty::Sym => K::syms(vec![k.as_sym().unwrap_or(Sym::NULL)]),
             K::Vector(v) if v.ty == Ty::Sym => general(vec![k.clone()]),
             _ => k.clone(),
@@ -256,6 +257,16 @@ fn sql_ptree(it: &Interp, s: &Sql) -> QResult {
     })
 }
 
+/// The function a string names, parsed as q text (the string itself when it does not
+/// parse).
+fn text_function(f: &K) -> Expr {
+    match f.as_string().map(super::parse::parse_bytes) {
+        Some(Ok(Expr::Seq(mut v))) if v.len() == 1 => v.remove(0),
+        Some(Ok(e)) => e,
+        _ => Expr::Lit(f.clone()),
+    }
+}
+
 /// Parse tree to expression: a symbol is a name, a one-item list is its item as a
 /// constant (enlisting quotes), a longer general list applies its first item to the
 /// rest, anything else is itself.
@@ -266,7 +277,9 @@ pub fn from_ptree(k: &K) -> Expr {
             _ => Expr::Lit(k.clone()),
         },
         K::Vector(v) if v.len() == 1 => Expr::Lit(super::value::item(k, 0).unwrap_or(K::NULL)),
-        K::List(l) if l.items.len() == 1 => Expr::Lit(l.items[0].clone()),
+        K::List(l) if l.items.len() == 1 && !matches!(&l.items[0], K::Func(_)) => {
+            Expr::Lit(l.items[0].clone())
+        }
         K::List(l) if !l.items.is_empty() => {
             let f = &l.items[0];
             let args = &l.items[1..];
@@ -316,8 +329,14 @@ pub fn from_ptree(k: &K) -> Expr {
                     );
                 }
             }
+            // A string in function position names the function (`value ("+";2;2)`).
+            let fe = match f {
+                K::Atom(a) if a.ty == Ty::Char => text_function(f),
+                K::Vector(v) if v.ty == Ty::Char => text_function(f),
+                _ => from_ptree(f),
+            };
             Expr::Apply(
-                Box::new(from_ptree(f)),
+                Box::new(fe),
                 args.iter()
                     .map(|a| {
                         if is_elided(a) {

@@ -338,3 +338,72 @@ pub fn fkeys(it: &mut Interp, a: Vec<K>) -> EvalResult {
         .unzip();
     Ok(K::dict(K::syms(names), K::syms(doms)))
 }
+
+/// `?[c;a;b]`: Vector Conditional.
+pub fn vector_cond(c: &K, a: &K, b: &K) -> QResult {
+    use qipc::Vector;
+    use std::sync::Arc;
+    let K::Vector(cv) = c else {
+        return Err(QError::type_());
+    };
+    let (Ty::Bool, Data::U8(m)) = (cv.ty, &cv.data) else {
+        return Err(QError::type_());
+    };
+    let n = m.len();
+    for x in [a, b] {
+        if !x.is_atom() && x.len() != n {
+            return Err(QError::length());
+        }
+    }
+    let ty_of = |k: &K| match k {
+        K::Atom(x) => Some(x.ty),
+        K::Vector(v) => Some(v.ty),
+        _ => None,
+    };
+    if let (Some(ta), Some(tb)) = (ty_of(a), ty_of(b)) {
+        if ta != tb {
+            return Err(QError::type_());
+        }
+        let spread = |k: &K| -> QResult<Vector> {
+            match k {
+                K::Vector(v) => Ok(v.clone()),
+                _ => match from_items(vec![k.clone(); n]) {
+                    K::Vector(v) => Ok(v),
+                    _ => Err(QError::type_()),
+                },
+            }
+        };
+        let (va, vb) = (spread(a)?, spread(b)?);
+        fn pick<T: Copy>(m: &[u8], x: &[T], y: &[T]) -> Vec<T> {
+            m.iter()
+                .zip(x.iter().zip(y))
+                .map(|(&c, (&p, &q))| if c != 0 { p } else { q })
+                .collect()
+        }
+        let data = match (&va.data, &vb.data) {
+            (Data::U8(x), Data::U8(y)) => Data::U8(Arc::new(pick(m, x, y))),
+            (Data::Guid(x), Data::Guid(y)) => Data::Guid(Arc::new(pick(m, x, y))),
+            (Data::I16(x), Data::I16(y)) => Data::I16(Arc::new(pick(m, x, y))),
+            (Data::I32(x), Data::I32(y)) => Data::I32(Arc::new(pick(m, x, y))),
+            (Data::I64(x), Data::I64(y)) => Data::I64(Arc::new(pick(m, x, y))),
+            (Data::F32(x), Data::F32(y)) => Data::F32(Arc::new(pick(m, x, y))),
+            (Data::F64(x), Data::F64(y)) => Data::F64(Arc::new(pick(m, x, y))),
+            (Data::Sym(x), Data::Sym(y)) => Data::Sym(Arc::new(pick(m, x, y))),
+            _ => return Err(QError::type_()),
+        };
+        return Ok(K::vector(ta, data));
+    }
+    let at = |k: &K, i: usize| {
+        if k.is_atom() {
+            k.clone()
+        } else {
+            crate::lang::value::item(k, i).unwrap_or(K::NULL)
+        }
+    };
+    Ok(from_items(
+        m.iter()
+            .enumerate()
+            .map(|(i, &c)| if c != 0 { at(a, i) } else { at(b, i) })
+            .collect(),
+    ))
+}

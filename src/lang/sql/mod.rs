@@ -15,6 +15,7 @@ mod func;
 mod group;
 
 pub use func::{
+    vector_cond,
     dot_path, fby, fkeys, functional_select, functional_update, meta, resolve_dotted, table_exec,
     update_op,
 };
