@@ -15,15 +15,14 @@ mod func;
 mod group;
 
 pub use func::{
-    vector_cond,
     dot_path, fby, fkeys, functional_select, functional_update, meta, resolve_dotted, table_exec,
-    update_op,
+    update_op, vector_cond,
 };
 
 use super::ast::*;
 use super::error::QError;
 use super::eval::{EvalResult, Frame, Interp};
-use super::parse::walk;
+use super::parse::{derive_name, walk};
 use super::prims::{list, table};
 use super::value::{from_items, general, item, items, null_atom};
 use agg::Agg;
@@ -264,20 +263,9 @@ fn filter(
 // ------------------------------------------------------------------------------------------
 // Column names
 
-/// The name q gives an unnamed column expression: its leftmost noun when that is a name
-/// (`sum price` → `price`, `x+y` → `x`, `2*c` → none, so `x`); the virtual `i` never names
-/// a column.
+/// The name q gives an unnamed column expression (see [`derive_name`]).
 fn derive(e: &Expr) -> Option<Sym> {
-    match e {
-        Expr::Name(n) => {
-            let b = n.as_bytes();
-            let last = b.rsplit(|&c| c == b'.').next().unwrap_or(b);
-            Some(Sym::new(last))
-        }
-        Expr::Monad(_, x) | Expr::Dyad(_, x, _) => derive(x),
-        Expr::Apply(_, args) => args.first().and_then(|a| a.as_ref()).and_then(derive),
-        _ => None,
-    }
+    derive_name(e)
 }
 
 fn phrase_names(p: &[(Option<Sym>, Expr)], t: &Table) -> Vec<Sym> {
