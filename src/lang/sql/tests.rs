@@ -144,6 +144,12 @@ fn naming() {
         q(&[T, "select c2 by c2 from t"]),
         "'dup names for cols/groups c2"
     );
+    // An assignment inside an expression names its column, in queries and literals alike.
+    assert_eq!(
+        q(&["cols ([] a:`long$(); `long$amount:(); 2*b:`long$())"]),
+        "`a`amount`b"
+    );
+    assert_eq!(q(&[T, "cols select 2*c2, sum c3 by c1 from t"]), "`c1`x`c3");
     assert_eq!(
         q(&[T, "select a:c2, b:c3 from t where i=1"]),
         "a  b\n------\n20 2.5"
