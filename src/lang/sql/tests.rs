@@ -344,6 +344,9 @@ fn functional_forms() {
         "n p\n----\nx 0\nx 12\nz 20\nz 25"
     );
     assert_eq!(q(&[t, "![t;();0b;enlist `p]"]), "n\n-\nx\ny\nx\nz\nz\ny");
+    // Constraints must be a list of trees, deletions a list of names.
+    assert_eq!(q(&[t, "?[t;1;0b;()]"]), "'type");
+    assert_eq!(q(&[t, "![t;();0b;1]"]), "'type");
     assert_eq!(
         q(&[
             t,
