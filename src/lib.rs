@@ -7,6 +7,7 @@
 pub mod ipc_sweep;
 pub mod journal;
 pub mod lang;
+pub mod memory;
 pub mod server;
 pub mod store;
 pub mod tick;

@@ -209,6 +209,7 @@ fn log(op: LogOp) -> ExitCode {
 /// are the process's own; everything else is left for `.z.x`.
 fn q_process(args: Vec<String>) -> ExitCode {
     use qtick::lang::{console, eval::Interp};
+    qtick::memory::keep_freed_memory();
     let mut it = Interp::new();
     let mut cfg = qtick::server::Config::default();
     let mut script = None;

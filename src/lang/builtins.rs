@@ -286,10 +286,7 @@ pub fn install(it: &mut Interp) {
     register(it, "#", 2, 2, |it, a| {
         match a[0].as_sym().and_then(prims::attr::named) {
             Some(at) => Ok(prims::attr::set(at, &a[1])?),
-            None => {
-                let y = it.resolve_enums(a[1].clone());
-                Ok(list::take(&a[0], &y)?)
-            }
+            None => Ok(take_keeping_enums(it, &a[0], &a[1])?),
         }
     });
     register(it, "each", 2, 2, |it, a| {
@@ -409,6 +406,27 @@ fn question(it: &mut Interp, a: Vec<K>) -> EvalResult {
             None => Ok(super::sql::vector_cond(x, y, z)?),
         },
         _ => super::sql::functional_select(it, &a),
+    }
+}
+
+/// `x#y` where `y` may be enumerated: counts and shapes take the indices and keep the
+/// domain; anything else sees the symbols.
+fn take_keeping_enums(it: &Interp, x: &K, y: &K) -> QResult {
+    let shaped = matches!(x, K::Atom(_) | K::Vector(_)) && x.ty() != -(Ty::Sym as i16);
+    let wrap = |d: Sym, r: K| -> QResult {
+        match r {
+            K::Atom(_) => Ok(K::EnumAtom(d, r.as_i64().ok_or_else(QError::type_)?)),
+            K::Vector(v) => match v.data {
+                qipc::Data::I64(idx) => Ok(K::Enum(qipc::Enum { domain: d, attr: qipc::Attr::None, idx })),
+                _ => Err(QError::type_()),
+            },
+            _ => Err(QError::type_()),
+        }
+    };
+    match y {
+        K::EnumAtom(d, i) if shaped && x.is_atom() => wrap(*d, list::take(x, &K::long(*i))?),
+        K::Enum(e) if shaped && x.is_atom() => wrap(e.domain, list::take(x, &K::longs(e.idx.to_vec()))?),
+        _ => list::take(x, &it.resolve_enums(y.clone())),
     }
 }
 

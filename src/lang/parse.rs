@@ -1054,28 +1054,34 @@ fn walk_with(e: &Expr, phrases: bool, f: &mut dyn FnMut(&Expr)) {
     }
 }
 
-/// The column name q gives an unnamed expression: its first name that is not a function
-/// applied to something (`sum price` → `price`, `x+y` → `x`).
+/// The column name q gives an unnamed expression in a table literal or a query phrase: the
+/// name it assigns, if any (`` `long$amount:() `` → `amount`), else its leftmost noun when
+/// that is a name (`sum price` → `price`, `x+y` → `x`, `2*c` → none, so `x`). A dotted
+/// name gives its last part (`s.name` → `name`).
 pub fn derive_name(e: &Expr) -> Option<Sym> {
+    let mut assigned = None;
+    walk(e, &mut |x| {
+        if let Expr::Assign(a) = x {
+            assigned.get_or_insert(a.name);
+        }
+    });
+    assigned.or_else(|| leftmost_name(e))
+}
+
+fn leftmost_name(e: &Expr) -> Option<Sym> {
     match e {
         // The virtual row index `i` gives no name (`select count i` makes column `x`).
         Expr::Name(n) if n.as_bytes() == b"i" => None,
         Expr::Name(n) => {
             let b = n.as_bytes();
-            // `.u.x` names the column `x`.
             let last = b.rsplit(|&c| c == b'.').next().unwrap_or(b);
             Some(Sym::new(last))
         }
-        Expr::Monad(f, x) => derive_name(x).or_else(|| match &**f {
-            Expr::Name(_) => None,
-            other => derive_name(other),
-        }),
-        Expr::Dyad(_, x, y) => derive_name(x).or_else(|| y.as_deref().and_then(derive_name)),
-        Expr::Apply(f, args) => match &**f {
-            Expr::Name(_) | Expr::Verb(_) => args.iter().flatten().find_map(derive_name),
-            other => derive_name(other),
-        },
-        Expr::Sql(_) | Expr::Lit(_) => None,
+        Expr::Monad(_, x) | Expr::Dyad(_, x, _) => leftmost_name(x),
+        Expr::Apply(_, args) => args
+            .first()
+            .and_then(|a| a.as_ref())
+            .and_then(leftmost_name),
         _ => None,
     }
 }

@@ -166,13 +166,7 @@ pub fn to_ptree(it: &Interp, e: &Expr) -> QResult {
 }
 
 fn phrase_dict(it: &Interp, p: &[(Option<Sym>, Expr)]) -> QResult {
-    let names: Vec<Sym> = p
-        .iter()
-        .map(|(n, e)| {
-            n.or_else(|| super::parse::derive_name(e))
-                .unwrap_or_else(|| Sym::from_text("x"))
-        })
-        .collect();
+    let names = super::sql::column_names(p);
     let mut vals = Vec::with_capacity(p.len());
     for (_, e) in p {
         vals.push(to_ptree(it, e)?);
@@ -191,31 +185,53 @@ fn sql_ptree(it: &Interp, s: &Sql) -> QResult {
     } else {
         general(vec![general(w)])
     };
+    let exec = s.kind == SqlKind::Exec;
+    // exec's single unnamed column or group is a tree of its own, enlisted so `eval`
+    // passes it on; otherwise phrases are dictionaries of names to trees.
+    let single = |p: &[(Option<Sym>, Expr)]| -> QResult<Option<K>> {
+        Ok(match p {
+            [(None, e)] if exec => Some(general(vec![to_ptree(it, e)?])),
+            _ => None,
+        })
+    };
     let by = match &s.by {
-        Some(b) => phrase_dict(it, b)?,
-        None => K::bool(false),
+        Some(b) => match single(b)? {
+            Some(t) => t,
+            None => phrase_dict(it, b)?,
+        },
+        None if exec => K::list(vec![]),
+        // `select distinct` is a select with `1b` for its by.
+        None => K::bool(s.distinct),
     };
     Ok(match s.kind {
         SqlKind::Select | SqlKind::Exec => {
             let cols = if s.cols.is_empty() {
                 K::list(vec![])
-            } else if s.kind == SqlKind::Exec && s.cols.len() == 1 && s.cols[0].0.is_none() {
-                to_ptree(it, &s.cols[0].1)?
             } else {
-                phrase_dict(it, &s.cols)?
+                match single(&s.cols)? {
+                    Some(t) => t,
+                    None => phrase_dict(it, &s.cols)?,
+                }
             };
-            let by = if s.kind == SqlKind::Exec && s.by.is_none() {
-                K::list(vec![])
-            } else {
-                by
-            };
-            general(vec![
+            let mut out = vec![
                 prim_value("?").unwrap_or(K::NULL),
                 to_ptree(it, &s.from)?,
                 wheres,
                 by,
                 cols,
-            ])
+            ];
+            // `select[n]`, `select[n;>c]`: the row count, then the ordering.
+            if let Some(l) = &s.limit {
+                let (n, o) = super::sql::limit_split(l);
+                out.push(match n {
+                    Some(n) => to_ptree(it, n)?,
+                    None => K::long(qipc::null::WJ),
+                });
+                if let Some(o) = o {
+                    out.push(general(vec![to_ptree(it, &o)?]));
+                }
+            }
+            general(out)
         }
         SqlKind::Update => general(vec![
             prim_value("!").unwrap_or(K::NULL),

@@ -103,10 +103,8 @@ pub fn from_items(items: Vec<K>) -> K {
     let ty = match items.first() {
         Some(K::Atom(a)) => a.ty,
         Some(K::Dict(_)) => return rows_to_table(items),
-        _ => return K::list(items),
-    };
-    if !items.iter().all(|x| matches!(x, K::Atom(a) if a.ty == ty)) {
-        if let Some(K::EnumAtom(d, _)) = items.first() {
+        // Enumerated atoms of one domain make an enumeration.
+        Some(K::EnumAtom(d, _)) => {
             let d = *d;
             let idx: Option<Vec<i64>> = items
                 .iter()
@@ -115,14 +113,18 @@ pub fn from_items(items: Vec<K>) -> K {
                     _ => None,
                 })
                 .collect();
-            if let Some(idx) = idx {
-                return K::Enum(qipc::Enum {
+            return match idx {
+                Some(idx) => K::Enum(qipc::Enum {
                     domain: d,
                     attr: Attr::None,
                     idx: Arc::new(idx),
-                });
-            }
+                }),
+                None => K::list(items),
+            };
         }
+        _ => return K::list(items),
+    };
+    if !items.iter().all(|x| matches!(x, K::Atom(a) if a.ty == ty)) {
         return K::list(items);
     }
     let mut data = Data::with_capacity(ty.storage(), items.len());

@@ -493,41 +493,76 @@ fn clock_unit(t: Ty) -> Option<i64> {
 /// nanoseconds (which needs 128 bits for the rest): `time.minute` on a large column is
 /// the common case in queries.
 fn temporal_fast(src: Ty, data: &Data, dst: Ty) -> Option<Data> {
-    let max = null::WI as i64;
-    let to_i32 = |x: i64| x.clamp(-max, max) as i32;
     match data {
         Data::I32(v) => {
             let (su, du) = (clock_unit(src)?, clock_unit(dst)?);
-            let f = |x: i32| -> i32 {
-                match x {
-                    null::I | null::WI => x,
-                    x if x == -null::WI => x,
-                    x if su >= du => to_i32(x as i64 * (su / du)),
-                    x => to_i32((x as i64).div_euclid(du / su)),
+            // Units are fixed, so each conversion gets a loop with a constant factor.
+            let out = if su >= du {
+                match su / du {
+                    1 => return Some(data.clone()),
+                    60 => rescale::<60, 1>(v),
+                    1000 => rescale::<1000, 1>(v),
+                    60_000 => rescale::<60_000, 1>(v),
+                    _ => return None,
+                }
+            } else {
+                match du / su {
+                    60 => rescale::<1, 60>(v),
+                    1000 => rescale::<1, 1000>(v),
+                    60_000 => rescale::<1, 60_000>(v),
+                    _ => return None,
                 }
             };
-            Some(Data::I32(Arc::new(v.iter().map(|&x| f(x)).collect())))
+            Some(Data::I32(Arc::new(out)))
         }
         Data::I64(v) if matches!(src, Ty::Timestamp | Ty::Timespan) => {
             let dated = src == Ty::Timestamp;
-            let du = match dst {
-                Ty::Date if dated => DAY_NS,
-                _ => clock_unit(dst)?,
+            let out = match (dst, dated) {
+                (Ty::Date, true) => from_ns::<DAY_NS, false>(v),
+                (Ty::Minute, true) => from_ns::<MIN_NS, true>(v),
+                (Ty::Second, true) => from_ns::<SEC_NS, true>(v),
+                (Ty::Time, true) => from_ns::<MS_NS, true>(v),
+                (Ty::Minute, false) => from_ns::<MIN_NS, false>(v),
+                (Ty::Second, false) => from_ns::<SEC_NS, false>(v),
+                (Ty::Time, false) => from_ns::<MS_NS, false>(v),
+                _ => return None,
             };
-            let f = |x: i64| -> i32 {
-                match x {
-                    null::J => null::I,
-                    null::WJ => null::WI,
-                    x if x == -null::WJ => -null::WI,
-                    x if dst == Ty::Date => to_i32(x.div_euclid(du)),
-                    x if dated => to_i32(x.rem_euclid(DAY_NS).div_euclid(du)),
-                    x => to_i32(x.div_euclid(du)),
-                }
-            };
-            Some(Data::I32(Arc::new(v.iter().map(|&x| f(x)).collect())))
+            Some(Data::I32(Arc::new(out)))
         }
         _ => None,
     }
+}
+
+/// Clamp to the int range less its null, as out-of-range conversions do.
+fn clamp_i32(x: i64) -> i32 {
+    let max = null::WI as i64;
+    x.clamp(-max, max) as i32
+}
+
+/// A clock vector in another unit: times `MUL`, or floor-divided by `DIV`.
+fn rescale<const MUL: i64, const DIV: i64>(v: &[i32]) -> Vec<i32> {
+    v.iter()
+        .map(|&x| match x {
+            null::I | null::WI => x,
+            x if x == -null::WI => x,
+            x if DIV == 1 => clamp_i32(x as i64 * MUL),
+            x => clamp_i32((x as i64).div_euclid(DIV)),
+        })
+        .collect()
+}
+
+/// Nanoseconds (of a timestamp when `DAY`: the time of day is taken first) in units of
+/// `UNIT` nanoseconds.
+fn from_ns<const UNIT: i64, const DAY: bool>(v: &[i64]) -> Vec<i32> {
+    v.iter()
+        .map(|&x| match x {
+            null::J => null::I,
+            null::WJ => null::WI,
+            x if x == -null::WJ => -null::WI,
+            x if DAY => clamp_i32(x.rem_euclid(DAY_NS).div_euclid(UNIT)),
+            x => clamp_i32(x.div_euclid(UNIT)),
+        })
+        .collect()
 }
 
 fn temporal(src: Ty, data: &Data, dst: Ty) -> QResult<Data> {

@@ -885,6 +885,35 @@ fn factor_range<T: Copy + Into<i64>>(y: &[T]) -> Option<Codes> {
     Some((cy, Vec::new(), n as usize))
 }
 
+/// Codes of a symbol column. Symbols are interned, so a small table indexed by address bits
+/// answers repeats without hashing; the map is asked only on a miss.
+fn factor_syms(y: &[Sym]) -> Codes {
+    const BITS: u32 = 12;
+    let mask = (1usize << BITS) - 1;
+    let mut cache: Vec<(usize, u32)> = vec![(0, MISS); 1 << BITS];
+    let mut map: HashMap<Sym, u32, Fast> = HashMap::default();
+    let cy = y
+        .iter()
+        .map(|s| {
+            let a = s.addr();
+            let slot = ((a >> 4) ^ (a >> (4 + BITS))) & mask;
+            // `slot` is masked to the cache's size.
+            match cache.get_mut(slot) {
+                Some(c) if c.0 == a && c.1 != MISS => c.1,
+                Some(c) => {
+                    let n = map.len() as u32;
+                    let id = *map.entry(*s).or_insert(n);
+                    *c = (a, id);
+                    id
+                }
+                None => MISS,
+            }
+        })
+        .collect();
+    let n = map.len();
+    (cy, Vec::new(), n)
+}
+
 /// Group codes of one key column (and the matching codes of `x`'s column); `None` when the two
 /// columns' types cannot be compared.
 fn codes(y: &K, x: Option<&K>) -> QResult<Option<Codes>> {
@@ -893,6 +922,7 @@ fn codes(y: &K, x: Option<&K>) -> QResult<Option<Codes>> {
     }
     let ranged = match (y, x) {
         (K::Vector(a), None) => match &a.data {
+            Data::Sym(d) => Some(factor_syms(d.as_slice())),
             Data::I16(d) => factor_range(d.as_slice()),
             Data::I32(d) => factor_range(d.as_slice()),
             Data::I64(d) => factor_range(d.as_slice()),

@@ -377,18 +377,18 @@ fn is_int_like(ty: Ty) -> bool {
 /// `w wavg x` / `w wsum x` per group; pairs with a null on either side are ignored.
 fn weighted(w: &Vector, x: &Vector, g: &Groups, is_avg: bool) -> Option<K> {
     fn avg<W: Num, X: Num>(w: &[W], x: &[X], g: &Groups) -> K {
-        let mut num = vec![0f64; g.ng];
-        let mut den = vec![0f64; g.ng];
+        // Numerator and denominator side by side: one cache line per group update.
+        let mut acc = vec![(0f64, 0f64); g.ng];
         for ((&p, &q), &id) in w.iter().zip(x).zip(&g.gid) {
             let (p, q) = (p.f(), q.f());
-            if !p.is_nan() && !q.is_nan() {
-                if let (Some(n), Some(d)) = (num.get_mut(id as usize), den.get_mut(id as usize)) {
-                    *n += p * q;
-                    *d += p;
+            if !(p.is_nan() || q.is_nan()) {
+                if let Some(a) = acc.get_mut(id as usize) {
+                    a.0 += p * q;
+                    a.1 += p;
                 }
             }
         }
-        K::floats(num.iter().zip(&den).map(|(n, d)| n / d).collect())
+        K::floats(acc.into_iter().map(|(n, d)| n / d).collect())
     }
     fn sum<W: Num, X: Num>(w: &[W], x: &[X], g: &Groups, ints: bool) -> Vec<(f64, i64)> {
         let mut acc = vec![(0f64, 0i64); g.ng];

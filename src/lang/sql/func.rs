@@ -176,11 +176,11 @@ fn simple_exec(it: &mut Interp, t: &K, rows: &K, p: &K) -> EvalResult {
 }
 
 /// A where list of parse trees (`()` for none).
-fn wheres_of(c: &K) -> Vec<Expr> {
+fn wheres_of(c: &K) -> QResult<Vec<Expr>> {
     match c {
-        K::List(l) => l.items.iter().map(from_ptree).collect(),
-        _ if c.is_empty() => Vec::new(),
-        other => vec![from_ptree(other)],
+        K::List(l) => Ok(l.items.iter().map(from_ptree).collect()),
+        _ if c.is_empty() => Ok(Vec::new()),
+        _ => Err(QError::type_()),
     }
 }
 
@@ -237,7 +237,7 @@ pub fn functional_select(it: &mut Interp, args: &[K]) -> EvalResult {
         },
         cols,
         by,
-        wheres: wheres_of(c),
+        wheres: wheres_of(c)?,
         limit,
         order,
         distinct,
@@ -255,7 +255,7 @@ pub fn functional_update(it: &mut Interp, args: &[K]) -> EvalResult {
     };
     let (kind, cols) = match a {
         K::Dict(d) => (SqlKind::Update, named(d)),
-        _ => (
+        _ if a.is_empty() || a.ty().abs() == Ty::Sym as i16 => (
             SqlKind::Delete,
             items(a)
                 .iter()
@@ -263,6 +263,7 @@ pub fn functional_update(it: &mut Interp, args: &[K]) -> EvalResult {
                 .map(|n| (None, Expr::Name(n)))
                 .collect(),
         ),
+        _ => return Err(QError::type_().into()),
     };
     let q = Query {
         kind,
@@ -272,7 +273,7 @@ pub fn functional_update(it: &mut Interp, args: &[K]) -> EvalResult {
         } else {
             None
         },
-        wheres: wheres_of(c),
+        wheres: wheres_of(c)?,
         limit: None,
         order: None,
         distinct: false,

@@ -139,6 +139,32 @@ impl Groups {
         Ok(l.off.windows(2).map(|w| slice(&laid, w[0], w[1])).collect())
     }
 
+    /// The inverse of [`Groups::split`]: one list per group, each as long as its group,
+    /// back in row order. `None` unless they join into one simple vector (or
+    /// enumeration).
+    pub fn unsplit(&self, parts: &[K]) -> QResult<Option<K>> {
+        let l = self.layout();
+        if parts.len() != self.ng {
+            return Ok(None);
+        }
+        for (p, w) in parts.iter().zip(l.off.windows(2)) {
+            if p.is_atom() || p.len() != w[1] - w[0] || !matches!(p, K::Vector(_) | K::Enum(_)) {
+                return Ok(None);
+            }
+        }
+        let laid = list::raze(&K::list(parts.to_vec()))?;
+        if !matches!(laid, K::Vector(_) | K::Enum(_)) || laid.len() != self.rows() {
+            return Ok(None);
+        }
+        let mut inv = vec![0i64; self.rows()];
+        for (p, &r) in l.rows.iter().enumerate() {
+            if let Some(x) = inv.get_mut(r as usize) {
+                *x = p as i64;
+            }
+        }
+        Ok(Some(table::gather(&laid, &inv)?))
+    }
+
     /// Each group's value spread back to its rows (`vals` holds one item per group).
     pub fn spread(&self, vals: &K) -> QResult<K> {
         let idx: Vec<i64> = self.gid.iter().map(|&g| g as i64).collect();
@@ -219,6 +245,11 @@ mod tests {
         assert_eq!(g.counts(), vec![2, 2, 1]);
         let parts = g.split(&K::longs(vec![10, 20, 30, 40, 50])).unwrap();
         assert_eq!(parts[1], K::longs(vec![20, 50]));
+        let parts = g.split(&K::longs(vec![10, 20, 30, 40, 50])).unwrap();
+        assert_eq!(
+            g.unsplit(&parts).unwrap(),
+            Some(K::longs(vec![10, 20, 30, 40, 50]))
+        );
         let back = g.spread(&K::longs(vec![7, 8, 9])).unwrap();
         assert_eq!(back, K::longs(vec![7, 8, 7, 9, 8]));
         let mut grade = |c: &K| match list::iasc(c)? {

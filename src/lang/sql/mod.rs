@@ -22,7 +22,7 @@ pub use func::{
 use super::ast::*;
 use super::error::QError;
 use super::eval::{EvalResult, Frame, Interp};
-use super::parse::walk;
+use super::parse::{derive_name, walk};
 use super::prims::{list, table};
 use super::value::{from_items, general, item, items, null_atom};
 use agg::Agg;
@@ -113,7 +113,7 @@ fn names_in(exprs: &[&Expr]) -> Vec<Sym> {
     out
 }
 
-/// Row `i` of the virtual column: the row numbers themselves.
+/// The virtual column `i`: each row's number.
 fn vi() -> Sym {
     sym("i")
 }
@@ -263,20 +263,9 @@ fn filter(
 // ------------------------------------------------------------------------------------------
 // Column names
 
-/// The name q gives an unnamed column expression: its leftmost noun when that is a name
-/// (`sum price` → `price`, `x+y` → `x`, `2*c` → none, so `x`); the virtual `i` never names
-/// a column.
+/// The name q gives an unnamed column expression (see [`derive_name`]).
 fn derive(e: &Expr) -> Option<Sym> {
-    match e {
-        Expr::Name(n) => {
-            let b = n.as_bytes();
-            let last = b.rsplit(|&c| c == b'.').next().unwrap_or(b);
-            Some(Sym::new(last))
-        }
-        Expr::Monad(_, x) | Expr::Dyad(_, x, _) => derive(x),
-        Expr::Apply(_, args) => args.first().and_then(|a| a.as_ref()).and_then(derive),
-        _ => None,
-    }
+    derive_name(e)
 }
 
 fn phrase_names(p: &[(Option<Sym>, Expr)], t: &Table) -> Vec<Sym> {
@@ -341,43 +330,54 @@ struct Query {
     distinct: bool,
 }
 
-/// Split a template's limit into the row count (evaluated in the enclosing scope) and the
-/// ordering expression (`<c` / `>c`, evaluated over the columns).
-fn limit_parts(
-    it: &mut Interp,
-    l: &Expr,
-    frame: &mut Option<&mut Frame>,
-) -> EvalResult<(Option<K>, Option<Expr>)> {
-    fn is_order(e: &Expr) -> bool {
-        matches!(e, Expr::Monad(f, _) if matches!(&**f, Expr::Verb(Verb::Prim(p)) if &**p == "<" || &**p == ">"))
+/// A template's limit expression split into the row count and the ordering (`<c` / `>c`,
+/// as `iasc c` / `idesc c`, to be evaluated over the columns).
+pub fn limit_split(l: &Expr) -> (Option<&Expr>, Option<Expr>) {
+    fn order_of(e: &Expr) -> Option<Expr> {
+        let Expr::Monad(f, x) = e else { return None };
+        let name = match &**f {
+            Expr::Verb(Verb::Prim(p)) if &**p == ">" => "idesc",
+            Expr::Verb(Verb::Prim(p)) if &**p == "<" => "iasc",
+            _ => return None,
+        };
+        Some(Expr::Monad(Box::new(Expr::Name(sym(name))), x.clone()))
     }
-    let order_of = |e: &Expr| -> Expr {
-        match e {
-            Expr::Monad(f, x) => {
-                let name = match &**f {
-                    Expr::Verb(Verb::Prim(p)) if &**p == ">" => "idesc",
-                    _ => "iasc",
-                };
-                Expr::Monad(Box::new(Expr::Name(sym(name))), x.clone())
-            }
-            other => other.clone(),
-        }
-    };
     match l {
-        Expr::List(v) if v.len() == 2 && is_order(&v[1]) => {
-            let n = it.eval(&v[0], frame)?;
-            Ok((Some(n), Some(order_of(&v[1]))))
+        Expr::List(v) if v.len() == 2 && order_of(&v[1]).is_some() => {
+            (Some(&v[0]), order_of(&v[1]))
         }
-        e if is_order(e) => Ok((None, Some(order_of(e)))),
-        e => Ok((Some(it.eval(e, frame)?), None)),
+        e => match order_of(e) {
+            Some(o) => (None, Some(o)),
+            None => (Some(e), None),
+        },
     }
+}
+
+/// The names of a phrase's columns without the table at hand (parse trees): explicit,
+/// derived, or `x`, made unique.
+pub fn column_names(p: &[(Option<Sym>, Expr)]) -> Vec<Sym> {
+    phrase_names(
+        p,
+        &Table {
+            attr: Attr::None,
+            names: Arc::new(Vec::new()),
+            cols: Vec::new(),
+        },
+    )
 }
 
 pub fn eval_sql(it: &mut Interp, s: &Sql, frame: &mut Option<&mut Frame>) -> EvalResult {
     let from = it.eval(&s.from, frame)?;
     let ctx = frame.as_ref().map_or(it.ns, |f| f.ctx);
     let (limit, order) = match &s.limit {
-        Some(l) => limit_parts(it, l, frame)?,
+        Some(l) => {
+            let (n, o) = limit_split(l);
+            let n = match n {
+                Some(e) => Some(it.eval(e, frame)?),
+                None => None,
+            };
+            (n, o)
+        }
         None => (None, None),
     };
     let mut q = Query {
@@ -669,7 +669,10 @@ fn sorted_keys(keys: &[K], order: &[usize], g: &Groups) -> Result<Vec<K>, QError
 }
 
 /// Evaluating column expressions group by group over a view.
-struct GroupCx {
+struct GroupCx<'v> {
+    view: &'v View,
+    /// `i` is named but not yet in `full` (made on first use: `count i` never needs it).
+    i_pending: bool,
     /// The enclosing lambda's locals.
     locals: Frame,
     /// The view's columns (those the expressions name) in a scope.
@@ -709,27 +712,31 @@ const ATOMIC2: &[&str] = &[
     "and", "or", "xexp", "xlog",
 ];
 
-impl GroupCx {
+impl<'v> GroupCx<'v> {
     fn new(
         base: &Option<&mut Frame>,
         t: &Table,
-        view: &View,
+        view: &'v View,
         exprs: &[&Expr],
         ctx: Sym,
         g: Groups,
-    ) -> Result<GroupCx, QError> {
-        let want = names_in(exprs);
-        let full = scope(base, t, view, &want, ctx)?;
+    ) -> Result<GroupCx<'v>, QError> {
+        let mut want = names_in(exprs);
         let mut colnames: Vec<Sym> = t
             .names
             .iter()
             .copied()
             .filter(|n| want.contains(n))
             .collect();
-        if want.contains(&vi()) && !t.names.contains(&vi()) {
+        let i_pending = want.contains(&vi()) && !t.names.contains(&vi());
+        if i_pending {
             colnames.push(vi());
+            want.retain(|n| *n != vi());
         }
+        let full = scope(base, t, view, &want, ctx)?;
         Ok(GroupCx {
+            view,
+            i_pending,
             locals: base_frame(base, ctx),
             full,
             colnames,
@@ -741,6 +748,14 @@ impl GroupCx {
 
     fn is_col(&self, n: Sym) -> bool {
         self.colnames.contains(&head(n))
+    }
+
+    /// Put `i` in the scope if `e` (or, for `None`, anything) needs it.
+    fn ensure_i(&mut self, e: Option<&Expr>) {
+        if self.i_pending && e.is_none_or(|e| names_in(&[e]).contains(&vi())) {
+            self.full.set(vi(), K::longs(self.view.ids()));
+            self.i_pending = false;
+        }
     }
 
     /// A name that means the keyword itself (no column or local hides it).
@@ -819,11 +834,13 @@ impl GroupCx {
                 .cloned()
                 .ok_or_else(|| QError::nyi().into());
         }
+        self.ensure_i(Some(f));
         it.eval(f, &mut Some(&mut self.full))
     }
 
     /// Evaluate over all the view's rows; `None` unless it gives one item per row.
     fn over_rows(&mut self, it: &mut Interp, e: &Expr) -> EvalResult<Option<K>> {
+        self.ensure_i(Some(e));
         let v = eval_in(it, e, &mut self.full)?;
         Ok(
             (!v.is_atom() && v.len() == self.n && !matches!(v, K::Dict(_) | K::Table(_)))
@@ -926,6 +943,7 @@ impl GroupCx {
 
     /// Evaluate in a scope of each group's rows in turn.
     fn slow(&mut self, it: &mut Interp, e: &Expr) -> EvalResult {
+        self.ensure_i(None);
         if self.parts.is_none() {
             let mut parts = Vec::with_capacity(self.colnames.len());
             for n in &self.colnames {
@@ -970,6 +988,10 @@ impl GroupCx {
         let vals = items(v);
         if vals.iter().all(|x| x.is_atom()) {
             return self.g.spread(&from_items(vals));
+        }
+        // A uniform function's results (`sums qty`): laid end to end, then put back.
+        if let Some(r) = self.g.unsplit(&vals)? {
+            return Ok(r);
         }
         let mut out = vec![K::NULL; self.n];
         for (gi, x) in vals.iter().enumerate() {
@@ -1066,25 +1088,60 @@ fn exec(
 fn amend_col(col: Option<&K>, total: usize, rows: &[i64], vals: &K) -> Result<K, QError> {
     let base = match col {
         Some(c) => c.clone(),
-        None => {
-            let proto = match vals {
-                K::Vector(v) => null_atom(v.ty),
-                K::Enum(e) => K::EnumAtom(e.domain, qipc::null::J),
-                _ => K::list(Vec::new()),
-            };
-            if proto.is_atom() {
-                from_items(vec![proto; total])
-            } else {
+        None => match vals {
+            K::Vector(v) => from_items(vec![null_atom(v.ty); total]),
+            K::Enum(e) => K::Enum(qipc::Enum {
+                domain: e.domain,
+                attr: Attr::None,
+                idx: Arc::new(vec![qipc::null::J; total]),
+            }),
+            // A column of lists: the empty list of the first item's type elsewhere.
+            _ => {
+                let proto = match item(vals, 0) {
+                    Some(K::Vector(v)) => super::value::empty_vector(v.ty),
+                    _ => K::list(Vec::new()),
+                };
                 K::list(vec![proto; total])
             }
-        }
+        },
     };
-    match (&base, vals) {
-        (K::Vector(b), K::Vector(v)) if b.ty != v.ty => return Err(QError::type_()),
-        (K::Vector(_), K::List(_)) | (K::Vector(_), K::Enum(_)) => return Err(QError::type_()),
-        _ => {}
+    fn put<T: Copy>(d: &mut [T], rows: &[i64], v: &[T]) -> Result<(), QError> {
+        for (&r, &x) in rows.iter().zip(v) {
+            *d.get_mut(r as usize).ok_or_else(QError::index)? = x;
+        }
+        Ok(())
     }
-    list::amend_assign(&base, &K::longs(rows.to_vec()), vals)
+    match (base, vals) {
+        (K::Vector(mut b), K::Vector(v)) if b.ty == v.ty => {
+            b.attr = Attr::None;
+            match (&mut b.data, &v.data) {
+                (Data::U8(d), Data::U8(x)) => put(Arc::make_mut(d).as_mut_slice(), rows, x)?,
+                (Data::Guid(d), Data::Guid(x)) => put(Arc::make_mut(d).as_mut_slice(), rows, x)?,
+                (Data::I16(d), Data::I16(x)) => put(Arc::make_mut(d).as_mut_slice(), rows, x)?,
+                (Data::I32(d), Data::I32(x)) => put(Arc::make_mut(d).as_mut_slice(), rows, x)?,
+                (Data::I64(d), Data::I64(x)) => put(Arc::make_mut(d).as_mut_slice(), rows, x)?,
+                (Data::F32(d), Data::F32(x)) => put(Arc::make_mut(d).as_mut_slice(), rows, x)?,
+                (Data::F64(d), Data::F64(x)) => put(Arc::make_mut(d).as_mut_slice(), rows, x)?,
+                (Data::Sym(d), Data::Sym(x)) => put(Arc::make_mut(d).as_mut_slice(), rows, x)?,
+                _ => return Err(QError::type_()),
+            }
+            Ok(K::Vector(b))
+        }
+        (K::Enum(mut b), K::Enum(v)) if b.domain == v.domain => {
+            b.attr = Attr::None;
+            put(Arc::make_mut(&mut b.idx).as_mut_slice(), rows, &v.idx)?;
+            Ok(K::Enum(b))
+        }
+        (K::List(l), _) => {
+            let mut items = l.items.as_ref().clone();
+            for (k, &r) in rows.iter().enumerate() {
+                *items.get_mut(r as usize).ok_or_else(QError::index)? =
+                    item(vals, k).unwrap_or(K::NULL);
+            }
+            Ok(from_items(items))
+        }
+        _ => Err(QError::type_()),
+    }
 }
 
 fn update(

@@ -144,6 +144,12 @@ fn naming() {
         q(&[T, "select c2 by c2 from t"]),
         "'dup names for cols/groups c2"
     );
+    // An assignment inside an expression names its column, in queries and literals alike.
+    assert_eq!(
+        q(&["cols ([] a:`long$(); `long$amount:(); 2*b:`long$())"]),
+        "`a`amount`b"
+    );
+    assert_eq!(q(&[T, "cols select 2*c2, sum c3 by c1 from t"]), "`c1`x`c3");
     assert_eq!(
         q(&[T, "select a:c2, b:c3 from t where i=1"]),
         "a  b\n------\n20 2.5"
@@ -218,6 +224,27 @@ fn update_forms() {
     assert_eq!(
         sp("select from sp where qty > (avg;qty) fby p"),
         "s  p  qty\n---------\ns2 p2 400\ns4 p4 300\ns1 p5 400"
+    );
+}
+
+#[test]
+fn enumerated_columns() {
+    // Amending an enumerated column with enumerated values keeps the enumeration.
+    assert_eq!(
+        sp("exec s from update s:`s$`s4 from sp where qty>350"),
+        "`s$`s1`s1`s4`s1`s4`s1`s2`s4`s3`s4`s4`s4"
+    );
+    assert_eq!(sp("update s:`s4 from sp where qty>350"), "'type");
+    // A new column of strings is empty strings where not set.
+    assert_eq!(
+        q(&["t:([]a:1 2)", "update b:string a from t where a>1"]),
+        "a b\n------\n1 \"\"\n2 ,\"2\""
+    );
+    assert_eq!(sp("3#`s$`s2"), "`s$`s2`s2`s2");
+    assert_eq!(sp("-2#sp.s"), "`s$`s4`s1");
+    assert_eq!(
+        sp("exec first s by p from sp where p in `p5`p6"),
+        "p5| s4\np6| s1"
     );
 }
 
@@ -317,6 +344,9 @@ fn functional_forms() {
         "n p\n----\nx 0\nx 12\nz 20\nz 25"
     );
     assert_eq!(q(&[t, "![t;();0b;enlist `p]"]), "n\n-\nx\ny\nx\nz\nz\ny");
+    // Constraints must be a list of trees, deletions a list of names.
+    assert_eq!(q(&[t, "?[t;1;0b;()]"]), "'type");
+    assert_eq!(q(&[t, "![t;();0b;1]"]), "'type");
     assert_eq!(
         q(&[
             t,
@@ -326,13 +356,21 @@ fn functional_forms() {
         "0 -15 -12 -20 -25 -14"
     );
     // parse and eval of a query round trip.
-    assert_eq!(
-        q(&[
-            t,
-            "(eval parse \"select max p by n from t\")~select max p by n from t"
-        ]),
-        "1b"
-    );
+    for e in [
+        "select max p by n from t",
+        "select[2;>p] from t where p>0",
+        "select[-1] n from t",
+        "select distinct n from t",
+        "exec sum p by n from t",
+        "exec m:max p by n from t",
+        "exec p from t where n=`x",
+        "update p:0 from t where n=`y",
+        "delete p from t",
+    ] {
+        let line = format!("(eval parse \"{e}\")~{e}");
+        assert_eq!(q(&[t, &line]), "1b", "{e}");
+    }
+    assert_eq!(q(&["parse \"exec a by b from t\""]), "?\n`t\n()\n,`b\n,`a");
 }
 
 #[test]
