@@ -8,4 +8,6 @@ pub mod ipc_sweep;
 pub mod journal;
 pub mod lang;
 pub mod server;
+pub mod store;
+pub mod tick;
 pub use qipc;

@@ -21,6 +21,13 @@ enum Cmd {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// A tickerplant, as `q tick.q SRC [DST] [-p port] [-t ms]`:
+    /// `qtick tp SRC [DST] [-p port] [-t ms] [-o hours] [--load file.q]...
+    /// [--sub-limit bytes] [--sub-checks n] [--sub-interval ms] [--fsync]`.
+    Tp {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Wire-format tools: encode/decode messages as q's -8!/-9!/-18!/-22! would.
     Ipc {
         #[command(subcommand)]
@@ -89,6 +96,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
         Cmd::Q { args } => q_process(args),
+        Cmd::Tp { args } => qtick::tick::cli::main(&args),
         Cmd::Ipc { op } => match ipc(op) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

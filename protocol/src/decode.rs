@@ -84,6 +84,21 @@ pub fn decode_payload(payload: &[u8], little: bool, limits: &Limits) -> Result<K
     Ok(k)
 }
 
+/// Decode the one object at the start of `buf` and return it with the number of bytes it
+/// took. Data files hold objects back to back with no length in front (a journal's items,
+/// a serialized general list whose header count is stale), so the reader needs each end.
+pub fn decode_prefix(buf: &[u8], little: bool, limits: &Limits) -> Result<(K, usize)> {
+    let mut r = Reader {
+        buf,
+        pos: 0,
+        little,
+        depth: 0,
+        max_depth: limits.max_depth,
+    };
+    let k = r.object()?;
+    Ok((k, r.pos))
+}
+
 /// Most items reserved before they are decoded, for lists and symbol vectors. Their counts
 /// are checked against the bytes left, but an item that takes 2 bytes on the wire (1 for a
 /// symbol) takes 32 in memory (8), so reserving the whole claim would let a message that

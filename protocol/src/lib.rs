@@ -16,7 +16,7 @@ pub mod handshake;
 pub mod k;
 pub mod sym;
 
-pub use decode::{decode_message, decode_message_with, decode_payload, Limits};
+pub use decode::{decode_message, decode_message_with, decode_payload, decode_prefix, Limits};
 pub use encode::{encode_error, encode_message, encode_message_into, serialized_len, to_bytes};
 pub use error::{Error, Result};
 pub use frame::{Header, MsgType};

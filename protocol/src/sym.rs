@@ -205,6 +205,20 @@ pub fn pool_size() -> usize {
         + 1
 }
 
+/// Bytes the pool holds for symbol texts, counting each text and its two pointers
+/// (q's `.Q.w[]`'s `symw`).
+pub fn pool_bytes() -> usize {
+    pool()
+        .shards
+        .iter()
+        .map(|s| {
+            s.lock()
+                .map(|m| m.keys().map(|k| k.len() + 2 * std::mem::size_of::<usize>()).sum::<usize>())
+                .unwrap_or(0)
+        })
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

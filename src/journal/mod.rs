@@ -214,6 +214,12 @@ impl Journal {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// The open file's descriptor (a tickerplant shows it as `.u.l`, q's log handle).
+    pub fn raw_fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        self.file.as_raw_fd()
+    }
 }
 
 /// Take the exclusive advisory lock that keeps two writers out of one log. A filesystem

@@ -25,6 +25,10 @@ pub enum Expr {
     Lambda(Arc<LambdaDef>),
     /// `name:v`, `name::v`, `name[i]:v`, `name op: v`, `name[i] op: v`.
     Assign(Box<Assign>),
+    /// `(pattern):v` — destructuring assignment; its value is the (filtered) value.
+    Match(Box<Pattern>, Box<Expr>),
+    /// `:[v;p1;r1;p2;r2;...;rd]` — the result of the first pattern that matches `v`.
+    PatCond(Box<Expr>, Vec<(Pattern, Expr)>, Option<Box<Expr>>),
     /// `:x` inside a lambda.
     Return(Box<Expr>),
     /// `'x`
@@ -72,10 +76,41 @@ pub struct Assign {
     pub value: Expr,
 }
 
+/// The left side of a pattern assignment, a pattern conditional's test, or a lambda
+/// parameter written as a pattern.
+#[derive(Clone, Debug)]
+pub enum Pattern {
+    /// An elided pattern: matches anything present.
+    Null,
+    /// A constant: the value must match it (`~`).
+    Const(K),
+    /// A name: bound to the value.
+    Name(Sym),
+    /// `name[i;j]`: the value is assigned into the named variable at the index.
+    Index(Sym, Vec<Option<Expr>>),
+    /// `(p1;p2;...)`: a list of the same length, item by item.
+    List(Vec<Pattern>),
+    /// `keys!p` with constant keys, or `([k1:p1;k2:p2])`: the value's entries at those
+    /// keys (which must all be present) match `p`.
+    Dict(K, Box<Pattern>),
+    /// `p1!p2`: a dictionary's keys match `p1` and its values `p2`.
+    Bang(Box<Pattern>, Box<Pattern>),
+    /// `([k:p]c:p)`: a table's (or keyed table's) named columns.
+    Table(Vec<(Sym, Pattern)>, Vec<(Sym, Pattern)>),
+    /// `flip p`: a table matched as its column dictionary.
+    Flip(Box<Pattern>),
+    /// `p:`t` (type check, `t` a type letter) or `p:f` (f applied, the result matched).
+    Check(Box<Pattern>, Expr),
+}
+
 /// A parsed lambda.
 #[derive(Debug)]
 pub struct LambdaDef {
+    /// Parameter names; a parameter written as a pattern has the null name here.
     pub params: Vec<Sym>,
+    /// Per parameter, the pattern its argument is matched against (empty when every
+    /// parameter is a plain name).
+    pub patterns: Vec<Option<Pattern>>,
     /// Whether the parameters were implicit (x, y, z).
     pub implicit: bool,
     /// Names assigned with `:` inside (locals), excluding parameters.

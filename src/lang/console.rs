@@ -3,7 +3,6 @@
 //! of a result that is not an assignment or `::`, and errors as `'msg`.
 
 use super::ast::Expr;
-use super::display;
 use super::error::{QError, QResult};
 use super::eval::Interp;
 use super::parse;
@@ -20,17 +19,20 @@ pub fn eval_line(it: &mut Interp, line: &str) -> QResult<Option<String>> {
             return Ok(if r.is_null() {
                 None
             } else {
-                Some(display::console(&r, &it.opts))
+                Some(it.console_text(&r))
             });
         }
     }
+    // `k)` switches one line to k; the expressions q itself shows in k (parse trees,
+    // keyword definitions) read the same with our grammar.
+    let line = line.strip_prefix("k)").unwrap_or(line);
     let e = parse::parse(line)?;
     let silent = is_silent(&e);
     let v = it.eval_top(&e)?;
     if silent || v.is_null() {
         return Ok(None);
     }
-    Ok(Some(display::console(&v, &it.opts)))
+    Ok(Some(it.console_text(&v)))
 }
 
 /// The console's text for an error: `'msg`, and for a parse error the input with a
@@ -48,7 +50,7 @@ pub fn error_text(e: &QError, input: &str) -> String {
 /// An assignment (or a line ending in `;`) prints nothing.
 fn is_silent(e: &Expr) -> bool {
     match e {
-        Expr::Assign(_) => true,
+        Expr::Assign(_) | Expr::Match(..) => true,
         Expr::Seq(v) => v
             .last()
             .is_none_or(|l| matches!(l, Expr::Nil) || is_silent(l)),
@@ -70,8 +72,7 @@ pub fn system(it: &mut Interp, cmd: &str) -> QResult {
             if arg.is_empty() {
                 return Err(QError::new("nyi"));
             }
-            let text = std::fs::read(arg).map_err(|_| QError::new(arg.to_string()))?;
-            load_script(it, &String::from_utf8_lossy(&text))?;
+            super::io::load(it, arg)?;
             Ok(K::NULL)
         }
         "d" => {
@@ -200,7 +201,10 @@ pub fn system(it: &mut Interp, cmd: &str) -> QResult {
             Ok(K::NULL)
         }
         "z" => Ok(K::NULL),
-        "w" => Ok(K::longs(vec![0, 0, 0, 0, 0, 0])),
+        "w" => Ok(match super::dotq::memory_stats() {
+            K::Dict(d) => super::prims::list::index(&d.vals, &K::longs((0..6).collect()))?,
+            other => other,
+        }),
         "p" => Ok(K::int(it.net.as_ref().map_or(0, |n| n.port()) as i32)),
         "cd" => {
             if arg.is_empty() {
@@ -317,4 +321,23 @@ pub fn repl(it: &mut Interp) {
         }
         let _ = so.flush();
     }
+}
+
+/// Run console inputs in a fresh interpreter and return what the last one printed (its
+/// display with lines right-trimmed, nothing, or `'error`): the unit tests' console.
+#[cfg(test)]
+pub(crate) fn run_lines(lines: &[&str]) -> String {
+    let mut it = Interp::new();
+    let mut last = String::new();
+    for l in lines {
+        last = match eval_line(&mut it, l) {
+            Ok(Some(t)) => t,
+            Ok(None) => String::new(),
+            Err(e) => e.to_string(),
+        };
+    }
+    last.lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -922,7 +922,8 @@ impl<'a> Fmt<'a> {
     fn func(&self, f: &Func) -> String {
         match f {
             Func::Lambda(l) => String::from_utf8_lossy(&l.text).into_owned(),
-            Func::Unary(0) => "::".to_string(),
+            // The generic null, and the elided argument of a projection, print as `::`.
+            Func::Unary(0) | Func::Unary(0xff) => "::".to_string(),
             Func::Unary(c) => match codes::unary_name(*c) {
                 Some(g) if (*c as usize) < codes::BINARY_GLYPHS.len() => format!("{g}:"),
                 Some(name) => name.to_string(),

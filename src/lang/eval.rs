@@ -48,6 +48,8 @@ pub struct Frame {
     pub vals: Vec<Option<K>>,
     /// The namespace the lambda was defined in (null for root).
     pub ctx: Sym,
+    /// The running function (`.z.s`).
+    pub this: Option<K>,
 }
 
 impl Frame {
@@ -125,6 +127,14 @@ pub struct Interp {
     pub utc_offset_ns: i64,
     /// `.z.f`: the script loaded at start-up.
     pub script: Sym,
+    /// Views (`v::expr` at top level) by full name: evaluated whenever they are read.
+    pub views: FxHashMap<Sym, Arc<Expr>>,
+    /// Views being evaluated, to turn a view that reads itself into an error.
+    view_stack: Vec<Sym>,
+    /// The keyword functions behind each primitive code, applied binary and unary, so
+    /// applying `+` or `#:` needs no name lookup.
+    prim_dyads: Vec<Option<K>>,
+    prim_monads: Vec<Option<K>>,
 }
 
 const DAY_NS: i64 = 86_400_000_000_000;
@@ -189,9 +199,45 @@ impl Interp {
             timer_ms: 0,
             utc_offset_ns: 0,
             script: Sym::NULL,
+            views: FxHashMap::default(),
+            view_stack: Vec::new(),
+            prim_dyads: Vec::new(),
+            prim_monads: Vec::new(),
         };
         builtins::install(&mut it);
+        it.cache_prims();
         it
+    }
+
+    /// Fill the per-code tables of primitive functions from the keyword registry.
+    pub fn cache_prims(&mut self) {
+        self.prim_dyads = vec![None; 256];
+        self.prim_monads = vec![None; 256];
+        for code in 0..=255u8 {
+            let Some(glyph) = super::prims::codes_glyph_checked(code) else {
+                continue;
+            };
+            if let Some(name) = builtins::dyad_name(glyph) {
+                self.prim_dyads[code as usize] = self.builtins.get(&Sym::from_text(name)).cloned();
+            }
+            if let Some(name) = builtins::monad_name(glyph) {
+                self.prim_monads[code as usize] = self.builtins.get(&Sym::from_text(name)).cloned();
+            }
+        }
+    }
+
+    /// The function a primitive code means applied binary (`dyad`) or unary.
+    pub fn prim_fn(&self, code: u8, dyad: bool) -> QResult {
+        let table = if dyad {
+            &self.prim_dyads
+        } else {
+            &self.prim_monads
+        };
+        table
+            .get(code as usize)
+            .cloned()
+            .flatten()
+            .ok_or_else(QError::nyi)
     }
 
     /// Parse and evaluate q source text at the top level.
@@ -240,16 +286,51 @@ impl Interp {
         if let Some(v) = self.globals.get(&n) {
             return Some(v.clone());
         }
+        // `` `. `` is the root namespace, not the builtin `.` registered under that name.
+        if n.as_bytes() == b"." {
+            return Some(self.root_dict());
+        }
         if let Some(v) = self.builtins.get(&n) {
             return Some(v.clone());
         }
-        if n.as_bytes() == b"." {
-            return Some(self.root_dict());
+        if n.as_bytes() == b".q" {
+            return Some(self.q_namespace());
+        }
+        if let Some(k) = n.as_bytes().strip_prefix(b".q.") {
+            if let Some(v) = self.builtins.get(&Sym::new(k)) {
+                return Some(v.clone());
+            }
         }
         if n.as_bytes().first() == Some(&b'.') {
             return self.namespace_dict(n);
         }
         None
+    }
+
+    /// The value a keyword stands for in parse trees and in `.q` (see
+    /// [`builtins::canonical`]), or None when `n` is no keyword.
+    pub fn keyword_value(&self, n: Sym) -> Option<K> {
+        if !n.as_bytes().first()?.is_ascii_alphabetic() {
+            return None;
+        }
+        let v = self.builtins.get(&n)?;
+        Some(builtins::canonical(&n.as_str(), v))
+    }
+
+    /// `.q`: the keywords, by name.
+    fn q_namespace(&self) -> K {
+        let mut names: Vec<Sym> = self
+            .builtins
+            .keys()
+            .filter(|k| k.as_bytes().first().is_some_and(u8::is_ascii_alphabetic))
+            .copied()
+            .collect();
+        names.sort_by_key(|a| a.as_str().into_owned());
+        let vals: Vec<K> = names
+            .iter()
+            .filter_map(|n| self.keyword_value(*n))
+            .collect();
+        K::dict(K::syms(names), value::general(vals))
     }
 
     /// `` `. ``: the root namespace as a dictionary.
@@ -368,6 +449,16 @@ impl Interp {
         }
     }
 
+    /// The console display of `k`, enumerations showing their domain's symbols.
+    pub fn console_text(&self, k: &K) -> String {
+        super::display::console_with(k, &self.opts, &|d| self.enum_domain(d))
+    }
+
+    /// The one-line display of `k` (`-3!`, `0N!`), enumerations resolved.
+    pub fn inline_text(&self, k: &K) -> String {
+        super::display::inline_with(k, &self.opts, &|d| self.enum_domain(d))
+    }
+
     /// The symbols of an enumeration domain (a symbol list, or a keyed table's key).
     pub fn enum_domain(&self, d: Sym) -> Option<Arc<Vec<Sym>>> {
         let v = self.get_global(d, Sym::NULL)?;
@@ -389,11 +480,45 @@ impl Interp {
 
     pub fn set_global(&mut self, n: Sym, ctx: Sym, v: K) {
         let full = self.qualify(n, ctx);
+        if !self.views.is_empty() {
+            self.views.remove(&full);
+        }
         self.globals.insert(full, v);
     }
 
-    fn lookup(&self, n: Sym, frame: &Option<&mut Frame>) -> EvalResult {
+    /// Read a name, evaluating it when it is a view.
+    fn lookup_or_view(&mut self, n: Sym, frame: &mut Option<&mut Frame>) -> EvalResult {
+        match self.lookup(n, frame) {
+            Ok(v) => Ok(v),
+            Err(e) if self.views.is_empty() => Err(e),
+            Err(e) => {
+                let ctx = frame.as_ref().map_or(self.ns, |f| f.ctx);
+                let full = self.qualify(n, ctx);
+                let (full, view) = match self.views.get(&full) {
+                    Some(v) => (full, v.clone()),
+                    None => match self.views.get(&n) {
+                        Some(v) => (n, v.clone()),
+                        None => return Err(e),
+                    },
+                };
+                if self.view_stack.contains(&full) {
+                    return Err(QError::new("loop").into());
+                }
+                self.view_stack.push(full);
+                let r = self.eval_top(&view);
+                self.view_stack.pop();
+                Ok(r?)
+            }
+        }
+    }
+
+    pub(crate) fn lookup(&self, n: Sym, frame: &Option<&mut Frame>) -> EvalResult {
         if let Some(f) = frame {
+            if n.as_bytes() == b".z.s" {
+                if let Some(this) = &f.this {
+                    return Ok(this.clone());
+                }
+            }
             if let Some(v) = f.get(n) {
                 return Ok(v.clone());
             }
@@ -403,8 +528,14 @@ impl Interp {
             }
         }
         let ctx = frame.as_ref().map_or(self.ns, |f| f.ctx);
-        self.get_global(n, ctx)
-            .ok_or_else(|| QError::new(n.as_str().into_owned()).into())
+        if let Some(v) = self.get_global(n, ctx) {
+            return Ok(v);
+        }
+        // `t.c`, `x.minute`, `s.name`: dot notation on a variable.
+        match super::sql::resolve_dotted(self, n, frame) {
+            Some(r) => Ok(r?),
+            None => Err(QError::new(n.as_str().into_owned()).into()),
+        }
     }
 
     // ---- evaluation --------------------------------------------------------------
@@ -412,7 +543,7 @@ impl Interp {
     pub fn eval(&mut self, e: &Expr, frame: &mut Option<&mut Frame>) -> EvalResult {
         match e {
             Expr::Lit(k) => Ok(k.clone()),
-            Expr::Name(n) => self.lookup(*n, frame),
+            Expr::Name(n) => self.lookup_or_view(*n, frame),
             Expr::Verb(v) => self.verb_value(v, frame),
             Expr::Nil => Ok(K::NULL),
             Expr::Seq(v) => {
@@ -421,6 +552,19 @@ impl Interp {
                     last = self.eval(x, frame)?;
                 }
                 Ok(last)
+            }
+            Expr::List(v) if v.iter().any(|x| matches!(x, Expr::Nil)) => {
+                // `(a;;b)` is a projection of enlist onto the items given.
+                let mut out = Vec::with_capacity(v.len());
+                for x in v.iter().rev() {
+                    out.push(match x {
+                        Expr::Nil => ELIDED,
+                        x => self.eval(x, frame)?,
+                    });
+                }
+                out.reverse();
+                let f = self.lookup(Sym::from_text("enlist"), &None)?;
+                Ok(project(f, out))
             }
             Expr::List(v) => {
                 // q evaluates list items right to left.
@@ -451,7 +595,8 @@ impl Interp {
                 let fv = self.eval(f, frame)?;
                 match right {
                     Some(r) => self.apply(&fv, vec![left, r]),
-                    None => Ok(project(fv, vec![left, ELIDED])),
+                    // `2+` is held (and printed) as `+[2]`.
+                    None => Ok(project(fv, vec![left])),
                 }
             }
             Expr::Apply(f, args) => {
@@ -468,20 +613,27 @@ impl Interp {
                 }
                 vals.reverse();
                 let fv = self.eval(f, frame)?;
+                if elided && !matches!(fv, K::Func(_)) && fv.as_sym().is_none() {
+                    // Indexing data, an elided index means every item: `m[;1]`, `t[;`c]`.
+                    let vals = vals
+                        .into_iter()
+                        .map(|v| if is_elided(&v) { K::NULL } else { v })
+                        .collect();
+                    return self.apply(&fv, vals);
+                }
                 if elided {
-                    if !matches!(fv, K::Func(_)) && fv.as_sym().is_none() {
-                        // x[;i] on data indexes every item: an elided index is `::`.
-                        let path: Vec<K> = vals
-                            .into_iter()
-                            .map(|v| if is_elided(&v) { K::NULL } else { v })
-                            .collect();
-                        return Ok(list::index_deep(&fv, &path)?);
+                    if matches!(fv, K::Func(Func::Lambda(_)))
+                        && vals.len() > super::iter::rank_of(&fv).max(1)
+                    {
+                        return Err(QError::rank().into());
                     }
                     return Ok(project(fv, vals));
                 }
                 self.apply(&fv, vals)
             }
             Expr::Assign(a) => self.assign(a, frame),
+            Expr::Match(p, v) => self.eval_match(p, v, frame),
+            Expr::PatCond(v, pairs, d) => self.eval_pattern_cond(v, pairs, d.as_deref(), frame),
             Expr::Return(x) => {
                 let v = self.eval(x, frame)?;
                 Err(Ctl::Return(v))
@@ -564,17 +716,9 @@ impl Interp {
     pub fn monadic_prim(&mut self, p: &str, x: K) -> EvalResult {
         let glyph = p.trim_end_matches(':');
         let glyph = if glyph.is_empty() { ":" } else { glyph };
-        match builtins::monad_name(glyph) {
-            Some(name) => {
-                let f = self
-                    .builtins
-                    .get(&Sym::from_text(name))
-                    .cloned()
-                    .ok_or_else(QError::nyi)?;
-                self.apply(&f, vec![x])
-            }
-            None => Err(QError::nyi().into()),
-        }
+        let code = super::prims::codes_code(glyph).ok_or_else(QError::nyi)?;
+        let f = self.prim_fn(code, false)?;
+        self.apply(&f, vec![x])
     }
 
     fn table_literal(
@@ -595,11 +739,12 @@ impl Interp {
         let (kn, kv) = evald(self, keys)?;
         let (vn, vv) = evald(self, cols)?;
         let all: Vec<&K> = kv.iter().chain(vv.iter()).collect();
-        let rows = all.iter().filter(|k| !k.is_atom()).map(|k| k.len()).max();
-        let rows = match rows {
-            Some(r) => r,
-            None => 1,
-        };
+        let rows = all
+            .iter()
+            .filter(|k| !k.is_atom())
+            .map(|k| k.len())
+            .max()
+            .unwrap_or(1);
         let shape = |v: Vec<K>| -> QResult<Vec<K>> {
             v.into_iter()
                 .map(|c| {
@@ -625,8 +770,21 @@ impl Interp {
     // ---- assignment --------------------------------------------------------------
 
     fn assign(&mut self, a: &Assign, frame: &mut Option<&mut Frame>) -> EvalResult {
+        // `v::expr` at top level defines a view, unless expr reads no names at all.
+        if a.global
+            && frame.is_none()
+            && a.index.is_none()
+            && a.op.is_none()
+            && reads_names(&a.value)
+        {
+            let full = self.qualify(a.name, self.ns);
+            self.globals.remove(&full);
+            self.views.insert(full, Arc::new(a.value.clone()));
+            return Ok(K::NULL);
+        }
         let mut v = self.eval(&a.value, frame)?;
-        let local = !a.global && frame.as_ref().is_some_and(|f| f.declares(a.name));
+        // `::` inside a lambda still assigns a local of that name when there is one.
+        let local = frame.as_ref().is_some_and(|f| f.declares(a.name));
         let index = match &a.index {
             Some(ix) => {
                 let mut out = Vec::with_capacity(ix.len());
@@ -655,7 +813,16 @@ impl Interp {
             (None, Some(op)) => {
                 let cur = current()?;
                 if matches!(op, Verb::Prim(p) if &**p == ",") {
-                    v = append_assign(&cur, v)?;
+                    // In place, an enumeration takes symbols by enumerating them (`'cast`
+                    // if absent) and a symbol list takes enumerated values as symbols.
+                    let y = match (&cur, v.ty().abs()) {
+                        (K::Enum(e), 11) => {
+                            builtins::enumerate(self, &K::sym(e.domain), &v, false)?
+                        }
+                        (K::Vector(c), 20) if c.ty == Ty::Sym => self.resolve_enums(v),
+                        _ => v,
+                    };
+                    v = append_assign(&cur, y)?;
                 } else {
                     let f = self.verb_value(op, frame)?;
                     v = self.apply(&f, vec![cur, v])?;
@@ -663,12 +830,8 @@ impl Interp {
                 v.clone()
             }
             (Some(ix), op) => {
-                let cur = match current() {
-                    Ok(c) => c,
-                    // Assigning into an undefined name creates a dictionary entry only for
-                    // dict-like use; q signals the name otherwise.
-                    Err(e) => return Err(e),
-                };
+                // Assigning into an undefined name signals the name.
+                let cur = current()?;
                 let newv = match op {
                     None => v.clone(),
                     Some(op) => {
@@ -696,11 +859,6 @@ impl Interp {
             }
         } else {
             let ctx = frame.as_ref().map_or(self.ns, |f| f.ctx);
-            let ctx = if frame.is_some() && !a.global {
-                ctx
-            } else {
-                ctx
-            };
             self.set_global(a.name, ctx, result);
         }
         Ok(v)
@@ -716,7 +874,12 @@ impl Interp {
                 ty: Ty::Sym,
                 v: Scalar::Sym(s),
             }) => {
-                let target = self.lookup(*s, &None)?;
+                // `` `. `` is the root namespace, not the `.` primitive.
+                let target = if s.as_bytes() == b"." {
+                    self.root_dict()
+                } else {
+                    self.lookup(*s, &None)?
+                };
                 self.apply(&target, args)
             }
             K::Atom(a) if a.ty == Ty::Long || a.ty == Ty::Int => {
@@ -742,11 +905,10 @@ impl Interp {
                     return Err(QError::rank().into());
                 }
                 if args.len() < n {
-                    let mut a = args;
-                    a.resize(n, ELIDED);
-                    return Ok(project(whole.clone(), a));
+                    // Too few arguments project; the missing ones are trailing, not kept.
+                    return Ok(project(whole.clone(), args));
                 }
-                self.call_lambda(&def, l.ctx, args)
+                self.call_lambda(&def, l.ctx, args, whole)
             }
             Func::Native(n) => {
                 let b = n
@@ -754,9 +916,7 @@ impl Interp {
                     .downcast_ref::<Builtin>()
                     .ok_or_else(QError::nyi)?;
                 if args.len() < b.rank && !(b.rank == 2 && b.name == "::") {
-                    let mut a = args;
-                    a.resize(b.rank, ELIDED);
-                    return Ok(project(whole.clone(), a));
+                    return Ok(project(whole.clone(), args));
                 }
                 if args.len() > b.max.max(b.rank) {
                     return Err(QError::rank().into());
@@ -780,6 +940,8 @@ impl Interp {
                         | "insert"
                         | "upsert"
                         | "set"
+                        | "#"
+                        | "fkeys"
                 );
                 let args = if keeps
                     || !args
@@ -793,19 +955,10 @@ impl Interp {
                 b.call(self, args)
             }
             Func::Binary(code) => {
-                let glyph = super::prims::codes_glyph(*code);
                 if args.len() == 1 {
-                    return Ok(project(
-                        whole.clone(),
-                        vec![args.into_iter().next().unwrap_or(K::NULL), ELIDED],
-                    ));
+                    return Ok(project(whole.clone(), args));
                 }
-                let name = builtins::dyad_name(glyph).ok_or_else(QError::nyi)?;
-                let f = self
-                    .builtins
-                    .get(&Sym::from_text(name))
-                    .cloned()
-                    .ok_or_else(QError::nyi)?;
+                let f = self.prim_fn(*code, true)?;
                 self.apply(&f, args)
             }
             Func::Unary(code) => {
@@ -852,7 +1005,21 @@ impl Interp {
                 Ok(v)
             }
             Func::Derived(t, g) => super::iter::apply_derived(self, *t, g, args),
-            Func::Iterator(_) => Err(QError::nyi().into()),
+            // An iterator applied to its operand derives a function (`(/;+)` in a parse
+            // tree); `'` applied to a symbol or string is a signal.
+            Func::Iterator(c) => match args.as_slice() {
+                [x] => {
+                    let glyph = super::prims::codes::iterator_glyph(*c).ok_or_else(QError::nyi)?;
+                    if *c == 0
+                        && !matches!(x, K::Func(_))
+                        && (x.as_sym().is_some() || x.as_string().is_some())
+                    {
+                        return Err(signal_of(x).into());
+                    }
+                    Ok(derive(x.clone(), glyph))
+                }
+                _ => Err(QError::rank().into()),
+            },
         }
     }
 
@@ -872,7 +1039,7 @@ impl Interp {
         Ok(def)
     }
 
-    pub fn call_lambda(&mut self, def: &LambdaDef, ctx: Sym, args: Vec<K>) -> EvalResult {
+    pub fn call_lambda(&mut self, def: &LambdaDef, ctx: Sym, args: Vec<K>, this: &K) -> EvalResult {
         if self.depth >= MAX_DEPTH {
             return Err(QError::new("stack").into());
         }
@@ -880,15 +1047,28 @@ impl Interp {
             names: Vec::with_capacity(def.params.len() + def.locals.len()),
             vals: Vec::with_capacity(def.params.len() + def.locals.len()),
             ctx,
+            this: Some(this.clone()),
         };
         let mut args = args.into_iter();
         for p in &def.params {
             frame.names.push(*p);
             frame.vals.push(Some(args.next().unwrap_or(K::NULL)));
         }
+        // Locals start as the empty list until assigned.
         for l in &def.locals {
             frame.names.push(*l);
-            frame.vals.push(None);
+            frame.vals.push(Some(K::list(Vec::new())));
+        }
+        if !def.patterns.is_empty() {
+            let mut fr = Some(&mut frame);
+            let mut out = Vec::new();
+            for (i, p) in def.patterns.iter().enumerate() {
+                if let Some(p) = p {
+                    let arg = fr.as_ref().and_then(|f| f.vals.get(i).cloned().flatten());
+                    self.match_pattern(p, arg.unwrap_or(K::NULL), &mut fr, &mut out)?;
+                }
+            }
+            self.bind(out, &mut fr)?;
         }
         self.depth += 1;
         let mut last = K::NULL;
@@ -935,6 +1115,9 @@ impl Interp {
             [x] => x,
             _ => return Err(QError::rank().into()),
         };
+        if let Some(r) = super::io::write_handle(self, h, x) {
+            return Ok(r?);
+        }
         if x.is_null() && h > 0 && !matches!(h, 1 | 2) {
             return Err(QError::type_().into());
         }
@@ -1042,10 +1225,11 @@ pub fn signal_of(v: &K) -> QError {
     if let Some(s) = v.as_sym() {
         return QError::new(s.as_str().into_owned());
     }
-    if let Some(s) = v.as_string() {
+    if let (K::Vector(_), Some(s)) = (v, v.as_string()) {
         return QError::new(String::from_utf8_lossy(s).into_owned());
     }
-    QError::type_()
+    // Only a symbol or a string can be signalled.
+    QError::new("stype")
 }
 
 /// q's truth of a condition: a non-zero atom.
@@ -1066,29 +1250,20 @@ pub fn truthy(v: &K) -> QResult<bool> {
     }
 }
 
-/// `x,:y`: append in place. A simple vector keeps its type (`'type` otherwise); a list
-/// of same-typed vectors takes a vector of that type as one new item.
+/// `x,:y`: Join in place (semantics in `prims::list::join_in_place`).
 fn append_assign(cur: &K, y: K) -> QResult {
-    match (cur, &y) {
-        (K::Vector(c), K::Vector(v)) if c.ty != v.ty => Err(QError::type_()),
-        (K::Vector(c), K::Atom(a)) if c.ty != a.ty => Err(QError::type_()),
-        (K::Vector(_), K::List(_)) => Err(QError::type_()),
-        (K::List(l), K::Vector(v))
-            if !l.items.is_empty()
-                && l.items
-                    .iter()
-                    .all(|x| matches!(x, K::Vector(w) if w.ty == v.ty)) =>
-        {
-            let mut items = l.items.as_ref().clone();
-            items.push(y.clone());
-            Ok(value::general(items))
-        }
-        _ => list::join(cur, &y),
-    }
+    list::join_in_place(cur, &y)
+}
+
+/// True when evaluating `e` reads a variable (so `v::e` is a view, not a value).
+fn reads_names(e: &Expr) -> bool {
+    let mut any = false;
+    parse::walk(e, &mut |x| any |= matches!(x, Expr::Name(_) | Expr::Sql(_)));
+    any
 }
 
 /// `x[i;j]:y` — amend at depth.
-fn amend_deep(x: &K, path: &[K], y: &K) -> QResult {
+pub(crate) fn amend_deep(x: &K, path: &[K], y: &K) -> QResult {
     match path {
         [] => Ok(y.clone()),
         [i] => list::amend_assign(x, i, y),
@@ -1118,4 +1293,74 @@ fn amend_deep(x: &K, path: &[K], y: &K) -> QResult {
 /// Item `i` of `x` as a value, or the typed null when out of range.
 pub fn item_or_null(x: &K, i: usize) -> K {
     item(x, i).unwrap_or(K::NULL)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lang::console::run_lines as q;
+
+    #[test]
+    fn lists_with_elided_items_project_enlist() {
+        assert_eq!(
+            q(&["m:(\"The\";;;\"fox\")", "m[\"quick\";\"brown\"]"]),
+            "\"The\"\n\"quick\"\n\"brown\"\n\"fox\""
+        );
+        assert_eq!(q(&["(1;;3) 2"]), "1 2 3");
+        assert_eq!(q(&["enlist[1;2;3]"]), "1 2 3");
+    }
+
+    #[test]
+    fn projections() {
+        assert_eq!(q(&["{x}[;1]"]), "'rank");
+        assert_eq!(q(&["2+"]), "+[2]");
+        assert_eq!(q(&["%[;2]"]), "%[;2]");
+        assert_eq!(q(&["f:{x+y*z}", "g:f[2;;4]", "g 3"]), "14");
+        assert_eq!(q(&["f:{x+y+z}[1]", "f[2;3]"]), "6");
+        assert_eq!(q(&["{x+y+z}[1]"]), "{x+y+z}[1]");
+        assert_eq!(q(&["like[\"brown\"]"]), "like[\"brown\"]");
+        assert_eq!(q(&["('[;]) over ({10*x};{2*x};{x+y})"]), "{10*x}{2*x}{x+y}");
+        assert_eq!(q(&["(('[;]) over ({10*x};{2*x};{x+y}))[1;2]"]), "60");
+    }
+
+    #[test]
+    fn locals() {
+        // `::` assigns a local of that name when the lambda has one.
+        assert_eq!(q(&["b:42", "{[a;b]b::99;a+b}[10;20]"]), "109");
+        assert_eq!(q(&["b:42", "{[a;b]b::99;a+b}[10;20]", "b"]), "42");
+        assert_eq!(q(&["{b::7}[]", "b"]), "7");
+        // Locals start as the empty list.
+        assert_eq!(q(&["{if[x;t:1];t} 0b"]), "()");
+        assert_eq!(q(&["{if[x;t:([]`a`b)];select from t} 0b"]), "'type");
+    }
+
+    #[test]
+    fn elided_indices_of_data_mean_all() {
+        assert_eq!(q(&["m:(1 2 3;4 5 6)", "m[;1]"]), "2 5");
+        assert_eq!(q(&["t:([]a:1 2;b:3 4)", "t[;`b]"]), "3 4");
+    }
+
+    #[test]
+    fn views_are_evaluated_when_read() {
+        assert_eq!(q(&["a:1", "b::a+1", "a:10", "b"]), "11");
+        assert_eq!(q(&["b::a+1", "a:2", "b"]), "3");
+        assert_eq!(q(&["b::a+1", "b:5", "a:2", "b"]), "5");
+        assert_eq!(q(&["c::5", "c"]), "5");
+    }
+
+    #[test]
+    fn z_s_is_the_running_function() {
+        assert_eq!(q(&["{$[x<2;x;x*.z.s x-1]} 5"]), "120");
+    }
+
+    #[test]
+    fn signal_needs_a_symbol_or_string() {
+        assert_eq!(q(&["@[{'x};\"a\";{\"trap:\",x}]"]), "\"trap:stype\"");
+        assert_eq!(q(&["@[{'x};\"ab\";{\"trap:\",x}]"]), "\"trap:ab\"");
+    }
+
+    #[test]
+    fn iterators_applied_to_values() {
+        assert_eq!(q(&["(/) [+]"]), "+/");
+        assert_eq!(q(&["('[neg;+])[2;3]"]), "-5");
+    }
 }

@@ -115,10 +115,17 @@ pub fn lex(src: &[u8]) -> QResult<Vec<Token>> {
                             i += 1;
                         }
                     } else {
+                        // After a colon inside a symbol (`` `c:/q/test.txt ``) slashes
+                        // belong to it too.
+                        let mut colon = false;
                         while i < n
                             && (is_name_char(src[i])
-                                || (src[i] == b':' && i > s && next_is_namey(src, i)))
+                                || (src[i] == b':'
+                                    && i > s
+                                    && (next_is_namey(src, i) || src.get(i + 1) == Some(&b'/')))
+                                || (src[i] == b'/' && colon))
                         {
+                            colon |= src[i] == b':';
                             i += 1;
                         }
                     }
@@ -143,6 +150,12 @@ pub fn lex(src: &[u8]) -> QResult<Vec<Token>> {
                 } else {
                     Tok::Adverb((c as char).to_string())
                 }
+            }
+            // File Text, File Binary and Dynamic Load: `0:` `1:` `2:` (not `0::`).
+            b'0'..=b'2' if src.get(i + 1) == Some(&b':') && src.get(i + 2) != Some(&b':') =>
+            {
+                i += 2;
+                Tok::Name(String::from_utf8_lossy(&src[start..i]).into_owned())
             }
             b'0'..=b'9' => {
                 i = scan_number(src, i);
@@ -234,20 +247,16 @@ fn scan_number(src: &[u8], mut i: usize) -> usize {
     }
     while i < n {
         let c = src[i];
-        if c.is_ascii_alphanumeric() || c == b'.' {
-            i += 1;
-        } else if c == b':' && i + 1 < n && src[i + 1].is_ascii_digit() {
-            i += 1;
-        } else if (c == b'-' || c == b'+')
-            && i > 0
-            && src[i - 1] == b'e'
-            && i + 1 < n
-            && src[i + 1].is_ascii_digit()
-        {
-            i += 1;
-        } else {
+        let digit_next = i + 1 < n && src[i + 1].is_ascii_digit();
+        let part = c.is_ascii_alphanumeric()
+            || c == b'.'
+            || (c == b':' && digit_next)
+            // a sign right after an exponent `e`
+            || ((c == b'-' || c == b'+') && i > 0 && src[i - 1] == b'e' && digit_next);
+        if !part {
             break;
         }
+        i += 1;
     }
     i
 }

@@ -18,10 +18,9 @@ pub const INFIX_WORDS: &[&str] = &[
     "and", "or", "in", "like", "within", "xbar", "xexp", "xlog", "div", "mod", "bin", "binr",
     "except", "inter", "union", "cross", "each", "over", "scan", "prior", "peach", "sv", "vs",
     "ss", "cor", "cov", "scov", "wavg", "wsum", "xasc", "xdesc", "xkey", "xcol", "xcols", "xgroup",
-    "xprev", "rotate", "sublist", "lj", "ljf", "ij", "ijf", "uj", "ujf", "pj", "ej", "insert",
-    "upsert", "set", "mavg", "msum", "mcount", "mmin", "mmax", "mdev", "ema", "asof", "fby",
-    "like", "cut", "take", "dsave", "setenv", "mmu", "lsq", "each", "vs", "sv", "where", "ss",
-    "in",
+    "xprev", "xrank", "rotate", "sublist", "lj", "ljf", "ij", "ijf", "uj", "ujf", "pj", "ej",
+    "insert", "upsert", "set", "mavg", "msum", "mcount", "mmin", "mmax", "mdev", "ema", "asof",
+    "fby", "cut", "dsave", "setenv", "mmu", "lsq", "0:", "1:", "2:",
 ];
 
 /// Parse a whole program (statements separated by `;`).
@@ -173,6 +172,13 @@ impl Parser<'_> {
                             | Some(Tok::Semi)
                             | Some(Tok::Adverb(_))
                     );
+                    if v == ":" && self.peek_at(1) == Some(&Tok::LBrack) {
+                        // `:[v;p1;r1;...;rd]` — pattern conditional
+                        self.i += 1;
+                        let t = Term::Noun(self.pattern_cond()?);
+                        terms.push(self.postfix(t)?);
+                        continue;
+                    }
                     if v == ":" && !closes {
                         self.i += 1;
                         let rest = self.expr()?;
@@ -257,11 +263,35 @@ impl Parser<'_> {
                     }
                 }
                 Tok::Adverb(a) => {
-                    // An iterator with nothing to its left: q reads it as the iterator itself
-                    // applied later (`/[f;x]` is rare); treat as a parse error.
-                    return Err(QError::new(a));
+                    // An iterator with nothing to its left is a noun: applied with brackets
+                    // it derives a prefix function (`/[+]`), alone it is the iterator value
+                    // (`(/;+)` in a parse tree).
+                    let code = super::prims::codes::ITERATOR_GLYPHS
+                        .iter()
+                        .position(|g| *g == a)
+                        .unwrap_or(0) as u8;
+                    self.i += 1;
+                    let lone = matches!(
+                        self.peek(),
+                        None | Some(Tok::Semi) | Some(Tok::RParen) | Some(Tok::RBrack)
+                    );
+                    if self.peek() != Some(&Tok::LBrack) && !lone {
+                        return Err(QError::new(a).at(self.toks[start].pos));
+                    }
+                    Term::Noun(Expr::Lit(K::Func(qipc::Func::Iterator(code))))
                 }
-                Tok::LParen => Term::Noun(self.paren()?),
+                Tok::LParen => {
+                    let e = self.paren()?;
+                    // `(pattern):value` — destructuring assignment.
+                    if self.peek() == Some(&Tok::Verb(":".into())) && !self.stop().comma {
+                        self.i += 1;
+                        let pat = to_pattern(e).map_err(|e| e.at(self.toks[start].pos))?;
+                        let value = self.expr()?;
+                        terms.push(Term::Noun(Expr::Match(Box::new(pat), Box::new(value))));
+                        break;
+                    }
+                    Term::Noun(e)
+                }
                 Tok::LBrace => Term::Noun(self.lambda()?),
                 Tok::LBrack => {
                     // A bare bracket block `[a;b]` evaluates its statements.
@@ -417,6 +447,10 @@ impl Parser<'_> {
                 self.columns(Tok::RBrack)?
             };
             self.expect(Tok::RBrack)?;
+            // `([k:..];c:..)`: q accepts a separator after the key columns.
+            if self.peek() == Some(&Tok::Semi) {
+                self.i += 1;
+            }
             let cols = if self.peek() == Some(&Tok::RParen) {
                 Vec::new()
             } else {
@@ -470,25 +504,13 @@ impl Parser<'_> {
         self.stops.push(Stops::default());
         let mut params = Vec::new();
         let mut explicit = false;
+        let mut patterns: Vec<Option<Pattern>> = Vec::new();
         if self.peek() == Some(&Tok::LBrack) {
             explicit = true;
-            self.i += 1;
-            loop {
-                match self.peek() {
-                    Some(Tok::Name(n)) => {
-                        params.push(Sym::from_text(n));
-                        self.i += 1;
-                    }
-                    Some(Tok::RBrack) => {
-                        self.i += 1;
-                        break;
-                    }
-                    Some(Tok::Semi) => self.i += 1,
-                    _ => {
-                        self.stops.pop();
-                        return Err(self.err_at(self.i));
-                    }
-                }
+            let r = self.lambda_params(&mut params, &mut patterns);
+            if let Err(e) = r {
+                self.stops.pop();
+                return Err(e);
             }
         }
         let body = self.statements();
@@ -519,17 +541,77 @@ impl Parser<'_> {
                 .collect();
         }
         let mut locals = Vec::new();
+        for p in patterns.iter().flatten() {
+            pattern_names(p, &mut locals);
+        }
         for e in &body {
             collect_locals(e, &mut locals);
         }
         locals.retain(|l| !params.contains(l));
+        if patterns.iter().all(Option::is_none) {
+            patterns.clear();
+        }
         Ok(Expr::Lambda(Arc::new(LambdaDef {
             params,
+            patterns,
             implicit: !explicit,
             locals,
             body,
             text,
         })))
+    }
+
+    /// A lambda's `[a;b;...]` parameter list: names, or patterns (`(a;b)`, `x:f`, an
+    /// empty slot) whose names become locals.
+    fn lambda_params(
+        &mut self,
+        params: &mut Vec<Sym>,
+        patterns: &mut Vec<Option<Pattern>>,
+    ) -> QResult<()> {
+        self.expect(Tok::LBrack)?;
+        if self.peek() == Some(&Tok::RBrack) {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            let start = self.i;
+            match self.expr()? {
+                Expr::Name(n) => {
+                    params.push(n);
+                    patterns.push(None);
+                }
+                e => {
+                    params.push(Sym::NULL);
+                    patterns.push(Some(to_pattern(e).map_err(|_| self.err_at(start))?));
+                }
+            }
+            match self.peek() {
+                Some(Tok::Semi) => self.i += 1,
+                Some(Tok::RBrack) => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.err_at(self.i)),
+            }
+        }
+    }
+
+    /// `:[v;p1;r1;...;rd]` after the colon: the value, pattern/result pairs and an
+    /// optional default.
+    fn pattern_cond(&mut self) -> QResult<Expr> {
+        let start = self.i;
+        let args = self.bracket_exprs()?;
+        let mut it = args.into_iter();
+        let v = it.next().unwrap_or(Expr::Nil);
+        let rest: Vec<Expr> = it.collect();
+        let mut pairs = Vec::new();
+        let mut chunks = rest.chunks_exact(2);
+        for c in chunks.by_ref() {
+            let p = to_pattern(c[0].clone()).map_err(|e| e.at(self.toks[start].pos))?;
+            pairs.push((p, c[1].clone()));
+        }
+        let default = chunks.remainder().first().cloned().map(Box::new);
+        Ok(Expr::PatCond(Box::new(v), pairs, default))
     }
 
     /// qSQL: `select [..] cols [by ..] from t [where ..]` and friends.
@@ -550,7 +632,7 @@ impl Parser<'_> {
             });
         }
         let mut distinct = false;
-        if kind == SqlKind::Select {
+        if matches!(kind, SqlKind::Select | SqlKind::Exec) {
             if let Some(Tok::Name(n)) = self.peek() {
                 if n == "distinct" {
                     distinct = true;
@@ -639,18 +721,33 @@ impl Parser<'_> {
 }
 
 /// Fold terms right to left into one expression.
-fn reduce(mut terms: Vec<Term>) -> Expr {
+fn reduce(terms: Vec<Term>) -> Expr {
+    reduce_train(terms).0
+}
+
+/// `'[f;g]` — the composition of two expressions.
+fn compose(f: Expr, g: Expr) -> Expr {
+    Expr::Apply(
+        Box::new(Expr::Name(Sym::from_text("'"))),
+        vec![Some(f), Some(g)],
+    )
+}
+
+/// Fold terms right to left; also say whether the result is a "train", a phrase that
+/// ends in a verb with nothing to its right (`2*`, `sum@`, `+`). A train to the right of
+/// a unary value or of `x f` composes with it: `(0|+)`, `105>sum@`, `til count@`.
+fn reduce_train(mut terms: Vec<Term>) -> (Expr, bool) {
     if terms.is_empty() {
-        return Expr::Nil;
+        return (Expr::Nil, false);
     }
     let mut rest = terms.split_off(1);
     let (first, first_is_verb) = match terms.pop() {
         Some(Term::Noun(e)) => (e, false),
         Some(Term::Verb(v)) => (Expr::Verb(v), true),
-        None => return Expr::Nil,
+        None => return (Expr::Nil, false),
     };
     if rest.is_empty() {
-        return first;
+        return (first, first_is_verb);
     }
     if !first_is_verb {
         if let Some(Term::Verb(_)) = rest.first() {
@@ -659,15 +756,32 @@ fn reduce(mut terms: Vec<Term>) -> Expr {
                 Some(Term::Verb(v)) => v,
                 _ => unreachable_verb(),
             };
-            let right = match reduce(tail) {
-                Expr::Nil => None,
-                e => Some(Box::new(e)),
-            };
-            return Expr::Dyad(Box::new(Expr::Verb(verb)), Box::new(first), right);
+            let (right, train) = reduce_train(tail);
+            if matches!(right, Expr::Nil) {
+                return (
+                    Expr::Dyad(Box::new(Expr::Verb(verb)), Box::new(first), None),
+                    true,
+                );
+            }
+            if train {
+                let left = Expr::Dyad(Box::new(Expr::Verb(verb)), Box::new(first), None);
+                return (compose(left, right), true);
+            }
+            return (
+                Expr::Dyad(
+                    Box::new(Expr::Verb(verb)),
+                    Box::new(first),
+                    Some(Box::new(right)),
+                ),
+                false,
+            );
         }
     }
-    let arg = reduce(rest);
-    Expr::Monad(Box::new(first), Box::new(arg))
+    let (arg, train) = reduce_train(rest);
+    if train && !first_is_verb {
+        return (compose(first, arg), true);
+    }
+    (Expr::Monad(Box::new(first), Box::new(arg)), false)
 }
 
 /// `reduce` only calls this after checking the term is a verb.
@@ -675,9 +789,10 @@ fn unreachable_verb() -> Verb {
     Verb::Prim("::".into())
 }
 
-/// Which of x, y, z a lambda body uses (not looking inside nested lambdas).
+/// Which of x, y, z a lambda body uses (not looking inside nested lambdas, nor inside the
+/// select, by and where phrases of a query, which q's compiler does not see into).
 fn implicit_params(e: &Expr, used: &mut [bool; 3]) {
-    walk(e, &mut |e| {
+    walk_with(e, false, &mut |e| {
         if let Expr::Name(n) = e {
             match n.as_bytes() {
                 b"x" => used[0] = true,
@@ -698,24 +813,140 @@ fn implicit_params(e: &Expr, used: &mut [bool; 3]) {
 }
 
 fn collect_locals(e: &Expr, out: &mut Vec<Sym>) {
-    walk(e, &mut |e| {
-        // Only a plain `name:value` makes a local; `name+:v` and `name[i]:v` amend an
-        // existing variable, which is a global unless declared local elsewhere.
-        if let Expr::Assign(a) = e {
+    // Only a plain `name:value` makes a local; `name+:v` and `name[i]:v` amend an
+    // existing variable, which is a global unless declared local elsewhere.
+    walk(e, &mut |e| match e {
+        Expr::Assign(a)
             if !a.global
                 && a.op.is_none()
                 && a.index.is_none()
                 && !a.name.as_bytes().starts_with(b".")
-                && !out.contains(&a.name)
-            {
-                out.push(a.name);
+                && !out.contains(&a.name) =>
+        {
+            out.push(a.name);
+        }
+        Expr::Match(p, _) => pattern_names(p, out),
+        Expr::PatCond(_, pairs, _) => {
+            for (p, _) in pairs {
+                pattern_names(p, out);
             }
         }
+        _ => {}
     });
+}
+
+/// The names a pattern binds (locals of the lambda it appears in).
+pub fn pattern_names(p: &Pattern, out: &mut Vec<Sym>) {
+    match p {
+        // An indexed name amends an existing variable, like `name[i]:v`.
+        Pattern::Name(n) => {
+            if !n.as_bytes().starts_with(b".") && !out.contains(n) {
+                out.push(*n);
+            }
+        }
+        Pattern::List(ps) => ps.iter().for_each(|p| pattern_names(p, out)),
+        Pattern::Dict(_, p) | Pattern::Flip(p) | Pattern::Check(p, _) => pattern_names(p, out),
+        Pattern::Bang(a, b) => {
+            pattern_names(a, out);
+            pattern_names(b, out);
+        }
+        Pattern::Table(k, c) => k
+            .iter()
+            .chain(c.iter())
+            .for_each(|(_, p)| pattern_names(p, out)),
+        Pattern::Null | Pattern::Const(_) | Pattern::Index(..) => {}
+    }
+}
+
+/// Read an expression written on the left of `:` in parentheses (or as a lambda
+/// parameter) as a pattern.
+pub fn to_pattern(e: Expr) -> QResult<Pattern> {
+    Ok(match e {
+        Expr::Nil => Pattern::Null,
+        Expr::Lit(k) => Pattern::Const(k),
+        Expr::Name(n) => Pattern::Name(n),
+        Expr::Apply(f, args) => match *f {
+            Expr::Name(n) => Pattern::Index(n, args),
+            _ => return Err(QError::parse()),
+        },
+        Expr::List(items) => {
+            Pattern::List(items.into_iter().map(to_pattern).collect::<QResult<_>>()?)
+        }
+        Expr::Assign(a) if a.op.is_none() && !a.global => {
+            let target = match a.index {
+                None => Pattern::Name(a.name),
+                Some(ix) => Pattern::Index(a.name, ix),
+            };
+            Pattern::Check(Box::new(target), a.value)
+        }
+        Expr::Return(x) => Pattern::Check(Box::new(Pattern::Null), *x),
+        Expr::Match(p, v) => Pattern::Check(p, *v),
+        Expr::Dyad(f, l, r) if matches!(&*f, Expr::Verb(Verb::Prim(p)) if &**p == "!") => {
+            let right = match r {
+                Some(r) => to_pattern(*r)?,
+                None => Pattern::Null,
+            };
+            match *l {
+                Expr::Lit(k) => Pattern::Dict(k, Box::new(right)),
+                l => Pattern::Bang(Box::new(to_pattern(l)?), Box::new(right)),
+            }
+        }
+        Expr::Monad(f, x)
+            if matches!(&*f, Expr::Name(n) if n.as_bytes() == b"flip")
+                || matches!(&*f, Expr::Verb(Verb::Prim(p)) if &**p == "+") =>
+        {
+            Pattern::Flip(Box::new(to_pattern(*x)?))
+        }
+        Expr::Table(keys, cols) if cols.is_empty() && !keys.is_empty() => {
+            let names = K::syms(keys.iter().map(|c| c.0));
+            let ps = keys
+                .into_iter()
+                .map(|(_, e)| to_pattern(e))
+                .collect::<QResult<_>>()?;
+            Pattern::Dict(names, Box::new(Pattern::List(ps)))
+        }
+        Expr::Table(keys, cols) => {
+            let conv = |v: Vec<(Sym, Expr)>| -> QResult<Vec<(Sym, Pattern)>> {
+                v.into_iter()
+                    .map(|(n, e)| Ok((n, to_pattern(e)?)))
+                    .collect()
+            };
+            Pattern::Table(conv(keys)?, conv(cols)?)
+        }
+        _ => return Err(QError::parse()),
+    })
+}
+
+/// Visit the expressions inside a pattern (indices and filters).
+fn walk_pattern(p: &Pattern, f: &mut dyn FnMut(&Expr)) {
+    match p {
+        Pattern::Index(_, ix) => ix.iter().flatten().for_each(|x| walk(x, f)),
+        Pattern::List(ps) => ps.iter().for_each(|p| walk_pattern(p, f)),
+        Pattern::Dict(_, p) | Pattern::Flip(p) => walk_pattern(p, f),
+        Pattern::Check(p, e) => {
+            walk_pattern(p, f);
+            walk(e, f);
+        }
+        Pattern::Bang(a, b) => {
+            walk_pattern(a, f);
+            walk_pattern(b, f);
+        }
+        Pattern::Table(k, c) => k
+            .iter()
+            .chain(c.iter())
+            .for_each(|(_, p)| walk_pattern(p, f)),
+        Pattern::Null | Pattern::Const(_) | Pattern::Name(_) => {}
+    }
 }
 
 /// Visit every sub-expression, not descending into nested lambdas.
 pub fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    walk_with(e, true, f)
+}
+
+/// [`walk`], visiting a query's phrases only when `phrases` is set.
+fn walk_with(e: &Expr, phrases: bool, f: &mut dyn FnMut(&Expr)) {
+    let walk = |e: &Expr, f: &mut dyn FnMut(&Expr)| walk_with(e, phrases, f);
     f(e);
     match e {
         Expr::Apply(g, args) => {
@@ -755,16 +986,34 @@ pub fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
             walk(&a.value, f);
         }
         Expr::Return(x) | Expr::Signal(x) => walk(x, f),
+        Expr::Match(p, v) => {
+            walk_pattern(p, f);
+            walk(v, f);
+        }
+        Expr::PatCond(v, pairs, d) => {
+            walk(v, f);
+            for (p, r) in pairs {
+                walk_pattern(p, f);
+                walk(r, f);
+            }
+            if let Some(d) = d {
+                walk(d, f);
+            }
+        }
         Expr::Table(k, c) => {
             for (_, x) in k.iter().chain(c.iter()) {
                 walk(x, f);
             }
         }
+        Expr::Sql(s) if !phrases => walk(&s.from, f),
         Expr::Sql(s) => {
+            walk(&s.from, f);
+            if !phrases {
+                return;
+            }
             for (_, x) in s.cols.iter().chain(s.by.iter().flatten()) {
                 walk(x, f);
             }
-            walk(&s.from, f);
             for x in &s.wheres {
                 walk(x, f);
             }
@@ -839,6 +1088,39 @@ mod tests {
             K::Atom(a) => format!("{:?}", a.v),
             _ => format!("v{}", k.len()),
         }
+    }
+
+    #[test]
+    fn keyed_table_literal_with_semicolon() {
+        use crate::lang::console::run_lines as q;
+        assert_eq!(q(&["([k:1 2]; v:3 4)"]), "k| v\n-| -\n1| 3\n2| 4");
+    }
+
+    #[test]
+    fn qsql_phrases_mask_implicit_parameters() {
+        use crate::lang::console::run_lines as q;
+        assert_eq!(
+            q(&["{select from ([]a:0 1;b:2 3) where a=x,b=y}[0;2]"]),
+            "'rank"
+        );
+        assert_eq!(
+            q(&["{[x;y]select from ([]a:0 1;b:2 3) where a=x,b=y}[0;2]"]),
+            "a b\n---\n0 2"
+        );
+        assert_eq!(q(&["t:([]a:1 2)", "{select from y}[0;t]"]), "a\n-\n1\n2");
+    }
+
+    #[test]
+    fn trains_compose() {
+        use crate::lang::console::run_lines as q;
+        assert_eq!(q(&["inc:1+", "inc\\[105>sum@;84 20]"]), "84 20\n85 21");
+        assert_eq!(q(&["x:-100 2 3 4 -100 6", "0 (0|+)\\x"]), "0 2 5 9 0 6");
+        assert_eq!(q(&["tc:til count@", "tc \"abc\""]), "0 1 2");
+        assert_eq!(q(&["di:reciprocal(%).", "di 2 3"]), "1.5");
+        assert_eq!(q(&["f:1+2*", "f 3"]), "7");
+        // A parenthesised verb is a noun: applying a function to it does not compose.
+        assert_eq!(q(&["type (+)"]), "102h");
+        assert_eq!(q(&["type (0|+)"]), "105h");
     }
 
     #[test]

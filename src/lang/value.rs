@@ -97,10 +97,12 @@ pub fn items(k: &K) -> Vec<K> {
 }
 
 /// Build a list from items with q's collapse rule: all atoms of one simple type make a
-/// simple vector; anything else (including no items) is a general list.
+/// simple vector; dictionaries that all have the same symbol keys make a table (one row
+/// each); anything else (including no items) is a general list.
 pub fn from_items(items: Vec<K>) -> K {
     let ty = match items.first() {
         Some(K::Atom(a)) => a.ty,
+        Some(K::Dict(_)) => return rows_to_table(items),
         _ => return K::list(items),
     };
     if !items.iter().all(|x| matches!(x, K::Atom(a) if a.ty == ty)) {
@@ -130,6 +132,49 @@ pub fn from_items(items: Vec<K>) -> K {
         }
     }
     K::Vector(Vector::new(ty, data))
+}
+
+/// The symbol keys of a dictionary that can be a table row.
+fn row_keys(k: &K) -> Option<&Arc<Vec<Sym>>> {
+    match k {
+        K::Dict(d) => match &d.keys {
+            K::Vector(Vector {
+                ty: Ty::Sym,
+                data: Data::Sym(s),
+                ..
+            }) if !s.is_empty() => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A list of dictionaries as a table when every one has the same symbol keys in the
+/// same order (q's rule for lists of conforming dictionaries), else a general list.
+fn rows_to_table(rows: Vec<K>) -> K {
+    let Some(names) = rows.first().and_then(row_keys) else {
+        return K::list(rows);
+    };
+    if !rows
+        .iter()
+        .all(|r| row_keys(r).is_some_and(|k| Arc::ptr_eq(k, names) || k == names))
+    {
+        return K::list(rows);
+    }
+    let names = names.as_ref().clone();
+    let cols = (0..names.len())
+        .map(|c| {
+            from_items(
+                rows.iter()
+                    .map(|r| match r {
+                        K::Dict(d) => item(&d.vals, c).unwrap_or(K::NULL),
+                        _ => K::NULL,
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    K::table(names, cols)
 }
 
 /// Append a scalar to a buffer of the same storage class (mismatches are ignored; callers
@@ -183,6 +228,31 @@ mod tests {
         assert_eq!(g.ty(), 0);
         assert_eq!(from_items(vec![]).ty(), 0);
         assert_eq!(items(&K::longs(vec![3, 4]))[1], K::long(4));
+    }
+
+    #[test]
+    fn dicts_collapse_to_table() {
+        let row =
+            |a: i64, b: &str| K::dict(K::syms(["a", "b"]), K::list(vec![K::long(a), K::sym(b)]));
+        let t = from_items(vec![row(1, "x"), row(2, "y")]);
+        assert_eq!(
+            t,
+            K::table(
+                vec![Sym::from_text("a"), Sym::from_text("b")],
+                vec![K::longs(vec![1, 2]), K::syms(["x", "y"])]
+            )
+        );
+        // rows of a table come back as the same table
+        assert_eq!(from_items(items(&t)), t);
+        // different keys, or key order, stay a list of dictionaries
+        let other = K::dict(K::syms(["b", "a"]), K::list(vec![K::sym("z"), K::long(3)]));
+        assert_eq!(from_items(vec![row(1, "x"), other]).ty(), 0);
+        let numeric = K::dict(K::longs(vec![1]), K::longs(vec![2]));
+        assert_eq!(from_items(vec![numeric.clone(), numeric]).ty(), 0);
+        // nested values make general columns
+        let nested = |v: Vec<i64>| K::dict(K::syms(["a"]), K::list(vec![K::longs(v)]));
+        let t = from_items(vec![nested(vec![1, 2]), nested(vec![3])]);
+        assert_eq!(t.ty(), 98);
     }
 
     #[test]

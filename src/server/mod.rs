@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod conn;
+pub mod http;
 
 use crate::lang::console;
 use crate::lang::error::{QError, QResult};
@@ -20,7 +21,7 @@ use qipc::{MsgType, Sym, Ty, K};
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, Write};
 use std::os::fd::AsRawFd;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc as smpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -39,7 +40,8 @@ pub struct Config {
     pub max_conns: usize,
     /// Close a connection idle this long.
     pub idle_timeout: Option<Duration>,
-    /// Bytes queued on one handle before it is closed.
+    /// Bytes queued on one handle past which one more message closes it (one message of
+    /// any size is always accepted on an empty queue).
     pub max_queue: usize,
     /// Compress over loopback too (q never does; for tests of compression).
     pub compress_local: bool,
@@ -55,32 +57,47 @@ impl Default for Config {
             max_message: 1 << 34,
             max_conns: 4096,
             idle_timeout: None,
-            max_queue: 1 << 30,
+            max_queue: 128 << 20,
             compress_local: std::env::var("QTICK_COMPRESS_LOCAL").is_ok_and(|v| v == "1"),
             unix_socket: true,
         }
     }
 }
 
-/// What the socket tasks tell the evaluation thread.
+/// What the socket tasks tell the evaluation thread. Connection events carry the
+/// connection's id as well as its handle: a handle number is an fd and comes back for a
+/// later connection, so an event whose id is no longer the handle's is stale and dropped.
 pub enum Event {
     Console(String),
     ConsoleEof,
     Open {
         h: i32,
+        id: u64,
     },
     Msg {
         h: i32,
+        id: u64,
         frame: Frame,
+        /// Held while the message waits: its bytes count against the reader's budget.
+        permit: tokio::sync::OwnedSemaphorePermit,
+    },
+    /// A header no message can have: `.z.bm` runs, then the handle closes.
+    BadMsg {
+        h: i32,
+        id: u64,
+        bytes: Bytes,
     },
     Close {
         h: i32,
+        id: u64,
     },
     Auth {
         user: Vec<u8>,
         pass: Vec<u8>,
         reply: oneshot::Sender<bool>,
     },
+    /// An HTTP request on the port: `.z.ph`/`.z.pp` or the default page.
+    Http(http::Request),
 }
 
 /// A writer task's instructions.
@@ -92,8 +109,11 @@ pub enum Outgoing {
 
 /// One open handle.
 pub struct Conn {
+    /// Unique for the life of the process (handles are fds and get reused).
+    pub id: u64,
     pub out: mpsc::UnboundedSender<Outgoing>,
     pub queued: Arc<AtomicUsize>,
+    pub signals: Arc<conn::Signals>,
     pub user: Sym,
     pub addr: i32,
     pub capability: u8,
@@ -112,6 +132,7 @@ pub struct Hub {
     /// Whether `.z.pw` is defined (the evaluator keeps this current).
     pub has_pw_hook: std::sync::atomic::AtomicBool,
     port: Mutex<i64>,
+    next_id: AtomicU64,
 }
 
 impl Hub {
@@ -136,6 +157,7 @@ impl Hub {
             users,
             has_pw_hook: std::sync::atomic::AtomicBool::new(false),
             port: Mutex::new(0),
+            next_id: AtomicU64::new(1),
         }))
     }
 
@@ -155,8 +177,17 @@ impl Hub {
         self.lock_conns().len()
     }
 
-    pub fn register(&self, h: i32, c: Conn) {
+    /// Add a handshaken connection under handle `h`; returns its id.
+    pub fn register(&self, h: i32, mut c: Conn) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        c.id = id;
         self.lock_conns().insert(h, c);
+        id
+    }
+
+    /// Whether `id` is still the connection behind handle `h`.
+    fn current(&self, h: i32, id: u64) -> bool {
+        self.lock_conns().get(&h).is_some_and(|c| c.id == id)
     }
 
     /// `-u` file, then `.z.pw` on the evaluation thread.
@@ -204,14 +235,26 @@ impl Hub {
         std_listener.set_nonblocking(true)?;
         let bound = std_listener.local_addr()?.port();
         *self.port.lock().unwrap_or_else(|e| e.into_inner()) = bound as i64;
+        if std::env::var("QTICK_PRINT_PORT").is_ok_and(|v| v == "1") {
+            // Tests start servers on `-p 0W` and learn the port from this line.
+            let mut so = std::io::stdout().lock();
+            let _ = writeln!(so, "{bound}");
+            let _ = so.flush();
+        }
         let hub = self.clone();
         self.rt.spawn(async move {
             let Ok(l) = tokio::net::TcpListener::from_std(std_listener) else {
                 return;
             };
             loop {
-                let Ok((s, addr)) = l.accept().await else {
-                    continue;
+                let (s, addr) = match l.accept().await {
+                    Ok(x) => x,
+                    Err(e) => {
+                        // Out of fds or similar: back off rather than spin.
+                        hub.log(&format!("accept: {e}"));
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
                 };
                 let _ = s.set_nodelay(true);
                 let fd = s.as_raw_fd();
@@ -252,6 +295,7 @@ impl Hub {
             };
             loop {
                 let Ok((s, _)) = l.accept().await else {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 };
                 let fd = s.as_raw_fd();
@@ -286,6 +330,20 @@ impl Hub {
         }
     }
 
+    /// The first deferred event of connection `id` on handle `h`: a sync call on `h`
+    /// must see what arrived on `h` while an earlier call on another handle was waiting,
+    /// as q reads that handle's socket in order.
+    fn take_deferred_for(&self, h: i32, id: u64) -> Option<Event> {
+        let mut d = self.deferred.lock().unwrap_or_else(|e| e.into_inner());
+        let at = d.iter().position(|e| {
+            matches!(e,
+                Event::Msg { h: hh, id: i, .. }
+                | Event::Close { h: hh, id: i }
+                | Event::BadMsg { h: hh, id: i, .. } if *hh == h && *i == id)
+        })?;
+        d.remove(at)
+    }
+
     fn defer(&self, e: Event) {
         self.deferred
             .lock()
@@ -315,31 +373,63 @@ impl Hub {
         self.send_bytes(h, Bytes::from(bytes))
     }
 
-    /// Queue already-encoded bytes on `h` (one encoding can go to many handles).
+    /// Queue already-encoded bytes on `h` (one encoding can go to many handles). A peer
+    /// that has left more than the bound unread loses its connection instead.
     pub fn send_bytes(&self, h: i32, b: Bytes) -> QResult<()> {
-        let over = {
-            let conns = self.lock_conns();
-            let c = conns.get(&h).ok_or_else(|| QError::new(h.to_string()))?;
-            let q = c.queued.fetch_add(b.len(), Ordering::Relaxed) + b.len();
-            if c.out.send(Outgoing::Bytes(b)).is_err() {
-                return Err(QError::new("close"));
-            }
-            q > self.cfg.max_queue
-        };
-        if over {
+        let conns = self.lock_conns();
+        let c = conns.get(&h).ok_or_else(|| QError::new(h.to_string()))?;
+        let before = c.queued.load(Ordering::Relaxed);
+        if before > self.cfg.max_queue {
             self.log(&format!(
-                "handle {h}: outbound queue over {} bytes; closing the handle",
+                "handle {h}: {before} bytes unread, over the {} byte bound; closing the handle",
                 self.cfg.max_queue
             ));
-            self.shutdown(h);
+            c.signals.kill.notify_one();
+            c.signals.stop.notify_one();
+            return Err(QError::new("close"));
+        }
+        c.queued.fetch_add(b.len(), Ordering::Relaxed);
+        if c.out.send(Outgoing::Bytes(b)).is_err() {
+            return Err(QError::new("close"));
         }
         Ok(())
     }
 
-    /// Close a handle from our side (its writer drains then shuts the socket).
+    /// Close a handle from our side: stop reading, write what is queued, then shut the
+    /// socket (given up after a grace period if the peer does not read it).
     pub fn shutdown(&self, h: i32) {
         if let Some(c) = self.lock_conns().get(&h) {
+            c.signals.stop.notify_one();
             let _ = c.out.send(Outgoing::Close);
+            let signals = c.signals.clone();
+            self.rt.spawn(async move {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                signals.kill.notify_one();
+            });
+        }
+    }
+
+    /// Bytes queued on `h` and not yet written (`.z.W` for one handle); None when closed.
+    pub fn queued_bytes(&self, h: i32) -> Option<usize> {
+        self.lock_conns()
+            .get(&h)
+            .map(|c| c.queued.load(Ordering::Relaxed))
+    }
+
+    /// Whether q's rule compresses large messages to `h`: a peer on another machine (or
+    /// any peer when `compress_local` is set) that negotiated capability 1 or more.
+    pub fn compresses(&self, h: i32) -> bool {
+        self.lock_conns()
+            .get(&h)
+            .is_some_and(|c| c.capability >= 1 && (!c.local || self.cfg.compress_local))
+    }
+
+    /// Cut `h` off now: what is queued is dropped unwritten and reading stops, so the
+    /// close is posted and `.z.pc` runs as for any other disconnect.
+    pub fn kill(&self, h: i32) {
+        if let Some(c) = self.lock_conns().get(&h) {
+            c.signals.kill.notify_one();
+            c.signals.stop.notify_one();
         }
     }
 
@@ -347,8 +437,19 @@ impl Hub {
         self.lock_conns().get(&h).map(|c| (c.user, c.addr))
     }
 
-    fn remove(&self, h: i32) -> bool {
-        self.lock_conns().remove(&h).is_some()
+    /// Forget handle `h` if it is still connection `id`; returns what it was.
+    fn remove_conn(&self, h: i32, id: u64) -> Option<Conn> {
+        let mut conns = self.lock_conns();
+        if conns.get(&h).is_some_and(|c| c.id == id) {
+            conns.remove(&h)
+        } else {
+            None
+        }
+    }
+
+    /// Forget handle `h` whatever connection it is (`hclose`).
+    fn remove(&self, h: i32) -> Option<Conn> {
+        self.lock_conns().remove(&h)
     }
 
     /// Connect to another q process (blocking; called on the evaluation thread).
@@ -424,21 +525,18 @@ where
         Ok(1) => {}
         _ => return Err(QError::new("access")),
     }
-    let (tx, rx) = mpsc::unbounded_channel();
-    let queued = Arc::new(AtomicUsize::new(0));
-    hub.register(
+    // `.z.po` is for connections others open to us, so no Open event for this one.
+    conn::start(
+        hub,
         fd,
-        Conn {
-            out: tx,
-            queued: queued.clone(),
-            user: Sym::NULL,
-            addr: 0,
-            capability: b[0],
-            local,
-        },
+        rd,
+        wr,
+        BytesMut::with_capacity(4096),
+        Sym::NULL,
+        conn::Peer { addr: 0, local },
+        b[0],
+        false,
     );
-    tokio::spawn(conn::writer(hub.clone(), fd, wr, rx, queued));
-    tokio::spawn(conn::reader(hub, fd, rd, BytesMut::with_capacity(4096)));
     Ok(fd as i64)
 }
 
@@ -496,27 +594,54 @@ pub struct HubNet(pub Arc<Hub>);
 impl Net for HubNet {
     fn sync_call(&self, it: &mut Interp, h: i64, msg: &K) -> QResult {
         let hub = &self.0;
-        let h = h as i32;
+        let h = i32::try_from(h).map_err(|_| QError::new(h.to_string()))?;
+        let id = hub
+            .lock_conns()
+            .get(&h)
+            .map(|c| c.id)
+            .ok_or_else(|| QError::new(h.to_string()))?;
         hub.send(h, MsgType::Sync, msg)?;
+        // Like q, block on this handle alone: its requests (callbacks) are evaluated,
+        // everything else waits its turn.
         loop {
-            let ev = {
-                let rx = hub.rx.lock().unwrap_or_else(|e| e.into_inner());
-                rx.recv().map_err(|_| QError::new("close"))?
+            let ev = match hub.take_deferred_for(h, id) {
+                Some(e) => e,
+                None => {
+                    let rx = hub.rx.lock().unwrap_or_else(|e| e.into_inner());
+                    rx.recv().map_err(|_| QError::new("close"))?
+                }
             };
             match ev {
-                Event::Msg { h: hh, frame } if hh == h => {
+                Event::Msg {
+                    h: hh,
+                    id: i,
+                    frame,
+                    permit,
+                } if hh == h && i == id => {
                     if frame.header.msg_type == MsgType::Response {
-                        let (_, k) = qipc::decode_message(&frame.bytes)?;
+                        drop(permit);
+                        let (_, k) = decode(hub, &frame).map_err(|e| {
+                            hub.shutdown(h);
+                            QError::new(e)
+                        })?;
                         return match k {
                             K::Error(e) => Err(QError::new(e.to_string())),
                             k => Ok(k),
                         };
                     }
-                    process_msg(it, hub, hh, frame);
+                    process_msg(it, hub, hh, i, frame);
+                    drop(permit);
                 }
-                Event::Close { h: hh } if hh == h => {
-                    on_close(it, hub, hh);
+                Event::Close { h: hh, id: i } if hh == h && i == id => {
+                    on_close(it, hub, hh, i);
                     return Err(QError::new("close"));
+                }
+                Event::BadMsg {
+                    h: hh,
+                    id: i,
+                    bytes,
+                } if hh == h && i == id => {
+                    bad_msg(it, hub, hh, i, bytes);
                 }
                 Event::Auth { user, pass, reply } => auth_event(it, user, pass, reply),
                 other => hub.defer(other),
@@ -525,15 +650,17 @@ impl Net for HubNet {
     }
 
     fn async_send(&self, h: i64, msg: &K) -> QResult<()> {
-        self.0.send(h as i32, MsgType::Async, msg)
+        let h = i32::try_from(h).map_err(|_| QError::new(h.to_string()))?;
+        self.0.send(h, MsgType::Async, msg)
     }
 
     fn flush(&self, h: i64) -> QResult<()> {
         let (tx, rx) = oneshot::channel();
         {
             let conns = self.0.lock_conns();
-            let c = conns
-                .get(&(h as i32))
+            let c = i32::try_from(h)
+                .ok()
+                .and_then(|h| conns.get(&h))
                 .ok_or_else(|| QError::new(h.to_string()))?;
             let _ = c.out.send(Outgoing::Flush(tx));
         }
@@ -545,9 +672,13 @@ impl Net for HubNet {
         self.0.connect(target, timeout_ms)
     }
 
+    /// `hclose`: what is queued is still written; `.z.pc` does not run.
     fn close(&self, h: i64) -> QResult<()> {
-        self.0.shutdown(h as i32);
-        self.0.remove(h as i32);
+        let Ok(h) = i32::try_from(h) else {
+            return Ok(());
+        };
+        self.0.shutdown(h);
+        self.0.remove(h);
         Ok(())
     }
 
@@ -565,7 +696,7 @@ impl Net for HubNet {
     }
 
     fn is_open(&self, h: i64) -> bool {
-        self.0.lock_conns().contains_key(&(h as i32))
+        i32::try_from(h).is_ok_and(|h| self.0.lock_conns().contains_key(&h))
     }
 
     fn port(&self) -> i64 {
@@ -575,6 +706,18 @@ impl Net for HubNet {
 
 fn hook(it: &Interp, name: &str) -> Option<K> {
     it.globals.get(&Sym::from_text(name)).cloned()
+}
+
+/// Run a `.z` hook as handle `h` (`.z.w`, `.z.u`, `.z.a` set for its duration).
+fn run_hook(it: &mut Interp, hub: &Hub, f: &K, h: i32, who: (Sym, i32), args: Vec<K>) -> QResult {
+    let saved = (it.zw, it.zu, it.za);
+    (it.zw, it.zu, it.za) = (h as i64, who.0, who.1);
+    let r = crate::lang::builtins::q(it.apply(f, args));
+    (it.zw, it.zu, it.za) = saved;
+    if let Err(e) = &r {
+        hub.log(&format!("handle {h}: hook failed: '{}", e.msg));
+    }
+    r
 }
 
 fn auth_event(it: &mut Interp, user: Vec<u8>, pass: Vec<u8>, reply: oneshot::Sender<bool>) {
@@ -597,7 +740,15 @@ pub fn default_eval(it: &mut Interp, x: K) -> QResult {
         if let Some(f) = l.items.first() {
             let f = match f {
                 K::Vector(v) if v.ty == Ty::Char => {
-                    it.eval_str(&String::from_utf8_lossy(f.as_string().unwrap_or(&[])))?
+                    let text = f.as_string().unwrap_or(&[]);
+                    // A plain name (`".u.upd"`, the usual feed call) is looked up without
+                    // running the parser on every message.
+                    match plain_name(text) {
+                        Some(n) => it
+                            .get_global(n, it.ns)
+                            .ok_or_else(|| QError::new(n.as_str().into_owned()))?,
+                        None => it.eval_str(&String::from_utf8_lossy(text))?,
+                    }
                 }
                 _ => f.clone(),
             };
@@ -616,37 +767,74 @@ pub fn default_eval(it: &mut Interp, x: K) -> QResult {
     crate::lang::builtins::q(it.apply(&v, vec![x]))
 }
 
-/// Evaluate one message from handle `h`.
-pub fn process_msg(it: &mut Interp, hub: &Arc<Hub>, h: i32, frame: Frame) {
-    let msg_type = frame.header.msg_type;
-    let x = match qipc::decode_message_with(
+/// `text` as a name when it is nothing else: letters, digits, `_` and inner dots, not
+/// starting with a digit or `_`, not ending with a dot.
+fn plain_name(text: &[u8]) -> Option<Sym> {
+    let first = *text.first()?;
+    let ok = (first.is_ascii_alphabetic() || first == b'.')
+        && text.last() != Some(&b'.')
+        && text
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_')
+        && !text.windows(2).any(|w| w == b"..")
+        // `.5` style numbers are not names
+        && !(first == b'.' && text.get(1).is_some_and(|b| b.is_ascii_digit()));
+    ok.then(|| Sym::new(text))
+}
+
+/// Decode a received message under the process's limits.
+fn decode(hub: &Hub, frame: &Frame) -> Result<(qipc::Header, K), String> {
+    qipc::decode_message_with(
         &frame.bytes,
         &qipc::Limits {
             max_depth: 512,
             max_message: hub.cfg.max_message,
         },
-    ) {
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// A malformed message from `h`: `.z.bm[(h;bytes)]`, then the handle closes (its reader
+/// stops and posts the close, which runs `.z.pc`).
+fn bad_msg(it: &mut Interp, hub: &Arc<Hub>, h: i32, id: u64, bytes: Bytes) {
+    if let Some(f) = hook(it, ".z.bm") {
+        let who = hub.conn_info(h).unwrap_or((Sym::NULL, 0));
+        let _ = run_hook(
+            it,
+            hub,
+            &f,
+            h,
+            who,
+            vec![K::list(vec![K::int(h), K::bytes(bytes.to_vec())])],
+        );
+    }
+    if hub.current(h, id) {
+        hub.shutdown(h);
+    }
+}
+
+/// Evaluate one message from handle `h` (connection `id`).
+pub fn process_msg(it: &mut Interp, hub: &Arc<Hub>, h: i32, id: u64, frame: Frame) {
+    if !hub.current(h, id) {
+        // Sent before the handle was closed from our side: q would never have read it.
+        return;
+    }
+    let msg_type = frame.header.msg_type;
+    let x = match decode(hub, &frame) {
         Ok((_, k)) => k,
         Err(e) => {
             hub.log(&format!("handle {h}: {e}; closing"));
-            if let Some(f) = hook(it, ".z.bm") {
-                let _ = crate::lang::builtins::q(it.apply(
-                    &f,
-                    vec![K::list(vec![K::int(h), K::bytes(frame.bytes.to_vec())])],
-                ));
-            }
-            hub.shutdown(h);
+            bad_msg(it, hub, h, id, Bytes::from(frame.bytes.to_vec()));
             return;
         }
     };
+    drop(frame);
     if msg_type == MsgType::Response {
         return;
     }
-    let (user, addr) = hub.conn_info(h).unwrap_or((Sym::NULL, 0));
+    let who = hub.conn_info(h).unwrap_or((Sym::NULL, 0));
     let saved = (it.zw, it.zu, it.za);
-    it.zw = h as i64;
-    it.zu = user;
-    it.za = addr;
+    (it.zw, it.zu, it.za) = (h as i64, who.0, who.1);
     let handler = hook(
         it,
         if msg_type == MsgType::Sync {
@@ -669,19 +857,29 @@ pub fn process_msg(it: &mut Interp, hub: &Arc<Hub>, h: i32, frame: Frame) {
         (MsgType::Sync, Err(e)) => {
             let _ = hub.send(h, MsgType::Response, &K::error(e.msg.to_string()));
         }
-        (_, Err(e)) => hub.log(&format!("handle {h}: async message failed: {e}")),
+        (_, Err(e)) => hub.log(&format!("handle {h}: async message failed: '{}", e.msg)),
         _ => {}
     }
 }
 
-fn on_close(it: &mut Interp, hub: &Arc<Hub>, h: i32) {
-    if hub.remove(h) {
+fn on_open(it: &mut Interp, hub: &Arc<Hub>, h: i32, id: u64) {
+    if !hub.current(h, id) {
+        return;
+    }
+    if let Some(f) = hook(it, ".z.po") {
+        let who = hub.conn_info(h).unwrap_or((Sym::NULL, 0));
+        let _ = run_hook(it, hub, &f, h, who, vec![K::int(h)]);
+    }
+}
+
+/// The peer went away (or we stopped reading after a close of ours): forget the handle
+/// and run `.z.pc` unless `hclose` already forgot it.
+fn on_close(it: &mut Interp, hub: &Arc<Hub>, h: i32, id: u64) {
+    if let Some(c) = hub.remove_conn(h, id) {
         if let Some(f) = hook(it, ".z.pc") {
-            let saved = it.zw;
-            it.zw = h as i64;
-            let _ = crate::lang::builtins::q(it.apply(&f, vec![K::int(h)]));
-            it.zw = saved;
+            let _ = run_hook(it, hub, &f, h, (c.user, c.addr), vec![K::int(h)]);
         }
+        // Dropping `c` drops the writer's sender: the writer ends and the fd closes.
     }
 }
 
@@ -701,27 +899,27 @@ pub fn run(it: &mut Interp, hub: &Arc<Hub>, console_input: bool) {
         });
     }
     let mut pending = String::new();
-    let mut next_tick = Instant::now();
+    let mut next_tick = Instant::now() + Duration::from_millis(it.timer_ms);
     loop {
         hub.has_pw_hook.store(
             it.globals.contains_key(&Sym::from_text(".z.pw")),
             Ordering::Relaxed,
         );
-        let timeout =
-            (it.timer_ms > 0).then(|| next_tick.saturating_duration_since(Instant::now()));
-        let ev = hub.next_event(timeout);
-        let Some(ev) = ev else {
-            if it.timer_ms > 0 && Instant::now() >= next_tick {
-                next_tick = Instant::now() + Duration::from_millis(it.timer_ms);
-                if let Some(f) = hook(it, ".z.ts") {
-                    let now = it.eval_str(".z.P");
-                    if let Err(e) =
-                        crate::lang::builtins::q(it.apply(&f, vec![now.unwrap_or(K::NULL)]))
-                    {
-                        hub.log(&format!(".z.ts: {e}"));
-                    }
+        // The timer is checked before every wait, so a steady stream of messages cannot
+        // starve `.z.ts`.
+        if it.timer_ms > 0 && Instant::now() >= next_tick {
+            next_tick = Instant::now() + Duration::from_millis(it.timer_ms);
+            if let Some(f) = hook(it, ".z.ts") {
+                let now = it.eval_str(".z.P");
+                if let Err(e) = crate::lang::builtins::q(it.apply(&f, vec![now.unwrap_or(K::NULL)]))
+                {
+                    hub.log(&format!(".z.ts: '{}", e.msg));
                 }
             }
+        }
+        let timeout =
+            (it.timer_ms > 0).then(|| next_tick.saturating_duration_since(Instant::now()));
+        let Some(ev) = hub.next_event(timeout) else {
             continue;
         };
         match ev {
@@ -762,17 +960,20 @@ pub fn run(it: &mut Interp, hub: &Arc<Hub>, console_input: bool) {
                     break;
                 }
             }
-            Event::Open { h } => {
-                if let Some(f) = hook(it, ".z.po") {
-                    let saved = it.zw;
-                    it.zw = h as i64;
-                    let _ = crate::lang::builtins::q(it.apply(&f, vec![K::int(h)]));
-                    it.zw = saved;
-                }
+            Event::Open { h, id } => on_open(it, hub, h, id),
+            Event::Msg {
+                h,
+                id,
+                frame,
+                permit,
+            } => {
+                process_msg(it, hub, h, id, frame);
+                drop(permit);
             }
-            Event::Msg { h, frame } => process_msg(it, hub, h, frame),
-            Event::Close { h } => on_close(it, hub, h),
+            Event::BadMsg { h, id, bytes } => bad_msg(it, hub, h, id, bytes),
+            Event::Close { h, id } => on_close(it, hub, h, id),
             Event::Auth { user, pass, reply } => auth_event(it, user, pass, reply),
+            Event::Http(req) => http::answer(it, hub, req),
         }
     }
 }

@@ -90,6 +90,60 @@ fn feq(a: f64, b: f64) -> bool {
     (a == b) | (a.is_nan() & b.is_nan()) | near(a, b)
 }
 
+/// q's match (`~`): same type and shape, items equal, floats and reals within comparison
+/// tolerance (basics/precision lists `~` among the tolerant primitives). Attributes are
+/// ignored.
+pub fn matches(x: &K, y: &K) -> bool {
+    match (x, y) {
+        (K::Atom(a), K::Atom(b)) if a.ty == b.ty => match (a.v, b.v) {
+            (Scalar::F64(p), Scalar::F64(q)) => feq(p, q),
+            (Scalar::F32(p), Scalar::F32(q)) => feq(p as f64, q as f64),
+            _ => x == y,
+        },
+        (K::Vector(a), K::Vector(b)) if a.ty == b.ty && a.len() == b.len() => {
+            match (&a.data, &b.data) {
+                (Data::F64(p), Data::F64(q)) => p.iter().zip(q.iter()).all(|(p, q)| feq(*p, *q)),
+                (Data::F32(p), Data::F32(q)) => p
+                    .iter()
+                    .zip(q.iter())
+                    .all(|(p, q)| feq(*p as f64, *q as f64)),
+                _ => x == y,
+            }
+        }
+        (K::List(a), K::List(b)) => {
+            a.items.len() == b.items.len()
+                && a.items
+                    .iter()
+                    .zip(b.items.iter())
+                    .all(|(p, q)| matches(p, q))
+        }
+        (K::Dict(a), K::Dict(b)) => {
+            a.sorted == b.sorted && matches(&a.keys, &b.keys) && matches(&a.vals, &b.vals)
+        }
+        (K::Table(a), K::Table(b)) => {
+            a.names == b.names && a.cols.iter().zip(b.cols.iter()).all(|(p, q)| matches(p, q))
+        }
+        _ => x == y,
+    }
+}
+
+/// `x ~ y` as a boolean atom.
+pub fn match_(x: &K, y: &K) -> QResult {
+    Ok(K::bool(matches(x, y)))
+}
+
+/// Whether each item of a float vector differs from the one before, within tolerance
+/// (`differ`; the first item always differs).
+pub(crate) fn differ_floats(s: &[f64]) -> Vec<bool> {
+    let mut r = Vec::with_capacity(s.len());
+    let mut prev: Option<f64> = None;
+    for &v in s {
+        r.push(prev.is_none_or(|p| !feq(p, v)));
+        prev = Some(v);
+    }
+    r
+}
+
 /// Tolerant `<`: null is below everything else.
 #[inline]
 fn flt(a: f64, b: f64) -> bool {
@@ -2457,6 +2511,26 @@ mod tests {
         assert_eq!(ok(lt(&K::bytes(vec![5, 200]), &j(300))), bs("11"));
         assert_eq!(ok(gt(&j(100), &K::bytes(vec![5, 200]))), bs("10"));
         assert_eq!(ok(gt(&fs(&[1.0, 2.5, f64::NAN]), &j(2))), bs("010"));
+    }
+
+    #[test]
+    fn match_tolerance() {
+        assert!(matches(
+            &K::float(96.100000000000009),
+            &K::float(96.099999999999994)
+        ));
+        assert!(!matches(&K::float(1.0), &K::float(1.0 + 1e-10)));
+        assert!(!matches(&K::float(1.0), &K::long(1)));
+        assert!(matches(&K::float(f64::NAN), &K::float(f64::NAN)));
+        let a = K::floats(vec![1.0, 2.0]);
+        let b = K::floats(vec![1.0 + 1e-15, 2.0]);
+        assert!(matches(&a, &b));
+        assert!(matches(
+            &K::list(vec![a.clone(), K::sym("x")]),
+            &K::list(vec![b.clone(), K::sym("x")])
+        ));
+        assert!(!matches(&a, &K::floats(vec![1.0])));
+        assert_eq!(match_(&K::long(1), &K::long(1)).unwrap(), K::bool(true));
     }
 
     #[test]

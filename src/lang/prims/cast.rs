@@ -28,6 +28,7 @@ pub const MONADS: &[(&str, Monad)] = &[
     ("trim", trim),
     ("ltrim", ltrim),
     ("rtrim", rtrim),
+    ("md5", md5),
 ];
 
 pub const DYADS: &[(&str, Dyad)] = &[
@@ -241,7 +242,7 @@ fn apply(spec: Spec, y: &K) -> QResult {
 /// A list on the left: `mmu` for floats; otherwise each item of `x` with `y` (when `y`
 /// is an atom, or a string that every item parses) or with the matching item of `y`.
 fn cast_each_left(x: &K, y: &K) -> QResult {
-    if let Some(r) = mmu(x, y) {
+    if let Some(r) = super::matrix::mmu_floats(x, y) {
         return r;
     }
     let xs = items(x);
@@ -477,7 +478,66 @@ fn is_dated(t: Ty) -> bool {
     matches!(t, Ty::Timestamp | Ty::Month | Ty::Date | Ty::Datetime)
 }
 
+/// Nanoseconds in one unit of a clock type.
+fn clock_unit(t: Ty) -> Option<i64> {
+    Some(match t {
+        Ty::Minute => MIN_NS,
+        Ty::Second => SEC_NS,
+        Ty::Time => MS_NS,
+        _ => return None,
+    })
+}
+
+/// The conversions between clock types and from timestamps/timespans to dates and clock
+/// types in 64-bit arithmetic, with the same results as the general path through
+/// nanoseconds (which needs 128 bits for the rest): `time.minute` on a large column is
+/// the common case in queries.
+fn temporal_fast(src: Ty, data: &Data, dst: Ty) -> Option<Data> {
+    let max = null::WI as i64;
+    let to_i32 = |x: i64| x.clamp(-max, max) as i32;
+    match data {
+        Data::I32(v) => {
+            let (su, du) = (clock_unit(src)?, clock_unit(dst)?);
+            let f = |x: i32| -> i32 {
+                match x {
+                    null::I | null::WI => x,
+                    x if x == -null::WI => x,
+                    x if su >= du => to_i32(x as i64 * (su / du)),
+                    x => to_i32((x as i64).div_euclid(du / su)),
+                }
+            };
+            Some(Data::I32(Arc::new(v.iter().map(|&x| f(x)).collect())))
+        }
+        Data::I64(v) if matches!(src, Ty::Timestamp | Ty::Timespan) => {
+            let dated = src == Ty::Timestamp;
+            let du = match dst {
+                Ty::Date if dated => DAY_NS,
+                _ => clock_unit(dst)?,
+            };
+            let f = |x: i64| -> i32 {
+                match x {
+                    null::J => null::I,
+                    null::WJ => null::WI,
+                    x if x == -null::WJ => -null::WI,
+                    x if dst == Ty::Date => to_i32(x.div_euclid(du)),
+                    x if dated => to_i32(x.rem_euclid(DAY_NS).div_euclid(du)),
+                    x => to_i32(x.div_euclid(du)),
+                }
+            };
+            Some(Data::I32(Arc::new(v.iter().map(|&x| f(x)).collect())))
+        }
+        _ => None,
+    }
+}
+
 fn temporal(src: Ty, data: &Data, dst: Ty) -> QResult<Data> {
+    match temporal_fast(src, data, dst) {
+        Some(d) => Ok(d),
+        None => temporal_general(src, data, dst),
+    }
+}
+
+fn temporal_general(src: Ty, data: &Data, dst: Ty) -> QResult<Data> {
     match (is_dated(src), is_dated(dst)) {
         // A timespan is an offset from 2000.01.01 to a timestamp; a time of day has no date.
         (false, true) => {
@@ -752,6 +812,12 @@ fn parser(ty: Ty) -> Parser {
         Ty::Second => Parser::I32(|s| clock_as(s, SEC_NS)),
         Ty::Time => Parser::I32(|s| clock_as(s, MS_NS)),
     }
+}
+
+/// Tok over text fields held as slices (the text loaders' columns): the vector
+/// `"T"$fields` gives, without building a string per field.
+pub fn tok_fields(ty: Ty, fields: &[&[u8]]) -> K {
+    K::vector(ty, parser(ty).many(fields))
 }
 
 /// Tok is atomic down to strings: a string gives an atom, a list of strings a vector.
@@ -1254,73 +1320,6 @@ fn pad_bytes(s: &[u8], n: i64) -> QResult<Vec<u8>> {
         out[w - k..].copy_from_slice(&s[s.len() - k..]);
     }
     Ok(out)
-}
-
-enum Shape<'a> {
-    Vec(&'a [f64]),
-    Mat(Vec<&'a [f64]>),
-}
-
-fn float_shape(k: &K) -> Option<Shape<'_>> {
-    fn floats(k: &K) -> Option<&[f64]> {
-        match k {
-            K::Vector(Vector {
-                ty: Ty::Float,
-                data: Data::F64(v),
-                ..
-            }) => Some(v),
-            _ => None,
-        }
-    }
-    match k {
-        K::List(l) if !l.items.is_empty() => l
-            .items
-            .iter()
-            .map(floats)
-            .collect::<Option<Vec<_>>>()
-            .map(Shape::Mat),
-        _ => floats(k).map(Shape::Vec),
-    }
-}
-
-/// `x$y` on floats: dot product of vectors, matrix products with matrices (lists of
-/// float vectors). `None` when `x` is not floats, so `$` tries its other forms.
-fn mmu(x: &K, y: &K) -> Option<QResult> {
-    let xs = float_shape(x)?;
-    let dot = |a: &[f64], b: &[f64]| -> QResult<f64> {
-        if a.len() != b.len() {
-            return Err(QError::length());
-        }
-        Ok(a.iter().zip(b).map(|(p, q)| p * q).sum())
-    };
-    let vecmat = |a: &[f64], m: &[&[f64]]| -> QResult<Vec<f64>> {
-        let cols = m.first().map_or(0, |r| r.len());
-        if a.len() != m.len() || m.iter().any(|r| r.len() != cols) {
-            return Err(QError::length());
-        }
-        let mut out = vec![0.0; cols];
-        for (&ai, row) in a.iter().zip(m) {
-            for (o, &r) in out.iter_mut().zip(row.iter()) {
-                *o += ai * r;
-            }
-        }
-        Ok(out)
-    };
-    Some(match (xs, float_shape(y)) {
-        (_, None) => Err(QError::type_()),
-        (Shape::Vec(a), Some(Shape::Vec(b))) => dot(a, b).map(K::float),
-        (Shape::Mat(a), Some(Shape::Vec(b))) => a
-            .iter()
-            .map(|r| dot(r, b))
-            .collect::<QResult<Vec<f64>>>()
-            .map(K::floats),
-        (Shape::Vec(a), Some(Shape::Mat(b))) => vecmat(a, &b).map(K::floats),
-        (Shape::Mat(a), Some(Shape::Mat(b))) => a
-            .iter()
-            .map(|r| vecmat(r, &b).map(K::floats))
-            .collect::<QResult<Vec<K>>>()
-            .map(K::list),
-    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2412,6 +2411,23 @@ enum Side {
     Both,
 }
 
+/// `md5 x`: the MD5 digest of a string as 16 bytes.
+pub fn md5(x: &K) -> QResult {
+    use md5::{Digest, Md5};
+    match x {
+        K::Vector(Vector {
+            ty: Ty::Char,
+            data: Data::U8(s),
+            ..
+        }) => Ok(K::bytes(Md5::digest(&s[..]).to_vec())),
+        K::Atom(Atom {
+            ty: Ty::Char,
+            v: Scalar::U8(c),
+        }) => Ok(K::bytes(Md5::digest([*c]).to_vec())),
+        _ => Err(QError::type_()),
+    }
+}
+
 /// `trim x`: leading and trailing nulls (blanks of a string) removed, through lists,
 /// dictionary values and table cells.
 pub fn trim(x: &K) -> QResult {
@@ -2585,6 +2601,64 @@ mod tests {
         // ref-divide-L0036: "i"$2010.01.01 2005.01.01
         let ds = K::i32s_of(Ty::Date, vec![day(2010, 1, 1), day(2005, 1, 1)]);
         assert_eq!(q(cast(&c(b'i'), &ds)), K::ints(vec![3653, 1827]));
+    }
+
+    #[test]
+    fn fast_temporal_matches_general() {
+        let i32s = vec![
+            0,
+            1,
+            -1,
+            59,
+            61,
+            1439,
+            86_399_999,
+            null::I,
+            null::WI,
+            -null::WI,
+            i32::MAX - 1,
+            -86_400_001,
+        ];
+        let i64s = vec![
+            0,
+            1,
+            -1,
+            DAY_NS - 1,
+            DAY_NS,
+            -DAY_NS - 7,
+            5 * DAY_NS + 3 * MIN_NS + 17,
+            null::J,
+            null::WJ,
+            -null::WJ,
+            i64::MAX - 1,
+            i64::MIN + 2,
+        ];
+        let dsts = [Ty::Date, Ty::Minute, Ty::Second, Ty::Time];
+        for src in [Ty::Minute, Ty::Second, Ty::Time] {
+            for dst in dsts {
+                let d = Data::I32(Arc::new(i32s.clone()));
+                if let Some(f) = temporal_fast(src, &d, dst) {
+                    let g = temporal_general(src, &d, dst).unwrap();
+                    assert!(data_same(&f, &g), "{src:?}->{dst:?}");
+                }
+            }
+        }
+        for src in [Ty::Timestamp, Ty::Timespan] {
+            for dst in dsts {
+                let d = Data::I64(Arc::new(i64s.clone()));
+                if let Some(f) = temporal_fast(src, &d, dst) {
+                    let g = temporal_general(src, &d, dst).unwrap();
+                    assert!(data_same(&f, &g), "{src:?}->{dst:?}");
+                }
+            }
+        }
+    }
+
+    fn data_same(a: &Data, b: &Data) -> bool {
+        match (a, b) {
+            (Data::I32(x), Data::I32(y)) => x == y,
+            _ => false,
+        }
     }
 
     #[test]
@@ -3826,6 +3900,20 @@ mod tests {
     }
 
     #[test]
+    fn md5_digest() {
+        // ref/md5.md
+        let d = md5(&K::string("this is a not so secret message")).unwrap();
+        let want: Vec<u8> = (0..16)
+            .map(|i| {
+                u8::from_str_radix(&"6cf192c1938b79012c323fa30e62787e"[2 * i..2 * i + 2], 16)
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(d, K::bytes(want));
+        assert_eq!(md5(&K::long(1)), Err(QError::type_()));
+    }
+
+    #[test]
     fn trims() {
         assert_eq!(q(trim(&s("   IBM   "))), s("IBM"));
         assert_eq!(q(ltrim(&s("   IBM   "))), s("IBM   "));
@@ -3878,7 +3966,7 @@ mod tests {
         let monads: Vec<&str> = MONADS.iter().map(|(n, _)| *n).collect();
         assert_eq!(
             monads,
-            ["string", "upper", "lower", "trim", "ltrim", "rtrim"]
+            ["string", "upper", "lower", "trim", "ltrim", "rtrim", "md5"]
         );
         let dyads: Vec<&str> = DYADS.iter().map(|(n, _)| *n).collect();
         assert_eq!(dyads, ["$", "like", "ss", "sv", "vs"]);

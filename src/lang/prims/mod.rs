@@ -6,9 +6,12 @@ use super::QResult;
 use qipc::K;
 
 pub mod atomic;
+pub mod attr;
 pub mod cast;
 pub mod codes;
 pub mod list;
+pub mod matrix;
+pub mod random;
 pub mod table;
 
 /// A unary primitive (`neg x`, `count x`).
@@ -26,6 +29,14 @@ pub fn codes_glyph(code: u8) -> &'static str {
         return g;
     }
     EXTRA.iter().find(|e| e.1 == code).map_or("?", |e| e.0)
+}
+
+/// The glyph of a primitive code, or None for a code no glyph has.
+pub fn codes_glyph_checked(code: u8) -> Option<&'static str> {
+    codes::BINARY_GLYPHS
+        .get(code as usize)
+        .copied()
+        .or_else(|| EXTRA.iter().find(|e| e.1 == code).map(|e| e.0))
 }
 
 /// The primitive code of a glyph.

@@ -24,6 +24,7 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::Arc;
 
 pub const MONADS: &[(&str, Monad)] = &[
+    ("attr", super::attr::attr),
     ("cols", cols),
     ("keys", keys),
     ("meta", meta),
@@ -851,11 +852,57 @@ fn factor_list(y: &[K], x: &[K]) -> Codes {
     (cy, cx, n)
 }
 
+/// Codes of integer keys found through a table indexed by value, when their range is not
+/// much wider than the rows (time buckets, enumerations, small ints): no hashing. `None`
+/// when the range is too wide.
+fn factor_range<T: Copy + Into<i64>>(y: &[T]) -> Option<Codes> {
+    let (lo, hi) = y.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &v| {
+        let v = v.into();
+        (lo.min(v), hi.max(v))
+    });
+    let span = i128::from(hi) - i128::from(lo) + 1;
+    if y.is_empty() || span > (y.len() as i128 * 2).max(1 << 16) {
+        return None;
+    }
+    let mut slot = vec![MISS; span as usize];
+    let mut n = 0u32;
+    let cy = y
+        .iter()
+        .map(|&v| {
+            // `v - lo` is within the span measured above.
+            match slot.get_mut((v.into() - lo) as usize) {
+                Some(s) => {
+                    if *s == MISS {
+                        *s = n;
+                        n += 1;
+                    }
+                    *s
+                }
+                None => MISS,
+            }
+        })
+        .collect();
+    Some((cy, Vec::new(), n as usize))
+}
+
 /// Group codes of one key column (and the matching codes of `x`'s column); `None` when the two
 /// columns' types cannot be compared.
 fn codes(y: &K, x: Option<&K>) -> QResult<Option<Codes>> {
     if y.len() >= MISS as usize {
         return Err(QError::limit());
+    }
+    let ranged = match (y, x) {
+        (K::Vector(a), None) => match &a.data {
+            Data::I16(d) => factor_range(d.as_slice()),
+            Data::I32(d) => factor_range(d.as_slice()),
+            Data::I64(d) => factor_range(d.as_slice()),
+            _ => None,
+        },
+        (K::Enum(a), None) => factor_range(a.idx.as_slice()),
+        _ => None,
+    };
+    if ranged.is_some() {
+        return Ok(ranged);
     }
     Ok(match (y, x) {
         (K::Vector(a), None) => each_data!(&a.data, |p| Some(factor_slice(p.as_slice(), &[]))),
@@ -879,10 +926,36 @@ fn codes(y: &K, x: Option<&K>) -> QResult<Option<Codes>> {
     })
 }
 
-/// Fold a further key column into the running group ids.
+/// Fold a further key column into the running group ids. When the pairs of ids fit a
+/// table no bigger than a few times the rows (a time bucket and a symbol, say), the pair's
+/// id is looked up by position instead of hashed.
 fn combine(a: Codes, b: Codes) -> Codes {
-    let (mut ay, mut ax, _) = a;
-    let (by, bx, _) = b;
+    let (mut ay, mut ax, na) = a;
+    let (by, bx, nb) = b;
+    let cells = na.saturating_mul(nb);
+    if cells <= (ay.len() * 4).max(1 << 16) {
+        let mut table = vec![MISS; cells];
+        let mut n = 0u32;
+        let cell = |p: u32, q: u32| p as usize * nb + q as usize;
+        for (p, &q) in ay.iter_mut().zip(&by) {
+            // Codes of `y` are below their counts, so the cell is in the table.
+            if let Some(c) = table.get_mut(cell(*p, q)) {
+                if *c == MISS {
+                    *c = n;
+                    n += 1;
+                }
+                *p = *c;
+            }
+        }
+        for (p, &q) in ax.iter_mut().zip(&bx) {
+            *p = if *p == MISS || q == MISS {
+                MISS
+            } else {
+                table.get(cell(*p, q)).copied().unwrap_or(MISS)
+            };
+        }
+        return (ay, ax, n as usize);
+    }
     let pair = |p: u32, q: u32| (u64::from(p) << 32) | u64::from(q);
     let mut map: HashMap<u64, u32, Fast> = HashMap::default();
     for (p, &q) in ay.iter_mut().zip(&by) {
@@ -925,6 +998,13 @@ fn factorize(y: &[&K], x: Option<&[&K]>, strict: bool) -> QResult<Groups> {
     }
     let (y, x, n) = acc.ok_or_else(QError::length)?;
     Ok(Groups { n, y, x })
+}
+
+/// Dense group ids of the rows of the key columns (numbered in order of first appearance)
+/// and the number of groups: the grouping behind qSQL's `by` and `fby`.
+pub fn group_ids(keys: &[&K]) -> QResult<(Vec<u32>, usize)> {
+    let g = factorize(keys, None, false)?;
+    Ok((g.y, g.n))
 }
 
 /// For each row of `x`, the first equal row of `y` or -1 (q's find on key rows).

@@ -440,6 +440,15 @@ fn columnwise(x: &K, f: fn(&K) -> QResult) -> QResult {
 
 /// `med x`: the median (the mean of the middle two for an even count), as a float.
 pub fn med(x: &K) -> QResult {
+    match x {
+        K::Table(_) => return med_rows(x),
+        K::Dict(_) => {
+            if let Some((_, v)) = keyed(x) {
+                return med_rows(&K::Table(v.clone()));
+            }
+        }
+        _ => {}
+    }
     if let Some(r) = shapes(x, med) {
         return r;
     }
@@ -471,6 +480,25 @@ pub fn med(x: &K) -> QResult {
         _ if is_numeric_atom(x) => med(&as_list(x)),
         _ => Err(QError::type_()),
     }
+}
+
+/// `med` of a table follows q's definition `avg x(iasc x)@floor .5*-1 0+count x`: the
+/// rows are sorted as wholes and the middle row (or the average of the middle two) is the
+/// answer, so it is a row of the table rather than each column's median.
+fn med_rows(t: &K) -> QResult {
+    let order = super::sort::iasc(t)?;
+    let order = super::int_vec(&order).ok_or_else(QError::type_)?;
+    let n = order.len() as i64;
+    let pick: Vec<i64> = [(n - 1).div_euclid(2), n / 2]
+        .iter()
+        .map(|&i| {
+            usize::try_from(i)
+                .ok()
+                .and_then(|i| order.get(i).copied())
+                .unwrap_or(n)
+        })
+        .collect();
+    avg(&super::rows_or_null(t, &pick)?)
 }
 
 /// Population variance of the non-null items, and their count.
@@ -883,7 +911,12 @@ mod tests {
         let dm = K::dict(syms("a b"), l(vec![j(&[10, -21, 3]), j(&[4, 5, -6])]));
         assert_eq!(med(&dm).unwrap(), f(&[7.0, -8.0, -1.5]));
         let tm = table("a b", vec![j(&[10, -21, 3]), j(&[4, 5, -6])]);
-        assert_eq!(med(&tm).unwrap(), K::dict(syms("a b"), f(&[3.0, 4.0])));
+        // ref/med.md: the middle row of the sorted table, not column medians
+        assert_eq!(med(&tm).unwrap(), K::dict(syms("a b"), f(&[3.0, -6.0])));
+        let kt = K::dict(table("k", vec![syms("x y z")]), tm.clone());
+        assert_eq!(med(&kt).unwrap(), K::dict(syms("a b"), f(&[3.0, -6.0])));
+        let even = table("a b", vec![j(&[4, 1, 3, 2]), j(&[0, 10, 20, 30])]);
+        assert_eq!(med(&even).unwrap(), K::dict(syms("a b"), f(&[2.5, 25.0])));
         assert_eq!(med(&j(&[])).unwrap(), K::float(nf()));
     }
 

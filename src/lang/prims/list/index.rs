@@ -3,8 +3,9 @@
 //! Indexing never signals for a missing position: an out-of-range index gives the list's
 //! null (see `proto`), a missing dictionary key gives a null of the values' type, a step
 //! dictionary (`s#`) answers for the highest key not above the one asked. Assignment does
-//! check: a position out of range is `'index`, a value that a simple vector cannot hold is
-//! `'type`, a general list collapses to a vector when its items become uniform atoms.
+//! check: a position out of range is `'length` (as q 4 says), a value that a simple vector
+//! cannot hold is `'type`, a general list collapses to a vector when its items become
+//! uniform atoms.
 
 use super::search::{bin, lookup};
 use super::{
@@ -290,7 +291,8 @@ pub fn amend_owned(x: K, i: &K, y: &K) -> QResult {
     }
 }
 
-/// Positions from an index, each checked to be in range (`'index`).
+/// Positions from an index, each checked to be in range (q 4 signals `'length` for an
+/// assignment past the end, basics/dictsandtables).
 fn checked_positions(i: &K, n: usize) -> QResult<Option<(Vec<usize>, bool)>> {
     let Some((p, atom)) = ints(i) else {
         return Ok(None);
@@ -301,7 +303,7 @@ fn checked_positions(i: &K, n: usize) -> QResult<Option<(Vec<usize>, bool)>> {
             usize::try_from(q)
                 .ok()
                 .filter(|&q| q < n)
-                .ok_or_else(QError::index)
+                .ok_or_else(QError::length)
         })
         .collect::<QResult<Vec<usize>>>()?;
     Ok(Some((p, atom)))
@@ -755,7 +757,7 @@ mod tests {
         );
         assert_eq!(
             amend_assign(&s1, &K::long(3), &K::long(5)),
-            Err(QError::index())
+            Err(QError::length())
         );
         assert_eq!(
             amend_assign(&s1, &j(&[0, 2]), &j(&[7, 8])).unwrap(),

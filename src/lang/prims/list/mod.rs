@@ -3,10 +3,9 @@
 //! (`sum` `avg` `med` `var` ...) and their running and moving forms.
 //!
 //! Owns the semantics of these keywords and glyphs on every value shape (vectors, general
-//! lists, dictionaries, tables, keyed tables). It must not grow atomic arithmetic: the few
-//! pairwise operations folds over general lists need live in `num.rs` until they are
-//! reconciled with `atomic.rs`. Every kernel dispatches on the storage class once and then
-//! loops over a typed slice.
+//! lists, dictionaries, tables, keyed tables). It must not grow atomic arithmetic: folds
+//! over general lists name their operator in `num.rs`, which calls `atomic.rs`. Every
+//! kernel dispatches on the storage class once and then loops over a typed slice.
 
 pub(crate) mod elem;
 
@@ -27,8 +26,9 @@ pub use running::{
 };
 pub use search::{bin, binr, differ, distinct, except, find, group, in_, inter, union, within};
 pub use shape::{
-    count, cross, cut, dict, drop_cut, enlist, first, flip, join, key, last, next, prev, raze,
-    reverse, rotate, sublist, take, til, type_, ungroup, value, where_, xprev,
+    count, cross, cut, dict, drop_cut, enlist, enlist_n, first, flip, join, join_in_place, key,
+    last, next, prev, raze, reverse, rotate, sublist, take, til, type_, ungroup, value, where_,
+    xprev,
 };
 pub use sort::{asc, desc, iasc, idesc, rank, xasc, xdesc, xrank};
 

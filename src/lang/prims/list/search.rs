@@ -1,10 +1,12 @@
 //! Search and set primitives: `?` (find), `in`, `within`, `bin`/`binr`, `except`,
 //! `inter`, `union`, `distinct`, `group` and `differ`.
 //!
-//! Equality here is q's exact match (no comparison tolerance). Simple vectors hash their
+//! Equality here is q's exact match (no comparison tolerance), except in `differ`, which
+//! is `not ~':` and so tolerant. Simple vectors hash their
 //! typed items (symbols by pool address); general lists hash whole values; table rows are
 //! numbered column by column so that no row is ever compared item by item.
 
+use super::super::atomic;
 use super::elem::{dispatch, dispatch2, Elem};
 use super::index::index;
 use super::sort::cmp_k;
@@ -248,11 +250,35 @@ fn long_result(v: Vec<i64>, atom: bool) -> K {
     }
 }
 
-/// True when a list's items are atoms (rank 1), which decides what `?` looks for.
-fn items_are_atoms(x: &K) -> bool {
-    match x {
-        K::List(l) => l.items.first().is_none_or(|f| f.is_atom()),
-        _ => true,
+/// How deeply a value nests lists: 0 for atoms (and dictionaries, tables, functions,
+/// which a general list holds as single items), 1 for simple lists, and one more than its
+/// first item for a general list.
+fn depth(k: &K) -> usize {
+    match k {
+        K::Vector(_) | K::Enum(_) => 1,
+        K::List(l) => 1 + l.items.first().map_or(0, depth),
+        _ => 0,
+    }
+}
+
+/// `x?y` for a general list `x`. Find is rank-sensitive: it looks for objects as deep as
+/// `x`'s first item, so a deeper `y` is searched item by item, one as deep is matched
+/// whole, and a shallower one is never found.
+fn find_in_general(xs: &[K], y: &K) -> QResult {
+    if matches!(y, K::List(m) if m.items.is_empty()) {
+        return Ok(K::longs(vec![]));
+    }
+    let want = xs.first().map_or(0, depth);
+    let have = depth(y);
+    if have == want {
+        return Ok(K::long(find_general(xs, std::slice::from_ref(y))[0]));
+    }
+    if have < want {
+        return Ok(K::long(xs.len() as i64));
+    }
+    match y {
+        K::List(m) => map_items(&m.items, |t| find_in_general(xs, t)),
+        _ => Ok(K::longs(find_general(xs, &items(y)))),
     }
 }
 
@@ -269,23 +295,7 @@ pub fn find(x: &K, y: &K) -> QResult {
             K::Atom(_) | K::Vector(_) => Err(QError::nyi()),
             _ => Err(QError::type_()),
         },
-        K::List(l) => {
-            let xs = &l.items;
-            if items_are_atoms(x) {
-                match y {
-                    K::List(m) => map_items(&m.items, |t| find(x, t)),
-                    K::Vector(_) | K::Enum(_) => Ok(K::longs(find_general(xs, &items(y)))),
-                    _ => Ok(K::long(find_general(xs, std::slice::from_ref(y))[0])),
-                }
-            } else {
-                match y {
-                    K::List(m) if m.items.first().is_some_and(|f| !f.is_atom()) => {
-                        map_items(&m.items, |t| find(x, t))
-                    }
-                    _ => Ok(K::long(find_general(xs, std::slice::from_ref(y))[0])),
-                }
-            }
-        }
+        K::List(l) => find_in_general(&l.items, y),
         K::Dict(d) if keyed(x).is_none() => {
             let pos = find(&d.vals, y)?;
             index(&d.keys, &pos)
@@ -494,7 +504,7 @@ fn bools_result(v: Vec<bool>, atom: bool) -> K {
 /// `x in y`: whether `x` (atomically, when `y` is simple) is an item of `y`.
 pub fn in_(x: &K, y: &K) -> QResult {
     match y {
-        K::List(l) => Ok(K::bool(l.items.iter().any(|i| i == x))),
+        K::List(l) => Ok(in_general(x, &l.items)),
         K::Dict(d) => in_(x, &d.vals),
         K::Table(_) => match x {
             K::Table(_) => Ok(K::bools(member_mask(x, y)?)),
@@ -507,6 +517,27 @@ pub fn in_(x: &K, y: &K) -> QResult {
         },
         K::Atom(_) | K::Vector(_) | K::Enum(_) | K::EnumAtom(..) => in_simple(x, &as_list(y)),
         _ => Err(QError::type_()),
+    }
+}
+
+/// `x in y` for a general list `y`. Like Find, the search is rank-sensitive through `y`'s
+/// first item: when that is a list, `x` is looked for whole among `y`'s items (an atom `x`
+/// can never be one, so `3 in (1 2;3)` is `0b`); when it is an atom (or `y` is empty), the
+/// test is left-atomic, each atom of `x` looked for among `y`'s items.
+fn in_general(x: &K, ys: &[K]) -> K {
+    if ys.first().is_some_and(|f| !f.is_atom()) {
+        return K::bool(!x.is_atom() && ys.iter().any(|i| i == x));
+    }
+    in_atoms(x, ys)
+}
+
+fn in_atoms(x: &K, ys: &[K]) -> K {
+    match x {
+        K::List(l) => from_items(l.items.iter().map(|i| in_atoms(i, ys)).collect()),
+        K::Vector(_) | K::Enum(_) => {
+            K::bools(items(x).iter().map(|a| ys.iter().any(|i| i == a)).collect())
+        }
+        _ => K::bool(ys.iter().any(|i| i == x)),
     }
 }
 
@@ -645,10 +676,15 @@ pub fn group(x: &K) -> QResult {
 pub fn differ(x: &K) -> QResult {
     let n = x.len();
     let r: Vec<bool> = match x {
-        K::Vector(v) => dispatch!(&v.data, s => differ_typed(s)),
+        // differ is `not ~':`, so floats compare within tolerance.
+        K::Vector(v) => match &v.data {
+            Data::F64(s) => atomic::differ_floats(s),
+            Data::F32(s) => atomic::differ_floats(&s.iter().map(|&f| f as f64).collect::<Vec<_>>()),
+            _ => dispatch!(&v.data, s => differ_typed(s)),
+        },
         K::Enum(e) => differ_typed(&e.idx),
         K::List(l) => (0..n)
-            .map(|i| i == 0 || l.items[i] != l.items[i - 1])
+            .map(|i| i == 0 || !atomic::matches(&l.items[i], &l.items[i - 1]))
             .collect(),
         K::Table(_) => {
             let id = ids(x)?;
@@ -889,7 +925,7 @@ fn binary_search(x: &K, y: &K, right: bool) -> QResult {
                     xs.partition_point(|a| cmp_k(a, t) != Ordering::Greater) as i64 - 1
                 }
             };
-            let map_y = items_are_atoms(x) && is_listlike(y)
+            let map_y = xs.first().is_none_or(|f| f.is_atom()) && is_listlike(y)
                 || matches!(y, K::List(m) if m.items.first().is_some_and(|f| !f.is_atom()));
             if map_y {
                 let r: Vec<i64> = items(y).iter().map(one).collect();
@@ -908,9 +944,108 @@ fn binary_search(x: &K, y: &K, right: bool) -> QResult {
                 Ok(r)
             }
         }
-        K::Enum(_) | K::Table(_) | K::Dict(_) => Err(QError::nyi()),
+        K::Table(t) => bin_table(t, y, right),
+        K::Dict(_) => {
+            let Some((kt, vt)) = keyed(x) else {
+                return Err(QError::type_());
+            };
+            let pos = bin_table(vt, y, right)?;
+            let (p, atom) = super::ints(&pos).ok_or_else(QError::type_)?;
+            let r = rows_or_null(&K::Table(kt.clone()), &p)?;
+            if atom {
+                index(&r, &K::long(0))
+            } else {
+                Ok(r)
+            }
+        }
+        K::Enum(_) => Err(QError::nyi()),
         _ => Err(QError::type_()),
     }
+}
+
+/// `t bin u` on tables: rows of `u` are matched exactly on every column but the last
+/// (q's equijoin on the leading columns) and binary-searched on the last, within the rows
+/// of `t` that share the leading values (those are taken to be sorted on the last column).
+/// A dictionary `u` is one row and gives an atom.
+fn bin_table(t: &Table, y: &K, right: bool) -> QResult {
+    let (probe, atom) = match y {
+        K::Table(u) => (align_table(t, u)?, false),
+        K::Dict(_) => {
+            let row = super::shape::enlist(y)?;
+            let K::Table(u) = &row else {
+                return Err(QError::type_());
+            };
+            (align_table(t, u)?, true)
+        }
+        _ => return Err(QError::type_()),
+    };
+    let K::Table(u) = &probe else {
+        return Err(QError::type_());
+    };
+    let (nx, ny) = (t.rows(), u.rows());
+    let (Some(last_x), Some(last_y)) = (t.cols.last(), u.cols.last()) else {
+        return Err(QError::length());
+    };
+    let lead = t.cols.len() - 1;
+    // Group numbers over the leading columns of both tables together.
+    let groups: Vec<u32> = if lead == 0 {
+        vec![0; nx + ny]
+    } else {
+        let both = super::shape::join(
+            &K::table(t.names[..lead].to_vec(), t.cols[..lead].to_vec()),
+            &K::table(u.names[..lead].to_vec(), u.cols[..lead].to_vec()),
+        )?;
+        ids(&both)?.ids
+    };
+    let ngroups = groups.iter().copied().max().map_or(0, |m| m as usize + 1);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); ngroups];
+    for (r, &g) in groups[..nx].iter().enumerate() {
+        members[g as usize].push(r);
+    }
+    let order = |r: usize, j: usize| -> QResult<Ordering> {
+        Ok(match (last_x, last_y) {
+            (K::Vector(a), K::Vector(b)) if a.ty == b.ty => dispatch2!(
+                &a.data, &b.data, p, q => p[r].okey().cmp(&q[j].okey()), return Err(QError::type_())
+            ),
+            _ => {
+                let (Some(p), Some(q)) = (
+                    crate::lang::value::item(last_x, r),
+                    crate::lang::value::item(last_y, j),
+                ) else {
+                    return Err(QError::type_());
+                };
+                cmp_k(&p, &q)
+            }
+        })
+    };
+    let mut out = Vec::with_capacity(ny);
+    for (j, &g) in groups[nx..].iter().enumerate() {
+        let rows = &members[g as usize];
+        // partition_point over a fallible comparison: find the split by hand.
+        let (mut lo, mut hi) = (0, rows.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let o = order(rows[mid], j)?;
+            let before = if right {
+                o == Ordering::Less
+            } else {
+                o != Ordering::Greater
+            };
+            if before {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        out.push(if right {
+            rows.get(lo).map_or(nx as i64, |&r| r as i64)
+        } else if lo == 0 {
+            -1
+        } else {
+            rows[lo - 1] as i64
+        });
+    }
+    Ok(long_result(out, atom))
 }
 
 /// Positions of `y` (an atom gives one) among dictionary keys: q's dictionary indexing
@@ -969,6 +1104,16 @@ mod tests {
         let mixed = l(vec![K::long(1), s("a"), K::char(b'c')]);
         assert_eq!(find(&mixed, &s("a")).unwrap(), K::long(1));
         assert_eq!(find(&mixed, &j(&[1, 2])).unwrap(), j(&[0, 3]));
+        // rank-sensitive: an atom is never an item of a list of lists
+        let lists = l(vec![j(&[1, 2]), K::long(3)]);
+        assert_eq!(find(&lists, &K::long(3)).unwrap(), K::long(2));
+        assert_eq!(find(&lists, &j(&[1, 2])).unwrap(), K::long(0));
+        let strs = l(vec![K::string("ab"), K::string("cd")]);
+        assert_eq!(
+            find(&strs, &l(vec![K::string("cd"), K::string("x")])).unwrap(),
+            j(&[1, 2])
+        );
+        assert_eq!(find(&strs, &l(vec![])).unwrap(), j(&[]));
     }
 
     #[test]
@@ -1018,7 +1163,19 @@ mod tests {
                 &l(vec![K::long(9), l(vec![j(&[1, 2]), j(&[3, 4])])])
             )
             .unwrap(),
+            K::bools(vec![false, false])
+        );
+        assert_eq!(
+            in_(
+                &j(&[1, 2]),
+                &l(vec![l(vec![j(&[1, 2]), j(&[3, 4])]), K::long(9)])
+            )
+            .unwrap(),
             K::bool(false)
+        );
+        assert_eq!(
+            in_(&j(&[1, 9]), &l(vec![K::long(9), j(&[1, 2])])).unwrap(),
+            K::bools(vec![false, true])
         );
         assert_eq!(
             in_(&j(&[1, 2]), &l(vec![j(&[1, 2]), K::long(9)])).unwrap(),
@@ -1034,6 +1191,10 @@ mod tests {
         );
         assert_eq!(
             in_(&K::long(3), &l(vec![j(&[1, 2]), K::long(3)])).unwrap(),
+            K::bool(false)
+        );
+        assert_eq!(
+            in_(&K::long(3), &l(vec![K::long(3), j(&[1, 2])])).unwrap(),
             K::bool(true)
         );
         assert_eq!(
@@ -1142,6 +1303,42 @@ mod tests {
         assert_eq!(
             within(&j(&[]), &l(vec![K::long(1), K::float(2.0)])).unwrap(),
             K::bools(vec![])
+        );
+    }
+
+    #[test]
+    fn bin_tables() {
+        // ref/bin.md: equijoin on the leading columns, bin on the last
+        let vals = table(
+            "a b c",
+            vec![
+                syms("p p q q p p q q"),
+                j(&[0, 1, 0, 1, 0, 1, 0, 1]),
+                j(&[3, 3, 3, 3, 7, 7, 7, 7]),
+            ],
+        );
+        let keys = table("k", vec![syms("c d e f g h j l")]);
+        let kt = K::dict(keys, vals.clone());
+        let probe = table(
+            "a b c",
+            vec![syms("p q q r"), j(&[1, 1, 1, 1]), j(&[4, 8, 2, 4])],
+        );
+        assert_eq!(
+            bin(&kt, &probe).unwrap(),
+            table("k", vec![K::syms(["d", "l", "", ""])])
+        );
+        assert_eq!(bin(&vals, &probe).unwrap(), j(&[1, 7, -1, -1]));
+        assert_eq!(binr(&vals, &probe).unwrap(), j(&[5, 8, 3, 8]));
+        let row = K::dict(syms("c a b"), l(vec![K::long(9), s("q"), K::long(0)]));
+        assert_eq!(bin(&vals, &row).unwrap(), K::long(6));
+        let one = table("c", vec![j(&[1, 5, 9])]);
+        assert_eq!(
+            bin(&one, &table("c", vec![j(&[0, 5, 7])])).unwrap(),
+            j(&[-1, 1, 1])
+        );
+        assert_eq!(
+            bin(&vals, &table("a", vec![syms("p")])),
+            Err(QError::mismatch())
         );
     }
 
@@ -1265,5 +1462,14 @@ mod tests {
             K::bools(vec![true, true, false, true])
         );
         assert_eq!(differ(&j(&[])).unwrap(), K::bools(vec![]));
+        // basics/precision: differ is tolerant
+        assert_eq!(
+            differ(&f(&[96.1, 96.1 - 1.4210854715202004e-14, 1.0])).unwrap(),
+            K::bools(vec![true, false, true])
+        );
+        assert_eq!(
+            differ(&l(vec![f(&[1.0]), f(&[1.0 + 1e-15]), f(&[2.0])])).unwrap(),
+            K::bools(vec![true, false, true])
+        );
     }
 }

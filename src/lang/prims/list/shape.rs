@@ -65,6 +65,15 @@ pub fn enlist(x: &K) -> QResult {
     }
 }
 
+/// `enlist[x;y;..]`: a list of the arguments (one argument is [`enlist`]), collapsed as
+/// list notation collapses (`enlist[1;2]` is `1 2`).
+pub fn enlist_n(args: Vec<K>) -> QResult {
+    match args.as_slice() {
+        [x] => enlist(x),
+        _ => Ok(from_items(args)),
+    }
+}
+
 fn is_sym_vector(k: &K) -> bool {
     matches!(k, K::Vector(v) if v.ty == Ty::Sym)
 }
@@ -673,12 +682,88 @@ pub fn join(x: &K, y: &K) -> QResult {
             };
             join_tables(a, b)
         }
+        (K::Table(a), K::Vector(_) | K::List(_)) => {
+            let rows = rows_table(&a.names, y)?;
+            let K::Table(b) = &rows else {
+                return Err(QError::type_());
+            };
+            join_tables(a, b)
+        }
         (K::Dict(_) | K::Table(_), _) | (_, K::Dict(_) | K::Table(_)) => Err(QError::type_()),
         _ => {
             let mut its = items(x);
             its.extend(items(y));
             Ok(general(its))
         }
+    }
+}
+
+/// A list joined to a table as rows of values in column order: a list of atoms is one
+/// row (`t,5 6`), a list of such lists is several (`t,(7 8;9 10)`).
+fn rows_table(names: &Arc<Vec<Sym>>, y: &K) -> QResult {
+    let n = names.len();
+    let its = items(y);
+    let single = its.iter().all(|i| i.is_atom());
+    let rows: Vec<Vec<K>> = if single {
+        vec![its]
+    } else {
+        its.iter().map(items).collect()
+    };
+    if rows.iter().any(|r| r.len() != n) {
+        return Err(QError::length());
+    }
+    let cols = (0..n)
+        .map(|j| from_items(rows.iter().map(|r| r[j].clone()).collect()))
+        .collect();
+    Ok(K::table(names.as_ref().clone(), cols))
+}
+
+/// `x,:y`: Join in place. The target keeps its shape and types, so a simple vector takes
+/// only items of its own type, a table only rows whose values keep each simple column's
+/// type, a dictionary with simple values only values of that type (`'type` otherwise); a
+/// list of same-typed vectors takes a vector of that type as one new item.
+pub fn join_in_place(cur: &K, y: &K) -> QResult {
+    match (cur, y) {
+        (K::Vector(c), K::Vector(v)) if c.ty != v.ty => Err(QError::type_()),
+        (K::Vector(c), K::Atom(a)) if c.ty != a.ty => Err(QError::type_()),
+        (K::Vector(_), K::List(l)) if !l.items.is_empty() => Err(QError::type_()),
+        (K::List(l), K::Vector(v))
+            if !l.items.is_empty()
+                && l.items
+                    .iter()
+                    .all(|x| matches!(x, K::Vector(w) if w.ty == v.ty)) =>
+        {
+            let mut its = l.items.as_ref().clone();
+            its.push(y.clone());
+            Ok(general(its))
+        }
+        (K::Table(t), _) => {
+            let r = join(cur, y)?;
+            if let K::Table(u) = &r {
+                if t.rows() > 0 && t.cols.iter().zip(&u.cols).any(|(a, b)| !keeps_type(a, b)) {
+                    return Err(QError::type_());
+                }
+            }
+            Ok(r)
+        }
+        (K::Dict(d), K::Dict(_)) if keyed(cur).is_none() => {
+            let r = join(cur, y)?;
+            if let K::Dict(e) = &r {
+                if !d.vals.is_empty() && !keeps_type(&d.vals, &e.vals) {
+                    return Err(QError::type_());
+                }
+            }
+            Ok(r)
+        }
+        _ => join(cur, y),
+    }
+}
+
+/// True when a simple list is still a simple list of the same type after a join.
+fn keeps_type(before: &K, after: &K) -> bool {
+    match before {
+        K::Vector(_) | K::Enum(_) => before.ty() == after.ty(),
+        _ => true,
     }
 }
 
@@ -814,6 +899,23 @@ pub fn dict(x: &K, y: &K) -> QResult {
         let kt = K::table(kn.to_vec(), kc.to_vec());
         let vt = K::table(vn.to_vec(), vc.to_vec());
         return Ok(K::dict(kt, vt));
+    }
+    // `` `d!i ``: an enumeration over domain `d` from indices (ref/enumeration).
+    if let Some(domain) = x.as_sym() {
+        if let Some((idx, atom)) = super::ints(y) {
+            if idx.iter().any(|&i| i < 0 && i != qipc::null::J) {
+                return Err(QError::domain());
+            }
+            return Ok(if atom {
+                K::EnumAtom(domain, idx[0])
+            } else {
+                K::Enum(Enum {
+                    domain,
+                    attr: Attr::None,
+                    idx: Arc::new(idx),
+                })
+            });
+        }
     }
     match (is_listlike(x), is_listlike(y)) {
         (true, true) => {
@@ -1323,6 +1425,79 @@ mod tests {
             l(vec![j(&[0, 1, 2, 3]), j(&[4, 5, 6, 7]), j(&[8, 9])])
         );
         assert_eq!(cut(&K::long(0), &t10), Err(QError::domain()));
+    }
+
+    #[test]
+    fn enumeration_from_indices() {
+        let e = dict(&s("x"), &j(&[1, 2, 3])).unwrap();
+        assert_eq!(e.ty(), 20);
+        assert_eq!(e.len(), 3);
+        assert_eq!(
+            dict(&s("x"), &K::long(1)).unwrap(),
+            K::EnumAtom(Sym::from_text("x"), 1)
+        );
+        assert_eq!(dict(&s("x"), &j(&[-1])), Err(QError::domain()));
+    }
+
+    #[test]
+    fn join_in_place_through_the_interpreter() {
+        use crate::lang::console::run_lines as q;
+        // ref/join.md: enumerations take symbols by enumerating them
+        assert_eq!(q(&["sym:`a`b", "e:`sym$`a`b", "e,:`b", "e"]), "`sym$`a`b`b");
+        assert_eq!(q(&["sym:`a`b", "e:`sym$`a`b", "e,:`c"]), "'cast");
+        assert_eq!(q(&["sym:`a`b", "s:`a`c", "s,:`sym$`b", "s"]), "`a`c`b");
+        assert_eq!(
+            q(&["t:([]a:1 2;b:3 4)", "t,:5 6", "t,:(7 8;9 10)", "count t"]),
+            "5"
+        );
+        assert_eq!(q(&["t:([]a:1 2i;b:3 4f)", "t,:([]a:5 6f;b:7 8i)"]), "'type");
+        assert_eq!(
+            q(&["count enlist[0;`1;\"two\";3;`four;5;`6;\"seven\";8;`nine]"]),
+            "10"
+        );
+    }
+
+    #[test]
+    fn enlist_many() {
+        assert_eq!(enlist_n(vec![K::long(1), K::long(2)]).unwrap(), j(&[1, 2]));
+        assert_eq!(enlist_n(vec![K::long(1)]).unwrap(), j(&[1]));
+        let g = enlist_n(vec![j(&[0, 1]), syms("a b"), K::string("hi")]).unwrap();
+        assert_eq!((g.ty(), g.len()), (0, 3));
+    }
+
+    #[test]
+    fn join_rows_and_in_place() {
+        let t = table("a b", vec![j(&[1, 2]), j(&[3, 4])]);
+        let t1 = join_in_place(&t, &j(&[5, 6])).unwrap();
+        let t2 = join_in_place(&t1, &l(vec![j(&[7, 8]), j(&[9, 10])])).unwrap();
+        assert_eq!(
+            t2,
+            table("a b", vec![j(&[1, 2, 5, 7, 9]), j(&[3, 4, 6, 8, 10])])
+        );
+        assert_eq!(join(&t, &j(&[1, 2, 3])), Err(QError::length()));
+        // in place keeps column types
+        let ti = table("a b", vec![K::ints(vec![1, 2]), f(&[3.0, 4.0])]);
+        let ok = table("a b", vec![K::ints(vec![5]), f(&[7.0])]);
+        assert_eq!(join_in_place(&ti, &ok).unwrap().len(), 3);
+        let bad = table("a b", vec![f(&[5.0]), K::ints(vec![7])]);
+        assert_eq!(join_in_place(&ti, &bad), Err(QError::type_()));
+        // dictionaries with simple values keep their type
+        let d = K::dict(syms("a b"), j(&[1, 2]));
+        let e = K::dict(syms("a c"), j(&[3, 4]));
+        assert_eq!(
+            join_in_place(&d, &e).unwrap(),
+            K::dict(syms("a b c"), j(&[3, 2, 4]))
+        );
+        assert_eq!(
+            join_in_place(&d, &K::dict(syms("d"), f(&[5.0]))),
+            Err(QError::type_())
+        );
+        // vectors keep their type; a list of vectors takes one more
+        assert_eq!(join_in_place(&j(&[1]), &f(&[2.0])), Err(QError::type_()));
+        assert_eq!(
+            join_in_place(&l(vec![j(&[1, 2, 3])]), &j(&[4, 5, 6])).unwrap(),
+            l(vec![j(&[1, 2, 3]), j(&[4, 5, 6])])
+        );
     }
 
     #[test]

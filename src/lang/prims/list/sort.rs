@@ -290,6 +290,8 @@ pub(crate) fn grade(x: &K, desc: bool) -> QResult<Vec<usize>> {
         },
         // Ordering enumerations needs their domain's text.
         K::Enum(_) => return Err(QError::nyi()),
+        // An atom has no items to grade (`iasc 7` is 'rank, basics/funsql).
+        K::Atom(_) | K::EnumAtom(..) => return Err(QError::rank()),
         _ => return Err(QError::type_()),
     })
 }
@@ -336,6 +338,8 @@ pub fn idesc(x: &K) -> QResult {
 
 fn igrade(x: &K, desc: bool) -> QResult {
     match x {
+        // An atom has no order to grade.
+        K::Atom(_) | K::EnumAtom(..) => Err(QError::rank()),
         K::Vector(v) if desc || v.attr != Attr::Sorted => Ok(K::longs(
             grade_vector(v, desc)
                 .into_iter()
@@ -440,6 +444,7 @@ fn sort(x: &K, desc: bool) -> QResult {
             Ok(if desc { r } else { mark_first(r) })
         }
         K::Enum(_) => Err(QError::nyi()),
+        K::Atom(_) | K::EnumAtom(..) => Err(QError::rank()),
         _ => Err(QError::type_()),
     }
 }
@@ -560,6 +565,17 @@ mod tests {
     use qipc::null;
 
     #[test]
+    fn infix_keywords() {
+        use crate::lang::console::run_lines as q;
+        // xrank is infix; where is not (so `x where b` indexes x)
+        assert_eq!(q(&["3 xrank 1 7 5 4 0 3"]), "0 2 2 1 0 1");
+        assert_eq!(
+            q(&["x:1 5 6 8 11 17 20 21", "x where 0 = x mod 2"]),
+            "6 8 20"
+        );
+    }
+
+    #[test]
     fn asc_vectors() {
         let r = asc(&j(&[2, 1, 3, 4, 2, 1, 2])).unwrap();
         assert_eq!(r, j(&[1, 1, 2, 2, 2, 3, 4]));
@@ -575,7 +591,9 @@ mod tests {
         assert_eq!(asc(&syms("b a  ab")).unwrap(), syms(" a ab b"));
         assert_eq!(asc(&K::string("hello")).unwrap(), K::string("ehllo"));
         assert_eq!(desc(&K::string("hello")).unwrap(), K::string("ollhe"));
-        assert_eq!(asc(&K::long(1)), Err(QError::type_()));
+        // an atom has no items to sort: `iasc 7` is 'rank (basics/funsql)
+        assert_eq!(asc(&K::long(1)), Err(QError::rank()));
+        assert_eq!(iasc(&K::long(7)), Err(QError::rank()));
         assert_eq!(asc(&j(&[])).unwrap(), j(&[]));
     }
 
