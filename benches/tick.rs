@@ -529,9 +529,8 @@ fn measure(
 }
 
 fn driver(a: &[&str]) -> Res {
-    let qtick = std::env::var("QTICK_BIN").unwrap_or_else(|_| {
-        format!("{}/target/release/qtick", env!("CARGO_MANIFEST_DIR"))
-    });
+    let qtick = std::env::var("QTICK_BIN")
+        .unwrap_or_else(|_| format!("{}/target/release/qtick", env!("CARGO_MANIFEST_DIR")));
     let redis = std::env::var("REDIS_PORT").ok();
     let quick = a.contains(&"--quick");
     let n_for = |rows: usize| match (rows, quick) {
@@ -636,10 +635,15 @@ fn driver(a: &[&str]) -> Res {
             for subs in [1usize, 10] {
                 let find = |sys: &str, mode: &str| {
                     out.iter().find(|r| {
-                        r.system == sys && r.mode.starts_with(mode) && r.rows == rows && r.subs == subs
+                        r.system == sys
+                            && r.mode.starts_with(mode)
+                            && r.rows == rows
+                            && r.subs == subs
                     })
                 };
-                if let (Some(q), Some(r)) = (find("qtick tp", "zero"), find("Redis Streams", "XADD")) {
+                if let (Some(q), Some(r)) =
+                    (find("qtick tp", "zero"), find("Redis Streams", "XADD"))
+                {
                     println!(
                         "| {rows} | {subs} | {:.2} | {:.2} |",
                         q.updates_s / r.updates_s,
