@@ -213,7 +213,11 @@ pub fn pool_bytes() -> usize {
         .iter()
         .map(|s| {
             s.lock()
-                .map(|m| m.keys().map(|k| k.len() + 2 * std::mem::size_of::<usize>()).sum::<usize>())
+                .map(|m| {
+                    m.keys()
+                        .map(|k| k.len() + 2 * std::mem::size_of::<usize>())
+                        .sum::<usize>()
+                })
                 .unwrap_or(0)
         })
         .sum()

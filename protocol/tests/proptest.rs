@@ -189,9 +189,10 @@ fn lambda() -> BoxedStrategy<K> {
 fn func_leaf() -> BoxedStrategy<K> {
     prop_oneof![
         2 => lambda(),
-        1 => any::<u8>().prop_map(|c| K::Func(Func::Unary(c))),
-        1 => any::<u8>().prop_map(|c| K::Func(Func::Binary(c))),
-        1 => any::<u8>().prop_map(|c| K::Func(Func::Iterator(c))),
+        // Codes KX's validator accepts: unary 0..=44 and 255.
+        1 => prop_oneof![0u8..=44, Just(255u8)].prop_map(|c| K::Func(Func::Unary(c))),
+        1 => (0u8..=36).prop_map(|c| K::Func(Func::Binary(c))),
+        1 => (0u8..=5).prop_map(|c| K::Func(Func::Iterator(c))),
     ]
     .boxed()
 }

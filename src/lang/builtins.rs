@@ -224,10 +224,8 @@ pub fn install(it: &mut Interp) {
             .insert(Sym::from_text(n), native(n, 3, 3, BFn::Triad(*f)));
     }
     // enlist is variadic: `enlist[a;b;c]`, and `(a;;c)` projects it.
-    register(it, "enlist", 1, 8, |_, a| match a.as_slice() {
-        [x] => Ok(list::enlist(x)?),
-        _ => Ok(from_items(a)),
-    });
+    // q's enlist is not limited to 8 arguments (ref/enlist: ten).
+    register(it, "enlist", 1, 255, |_, a| Ok(list::enlist_n(a)?));
     register(it, "ssr", 3, 3, |it, a| {
         if matches!(a[2], K::Func(_)) {
             let f = a[2].clone();
@@ -248,6 +246,9 @@ pub fn install(it: &mut Interp) {
         Ok(r?)
     });
     register(it, "upsert", 2, 2, |it, a| match a[0].as_sym() {
+        Some(name) if name.as_bytes().starts_with(b":") => {
+            Ok(super::io::upsert_file(it, name, &a[1])?)
+        }
         Some(name) => {
             let full = it.resolve_name(name);
             let mut t = it
@@ -268,15 +269,18 @@ pub fn install(it: &mut Interp) {
     register(it, "::", 1, 1, |_, a| {
         Ok(a.into_iter().next().unwrap_or(K::NULL))
     });
-    register(it, "~", 2, 2, |_, a| Ok(prims::atomic::match_(&a[0], &a[1])?));
-    register(it, "match", 2, 2, |_, a| Ok(prims::atomic::match_(&a[0], &a[1])?));
+    register(it, "~", 2, 2, |_, a| {
+        Ok(prims::atomic::match_(&a[0], &a[1])?)
+    });
+    register(it, "match", 2, 2, |_, a| {
+        Ok(prims::atomic::match_(&a[0], &a[1])?)
+    });
     register(it, "type", 1, 1, |_, a| Ok(K::short(a[0].ty())));
     register(it, "value", 1, 1, value);
     register(it, "get", 1, 1, value);
     register(it, "@", 2, 4, at);
     register(it, ".", 2, 4, dot);
     register(it, "!", 2, 4, |it, a| super::sql::update_op(it, a, bang));
-    register(it, "?", 2, 6, super::sql::query_op);
     register(it, "meta", 1, 1, super::sql::meta);
     register(it, "fkeys", 1, 1, super::sql::fkeys);
     register(it, "#", 2, 2, |it, a| {
@@ -341,7 +345,10 @@ pub fn install(it: &mut Interp) {
     register(it, "fby", 2, 2, super::sql::fby);
     register(it, "?", 2, 6, question);
     register(it, "rand", 1, 1, |it, a| {
-        Ok(prims::random::rand(&a[0], &mut prims::random::Rng(&mut it.rng))?)
+        Ok(prims::random::rand(
+            &a[0],
+            &mut prims::random::Rng(&mut it.rng),
+        )?)
     });
     // `'[f;g;...]` composes; `'[f]` is f each, and `'` of a symbol or string signals
     // (how a parse tree's `(';x)` evaluates).
@@ -351,22 +358,27 @@ pub fn install(it: &mut Interp) {
         _ => Ok(K::Func(Func::Composition(Arc::new(a)))),
     });
     register(it, "hopen", 1, 1, |it, a| {
+        if let Some(h) = super::io::open_file(&a[0])? {
+            return Ok(h);
+        }
         let net = it.net.clone().ok_or_else(QError::nyi)?;
         let (target, ms) = crate::server::hopen_target(&a[0])?;
         Ok(K::int(net.open(it, &target, ms)? as i32))
     });
     register(it, "hclose", 1, 1, |it, a| {
-        let net = it.net.clone().ok_or_else(QError::nyi)?;
         let h = a[0].as_i64().ok_or_else(QError::type_)?;
+        if super::io::close_file(h.abs()) {
+            return Ok(K::NULL);
+        }
+        let net = it.net.clone().ok_or_else(QError::nyi)?;
         net.close(h.abs())?;
         Ok(K::NULL)
     });
     super::dotq::install_all(it);
 }
 
-/// `x?y`: Roll/Deal/Permute with an integer atom on the left (over the session's seed),
-/// enumeration extend with a symbol, Find otherwise; `?[c;y;z]` is Vector Conditional and
-/// `?[t;c;b;a]` functional select.
+/// `x?y` with an integer atom on the left is Roll/Deal/Permute (over the session's seed);
+/// every other form of `?` is `sql::query_op`'s.
 fn question(it: &mut Interp, a: Vec<K>) -> EvalResult {
     match a.as_slice() {
         [x, y] => match x {
@@ -375,9 +387,27 @@ fn question(it: &mut Interp, a: Vec<K>) -> EvalResult {
                 Ok(prims::random::roll(x, y, &mut rng)?)
             }
             K::Atom(at) if at.ty == Ty::Sym => enumerate(it, x, y, true),
+            K::Table(t) if !matches!(y, K::Table(_) | K::Dict(_)) => {
+                // t?row: the index of the first row matching the values (count t if none).
+                let want: Vec<K> = items(y).into_iter().map(|v| it.resolve_enums(v)).collect();
+                if want.len() != t.cols.len() {
+                    return Err(QError::length().into());
+                }
+                let cols: Vec<K> = t.cols.iter().map(|c| it.resolve_enums(c.clone())).collect();
+                let n = t.rows();
+                let hit = (0..n).find(|&r| {
+                    cols.iter()
+                        .zip(&want)
+                        .all(|(c, w)| super::value::item(c, r).as_ref() == Some(w))
+                });
+                Ok(K::long(hit.unwrap_or(n) as i64))
+            }
             _ => Ok(prims::list::find(x, y)?),
         },
-        [x, y, z] => Ok(prims::list::vector_cond(x, y, z)?),
+        [x, y, z] => match super::sql::table_exec(it, x, y, z) {
+            Some(r) => r,
+            None => Ok(super::sql::vector_cond(x, y, z)?),
+        },
         _ => super::sql::functional_select(it, &a),
     }
 }
@@ -405,7 +435,9 @@ fn cast(it: &mut Interp, a: Vec<K>) -> EvalResult {
 pub fn enumerate(it: &mut Interp, d: &K, y: &K, extend: bool) -> EvalResult {
     let name = d.as_sym().ok_or_else(QError::type_)?;
     let full = it.resolve_name(name);
-    let dom = it.get_global(name, it.ns).unwrap_or_else(|| K::syms(Vec::<Sym>::new()));
+    let dom = it
+        .get_global(name, it.ns)
+        .unwrap_or_else(|| K::syms(Vec::<Sym>::new()));
     // A keyed table whose key is not symbols enumerates by position in its key.
     if let K::Dict(dd) = &dom {
         if let K::Table(kt) = &dd.keys {
@@ -423,7 +455,11 @@ pub fn enumerate(it: &mut Interp, d: &K, y: &K, extend: bool) -> EvalResult {
                         if idx.len() != pos.len() || idx.iter().any(|&i| i >= n) {
                             return Err(QError::new("cast").into());
                         }
-                        Ok(K::Enum(qipc::Enum { domain: name, attr: qipc::Attr::None, idx: Arc::new(idx) }))
+                        Ok(K::Enum(qipc::Enum {
+                            domain: name,
+                            attr: qipc::Attr::None,
+                            idx: Arc::new(idx),
+                        }))
                     }
                 };
             }
@@ -520,22 +556,68 @@ fn value(it: &mut Interp, a: Vec<K>) -> EvalResult {
         K::Func(Func::Projection(p)) => Ok(from_items(p.iter().cloned().collect())),
         K::Func(Func::Composition(p)) => Ok(from_items(p.iter().cloned().collect())),
         K::Func(Func::Derived(_, g)) => Ok((**g).clone()),
-        K::Func(Func::Lambda(l)) => {
-            // q returns (bytecode;params;locals;globals;...;text); we give the parts we have.
-            let def = match super::parse::parse_bytes(&l.text)? {
-                super::ast::Expr::Lambda(d) => d,
-                _ => return Err(QError::type_().into()),
-            };
-            Ok(K::list(vec![
-                K::bytes(Vec::new()),
-                K::syms(def.params.iter().copied()),
-                K::syms(def.locals.iter().copied()),
-                K::syms(vec![l.ctx]),
-                K::string(l.text.clone()),
-            ]))
+        K::Func(Func::Lambda(l)) => lambda_parts(it, l),
+        // An operator's value is its internal code; a keyword's that of its k form.
+        K::Func(Func::Unary(c)) | K::Func(Func::Binary(c)) => Ok(K::long(*c as i64)),
+        K::Func(Func::Native(n)) => {
+            let name = n.as_any().downcast_ref::<Builtin>().map(|b| b.name);
+            match name.and_then(|b| it.keyword_value(Sym::from_text(b))) {
+                Some(K::Func(Func::Unary(c))) | Some(K::Func(Func::Binary(c))) => {
+                    Ok(K::long(c as i64))
+                }
+                _ => Ok(x.clone()),
+            }
         }
         _ => Ok(x.clone()),
     }
+}
+
+/// `value` of a lambda, in q's layout (bytecode;parameters;locals;(namespace,globals);
+/// constants..;position map;name;file;line;source). There is no bytecode here, so the
+/// bytecode and its position map are empty; the name is not tracked, so it is `()`.
+fn lambda_parts(it: &Interp, l: &qipc::Lambda) -> EvalResult {
+    let def = match super::parse::parse_bytes(&l.text)? {
+        super::ast::Expr::Lambda(d) => d,
+        _ => return Err(QError::type_().into()),
+    };
+    let mut globals: Vec<Sym> = Vec::new();
+    let mut consts: Vec<K> = Vec::new();
+    let local = |n: &Sym| def.params.contains(n) || def.locals.contains(n);
+    for e in &def.body {
+        super::parse::walk(e, &mut |x| match x {
+            super::ast::Expr::Name(n)
+                if !local(n) && it.keyword_value(*n).is_none() && !globals.contains(n) =>
+            {
+                globals.push(*n)
+            }
+            super::ast::Expr::Assign(a)
+                if a.global && !local(&a.name) && !globals.contains(&a.name) =>
+            {
+                globals.push(a.name)
+            }
+            super::ast::Expr::Lit(k) if !consts.contains(k) => consts.push(k.clone()),
+            _ => {}
+        });
+    }
+    let ns = Sym::new(
+        l.ctx
+            .as_bytes()
+            .strip_prefix(b".")
+            .unwrap_or(l.ctx.as_bytes()),
+    );
+    let mut out = vec![
+        K::bytes(Vec::new()),
+        K::syms(def.params.iter().copied()),
+        K::syms(def.locals.iter().copied()),
+        K::syms(std::iter::once(ns).chain(globals)),
+    ];
+    out.extend(consts);
+    out.push(K::longs(Vec::new()));
+    out.push(K::list(Vec::new()));
+    out.push(K::string(Vec::new()));
+    out.push(K::long(-1));
+    out.push(K::string(l.text.clone()));
+    Ok(K::list(out))
 }
 
 /// `@`: apply at one level, amend, or trap.
@@ -543,9 +625,14 @@ fn at(it: &mut Interp, a: Vec<K>) -> EvalResult {
     match a.len() {
         2 => {
             let (f, x) = (&a[0], &a[1]);
-            // A handle (`-1@x`, `h@x`) is applied, not indexed.
-            let handle = matches!(f, K::Atom(at) if matches!(at.ty, Ty::Int | Ty::Long | Ty::Short));
-            if is_applicable(f) || handle {
+            // A symbol stands for the variable it names (`` `.ns@`v ``); `::` is identity;
+            // a handle (`-1@x`, `h@x`) is applied, not indexed.
+            if matches!(f, K::Func(Func::Unary(0))) {
+                return Ok(x.clone());
+            }
+            let handle =
+                matches!(f, K::Atom(at) if matches!(at.ty, Ty::Int | Ty::Long | Ty::Short));
+            if is_applicable(f) || handle || f.as_sym().is_some() {
                 it.apply(f, vec![x.clone()])
             } else {
                 Ok(list::index(f, x)?)
@@ -574,7 +661,7 @@ fn dot(it: &mut Interp, a: Vec<K>) -> EvalResult {
             } else {
                 items(x)
             };
-            if is_applicable(f) {
+            if is_applicable(f) || f.as_sym().is_some() {
                 it.apply(f, args)
             } else {
                 Ok(list::index_deep(f, &args)?)
@@ -629,6 +716,13 @@ fn trap(it: &mut Interp, f: &K, args: Vec<K>, handler: &K) -> EvalResult {
 /// Functional amend `@[x;i;f]`, `@[x;i;f;y]`, `.[x;path;f;y]`. A symbol `x` amends the
 /// global of that name and returns the symbol.
 fn amend(it: &mut Interp, x: &K, path: &[K], f: &K, y: Option<&K>, at_form: bool) -> EvalResult {
+    // A file symbol amends the file's value (`.[`:log;();:;()]` creates an empty log).
+    if let Some(s) = x.as_sym().filter(|s| s.as_bytes().starts_with(b":")) {
+        let cur = super::io::read_or_empty(it, s)?;
+        let updated = amend_path(it, &cur, path, f, y, at_form)?;
+        super::io::write_file(it, s, &updated)?;
+        return Ok(x.clone());
+    }
     let (target, name) = match x.as_sym() {
         Some(s) => (
             it.get_global(s, it.ns)
@@ -685,7 +779,7 @@ fn amend_path(
         };
         let mut cur = x.clone();
         for (j, yj) in idx.iter().zip(ys.iter()) {
-            cur = amend_path(it, &cur, &[j.clone()], f, yj.as_ref(), at_form)?;
+            cur = amend_path(it, &cur, std::slice::from_ref(j), f, yj.as_ref(), at_form)?;
         }
         return Ok(cur);
     }
@@ -709,17 +803,19 @@ fn apply_amend(it: &mut Interp, old: &K, f: &K, y: Option<&K>) -> EvalResult {
 fn bang(it: &mut Interp, a: Vec<K>) -> EvalResult {
     let (x, y) = (&a[0], &a[1]);
     if let (K::Atom(at), Some(n)) = (x, x.as_i64()) {
-        if at.ty == Ty::Long || at.ty == Ty::Int || at.ty == Ty::Short {
-            if n == qipc::null::J || n < 0 {
-                return internal(it, n, y);
-            }
+        if matches!(at.ty, Ty::Long | Ty::Int | Ty::Short) && (n == qipc::null::J || n < 0) {
+            return internal(it, n, y);
         }
     }
     // `` `d!i ``: the enumeration over `d` with indices `i`.
     if let (Some(dom), K::Vector(v)) = (x.as_sym(), y) {
         if list::is_int_ty(v.ty) {
             let idx: Vec<i64> = items(y).iter().filter_map(K::as_i64).collect();
-            return Ok(K::Enum(qipc::Enum { domain: dom, attr: qipc::Attr::None, idx: Arc::new(idx) }));
+            return Ok(K::Enum(qipc::Enum {
+                domain: dom,
+                attr: qipc::Attr::None,
+                idx: Arc::new(idx),
+            }));
         }
     }
     if let (Some(dom), Some(i)) = (x.as_sym(), y.as_i64()) {
@@ -768,7 +864,44 @@ fn internal(it: &mut Interp, n: i64, x: &K) -> EvalResult {
         -11 => crate::journal::q::streaming_execute(it, x),
         -21 => Ok(super::io::compression_stats(x)?),
         -22 => Ok(K::long(qipc::serialized_len(x) as i64)),
+        -27 => format_decimals(x),
         _ => Err(QError::nyi().into()),
+    }
+}
+
+/// `-27!(p;x)`: floats as strings with `p` decimal places (a list of strings for a list).
+fn format_decimals(x: &K) -> EvalResult {
+    let parts = items(x);
+    let (p, v) = match parts.as_slice() {
+        [p, v] => (p.as_i64().ok_or_else(QError::type_)?, v),
+        _ => return Err(QError::length().into()),
+    };
+    let p = usize::try_from(p).map_err(|_| QError::domain())?.min(99);
+    let text = |f: f64| -> K {
+        let s = if f.is_nan() {
+            String::new()
+        } else if f.is_infinite() {
+            if f > 0.0 { "0w" } else { "-0w" }.to_string()
+        } else {
+            format!("{f:.p$}")
+        };
+        K::string(s.into_bytes())
+    };
+    match v {
+        K::Atom(qipc::Atom {
+            v: qipc::Scalar::F64(f),
+            ..
+        }) => Ok(text(*f)),
+        K::Atom(qipc::Atom {
+            v: qipc::Scalar::F32(f),
+            ..
+        }) => Ok(text(*f as f64)),
+        K::Vector(vec) => match &vec.data {
+            qipc::Data::F64(fs) => Ok(K::list(fs.iter().map(|f| text(*f)).collect())),
+            qipc::Data::F32(fs) => Ok(K::list(fs.iter().map(|f| text(*f as f64)).collect())),
+            _ => Err(QError::type_().into()),
+        },
+        _ => Err(QError::type_().into()),
     }
 }
 
@@ -798,6 +931,40 @@ mod tests {
         assert_eq!(q(&["like"]), "like");
         assert_eq!(q(&[".q?(+:)"]), "`flip");
         assert_eq!(q(&[".q.neg 3"]), "-3");
+    }
+
+    #[test]
+    fn internal_and_digest_functions() {
+        assert_eq!(q(&["-27!(2i;.045)"]), "\"0.04\"");
+        assert_eq!(q(&["-27!(3;1.5 2.25)"]), "\"1.500\"\n\"2.250\"");
+        assert_eq!(
+            q(&["raze string md5 \"this is my password\""]),
+            "\"210d53992dff432ec1b1a9698af9da16\""
+        );
+    }
+
+    #[test]
+    fn symbols_apply_as_the_variables_they_name() {
+        assert_eq!(q(&["v:5", ".ns.v:6", "`.`.ns@\\:`v"]), "5 6");
+        assert_eq!(q(&["v:5", "`. `v"]), "5");
+        assert_eq!(q(&["f:{x+2*y}", "`f . 5 3"]), "11");
+    }
+
+    #[test]
+    fn identity_and_enumeration_by_bang() {
+        assert_eq!(q(&["(::;avg)@\\:1 2 3"]), "1 2 3\n2f");
+        assert_eq!(q(&["x:`a`b`c`d", "type `x!1 2 3"]), "20h");
+        assert_eq!(q(&["count enlist[0;1;2;3;4;5;6;7;8;9]"]), "10");
+    }
+
+    #[test]
+    fn value_of_functions() {
+        let parts = "e:1;f:{[a;b]d::neg c:a*b+5;c+e}";
+        assert_eq!(q(&[parts, "(value f)1 2 3 4"]), "`a`b\n,`c\n``d`e\n5");
+        assert_eq!(q(&[parts, "last value f"]), "\"{[a;b]d::neg c:a*b+5;c+e}\"");
+        assert_eq!(q(&["value each (::;+;-;*;%)"]), "0 1 2 3 4");
+        assert_eq!(q(&["value each (get;value)"]), "19 19");
+        assert_eq!(q(&["value +[2]"]), "+\n2");
     }
 
     #[test]

@@ -131,6 +131,10 @@ pub struct Interp {
     pub views: FxHashMap<Sym, Arc<Expr>>,
     /// Views being evaluated, to turn a view that reads itself into an error.
     view_stack: Vec<Sym>,
+    /// The keyword functions behind each primitive code, applied binary and unary, so
+    /// applying `+` or `#:` needs no name lookup.
+    prim_dyads: Vec<Option<K>>,
+    prim_monads: Vec<Option<K>>,
 }
 
 const DAY_NS: i64 = 86_400_000_000_000;
@@ -197,9 +201,43 @@ impl Interp {
             script: Sym::NULL,
             views: FxHashMap::default(),
             view_stack: Vec::new(),
+            prim_dyads: Vec::new(),
+            prim_monads: Vec::new(),
         };
         builtins::install(&mut it);
+        it.cache_prims();
         it
+    }
+
+    /// Fill the per-code tables of primitive functions from the keyword registry.
+    pub fn cache_prims(&mut self) {
+        self.prim_dyads = vec![None; 256];
+        self.prim_monads = vec![None; 256];
+        for code in 0..=255u8 {
+            let Some(glyph) = super::prims::codes_glyph_checked(code) else {
+                continue;
+            };
+            if let Some(name) = builtins::dyad_name(glyph) {
+                self.prim_dyads[code as usize] = self.builtins.get(&Sym::from_text(name)).cloned();
+            }
+            if let Some(name) = builtins::monad_name(glyph) {
+                self.prim_monads[code as usize] = self.builtins.get(&Sym::from_text(name)).cloned();
+            }
+        }
+    }
+
+    /// The function a primitive code means applied binary (`dyad`) or unary.
+    pub fn prim_fn(&self, code: u8, dyad: bool) -> QResult {
+        let table = if dyad {
+            &self.prim_dyads
+        } else {
+            &self.prim_monads
+        };
+        table
+            .get(code as usize)
+            .cloned()
+            .flatten()
+            .ok_or_else(QError::nyi)
     }
 
     /// Parse and evaluate q source text at the top level.
@@ -248,11 +286,12 @@ impl Interp {
         if let Some(v) = self.globals.get(&n) {
             return Some(v.clone());
         }
-        if let Some(v) = self.builtins.get(&n) {
-            return Some(v.clone());
-        }
+        // `` `. `` is the root namespace, not the builtin `.` registered under that name.
         if n.as_bytes() == b"." {
             return Some(self.root_dict());
+        }
+        if let Some(v) = self.builtins.get(&n) {
+            return Some(v.clone());
         }
         if n.as_bytes() == b".q" {
             return Some(self.q_namespace());
@@ -677,17 +716,9 @@ impl Interp {
     pub fn monadic_prim(&mut self, p: &str, x: K) -> EvalResult {
         let glyph = p.trim_end_matches(':');
         let glyph = if glyph.is_empty() { ":" } else { glyph };
-        match builtins::monad_name(glyph) {
-            Some(name) => {
-                let f = self
-                    .builtins
-                    .get(&Sym::from_text(name))
-                    .cloned()
-                    .ok_or_else(QError::nyi)?;
-                self.apply(&f, vec![x])
-            }
-            None => Err(QError::nyi().into()),
-        }
+        let code = super::prims::codes_code(glyph).ok_or_else(QError::nyi)?;
+        let f = self.prim_fn(code, false)?;
+        self.apply(&f, vec![x])
     }
 
     fn table_literal(
@@ -740,7 +771,11 @@ impl Interp {
 
     fn assign(&mut self, a: &Assign, frame: &mut Option<&mut Frame>) -> EvalResult {
         // `v::expr` at top level defines a view, unless expr reads no names at all.
-        if a.global && frame.is_none() && a.index.is_none() && a.op.is_none() && reads_names(&a.value)
+        if a.global
+            && frame.is_none()
+            && a.index.is_none()
+            && a.op.is_none()
+            && reads_names(&a.value)
         {
             let full = self.qualify(a.name, self.ns);
             self.globals.remove(&full);
@@ -778,7 +813,16 @@ impl Interp {
             (None, Some(op)) => {
                 let cur = current()?;
                 if matches!(op, Verb::Prim(p) if &**p == ",") {
-                    v = append_assign(&cur, v)?;
+                    // In place, an enumeration takes symbols by enumerating them (`'cast`
+                    // if absent) and a symbol list takes enumerated values as symbols.
+                    let y = match (&cur, v.ty().abs()) {
+                        (K::Enum(e), 11) => {
+                            builtins::enumerate(self, &K::sym(e.domain), &v, false)?
+                        }
+                        (K::Vector(c), 20) if c.ty == Ty::Sym => self.resolve_enums(v),
+                        _ => v,
+                    };
+                    v = append_assign(&cur, y)?;
                 } else {
                     let f = self.verb_value(op, frame)?;
                     v = self.apply(&f, vec![cur, v])?;
@@ -830,7 +874,12 @@ impl Interp {
                 ty: Ty::Sym,
                 v: Scalar::Sym(s),
             }) => {
-                let target = self.lookup(*s, &None)?;
+                // `` `. `` is the root namespace, not the `.` primitive.
+                let target = if s.as_bytes() == b"." {
+                    self.root_dict()
+                } else {
+                    self.lookup(*s, &None)?
+                };
                 self.apply(&target, args)
             }
             K::Atom(a) if a.ty == Ty::Long || a.ty == Ty::Int => {
@@ -873,8 +922,32 @@ impl Interp {
                     return Err(QError::rank().into());
                 }
                 // Primitives see symbols where enumerations were; a few keep the domain.
-                let keeps = matches!(b.name, "type" | "count" | "key" | "value" | "get" | "$" | "::" | "~" | "attr" | "@" | "." | "show" | "meta" | "insert" | "upsert" | "set" | "#" | "fkeys");
-                let args = if keeps || !args.iter().any(|a| matches!(a, K::Enum(_) | K::EnumAtom(..))) {
+                let keeps = matches!(
+                    b.name,
+                    "type"
+                        | "count"
+                        | "key"
+                        | "value"
+                        | "get"
+                        | "$"
+                        | "::"
+                        | "~"
+                        | "attr"
+                        | "@"
+                        | "."
+                        | "show"
+                        | "meta"
+                        | "insert"
+                        | "upsert"
+                        | "set"
+                        | "#"
+                        | "fkeys"
+                );
+                let args = if keeps
+                    || !args
+                        .iter()
+                        .any(|a| matches!(a, K::Enum(_) | K::EnumAtom(..)))
+                {
                     args
                 } else {
                     args.into_iter().map(|a| self.resolve_enums(a)).collect()
@@ -882,16 +955,10 @@ impl Interp {
                 b.call(self, args)
             }
             Func::Binary(code) => {
-                let glyph = super::prims::codes_glyph(*code);
                 if args.len() == 1 {
                     return Ok(project(whole.clone(), args));
                 }
-                let name = builtins::dyad_name(glyph).ok_or_else(QError::nyi)?;
-                let f = self
-                    .builtins
-                    .get(&Sym::from_text(name))
-                    .cloned()
-                    .ok_or_else(QError::nyi)?;
+                let f = self.prim_fn(*code, true)?;
                 self.apply(&f, args)
             }
             Func::Unary(code) => {
@@ -972,13 +1039,7 @@ impl Interp {
         Ok(def)
     }
 
-    pub fn call_lambda(
-        &mut self,
-        def: &LambdaDef,
-        ctx: Sym,
-        args: Vec<K>,
-        this: &K,
-    ) -> EvalResult {
+    pub fn call_lambda(&mut self, def: &LambdaDef, ctx: Sym, args: Vec<K>, this: &K) -> EvalResult {
         if self.depth >= MAX_DEPTH {
             return Err(QError::new("stack").into());
         }
@@ -1054,6 +1115,9 @@ impl Interp {
             [x] => x,
             _ => return Err(QError::rank().into()),
         };
+        if let Some(r) = super::io::write_handle(self, h, x) {
+            return Ok(r?);
+        }
         if x.is_null() && h > 0 && !matches!(h, 1 | 2) {
             return Err(QError::type_().into());
         }

@@ -11,9 +11,10 @@ use super::dotq::{self, set};
 use super::error::{QError, QResult};
 use super::eval::{EvalResult, Interp};
 use super::prims::cast;
-use super::value::{empty_vector, from_items, general, items};
+use super::value::{from_items, general, items};
 use crate::store::{self, file, splay, zip};
 use qipc::{Atom, Attr, Data, Scalar, Sym, Table, Ty, Vector, K};
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -128,6 +129,97 @@ pub fn hsym(x: &K) -> QResult {
 }
 
 // ---------------------------------------------------------------------------------------
+// File handles
+
+/// Files opened by `hopen`, by handle. Handles are the OS descriptors, so they never
+/// collide with connection handles (also descriptors).
+fn files() -> &'static std::sync::Mutex<std::collections::HashMap<i64, std::fs::File>> {
+    static FILES: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<i64, std::fs::File>>,
+    > = std::sync::OnceLock::new();
+    FILES.get_or_init(Default::default)
+}
+
+/// `hopen` of a file symbol (`` `:path ``, no host or port): open it for appending,
+/// creating it and its directories. `None` when `x` names a connection instead.
+pub fn open_file(x: &K) -> QResult<Option<K>> {
+    let Some(s) = x.as_sym() else {
+        return Ok(None);
+    };
+    let b = s.as_bytes();
+    if b.first() != Some(&b':') || b.len() < 2 || b[1..].contains(&b':') {
+        return Ok(None);
+    }
+    let p = path_of(s);
+    if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| store::os_error(dir, &e))?;
+    }
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&p)
+        .map_err(|e| store::os_error(&p, &e))?;
+    use std::os::fd::AsRawFd;
+    let h = i64::from(f.as_raw_fd());
+    files()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(h, f);
+    Ok(Some(K::int(h as i32)))
+}
+
+/// `hclose` of a file handle; false when `h` is not one.
+pub fn close_file(h: i64) -> bool {
+    files()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&h)
+        .is_some()
+}
+
+/// Write to a file handle: `h "text"` appends the text, `neg[h]` strings as lines, and
+/// `h x` for any other value appends each item of `x` as a serialized object (a tick log's
+/// `l enlist (`upd;t;x)`). `None` when `h` is not a file handle.
+pub fn write_handle(it: &Interp, h: i64, x: &K) -> Option<QResult<K>> {
+    use std::io::Write;
+    let mut map = files().lock().unwrap_or_else(|e| e.into_inner());
+    let f = map.get_mut(&h.abs())?;
+    let bytes: QResult<Vec<u8>> = (|| {
+        if h < 0 {
+            let mut out = Vec::new();
+            let lines = if x.as_string().is_some() && matches!(x, K::Vector(_)) {
+                vec![x.clone()]
+            } else {
+                items(x)
+            };
+            for l in lines {
+                out.extend_from_slice(l.as_string().ok_or_else(QError::type_)?);
+                out.push(b'\n');
+            }
+            return Ok(out);
+        }
+        if let (Some(s), K::Vector(_)) = (x.as_string(), x) {
+            return Ok(s.to_vec());
+        }
+        let mut out = Vec::new();
+        let objs = if x.is_atom() {
+            vec![x.clone()]
+        } else {
+            items(x)
+        };
+        for o in objs {
+            let o = resolve_deep(it, &o);
+            out.extend_from_slice(&crate::journal::chunk_bytes(&o).map_err(QError::from)?);
+        }
+        Ok(out)
+    })();
+    Some(bytes.and_then(|b| {
+        f.write_all(&b).map_err(|e| QError::new(e.to_string()))?;
+        Ok(K::int(h as i32))
+    }))
+}
+
+// ---------------------------------------------------------------------------------------
 // get, set, key
 
 /// `get` of a file symbol: a data file, or a splayed table for a directory with `.d`.
@@ -225,6 +317,46 @@ fn write_target(
         _ => resolve_deep(it, y),
     };
     file::write(&p, &y, zip(Sym::NULL))
+}
+
+/// The value of a file (or splayed directory), or the empty list when nothing is there.
+pub fn read_or_empty(it: &Interp, s: Sym) -> QResult {
+    if path_of(s).exists() {
+        get_path(it, s)
+    } else {
+        Ok(K::list(vec![]))
+    }
+}
+
+/// Write a value to a file symbol as `set` does (with `.z.zd` compression).
+pub fn write_file(it: &Interp, s: Sym, x: &K) -> QResult<()> {
+    let zd = dotq::zip_default(it);
+    write_target(it, s, x, &|_| zd)
+}
+
+/// `` `:file upsert x `` and `` `:dir/t/ upsert t ``: rows added to the table on disk (a
+/// splayed table's symbol columns must already be enumerated).
+pub fn upsert_file(it: &Interp, s: Sym, x: &K) -> QResult {
+    let p = path_of(s);
+    let splayed = s.as_bytes().ends_with(b"/") || splay::is_splay(&p);
+    if !p.exists() {
+        let name = if splayed && !s.as_bytes().ends_with(b"/") {
+            Sym::from_text(&format!("{}/", s.as_str()))
+        } else {
+            s
+        };
+        write_file(it, name, x)?;
+        return Ok(K::sym(s));
+    }
+    let cur = get_path(it, s)?;
+    let joined = super::prims::table::upsert_rows(&cur, x)?;
+    let target = if splayed && !s.as_bytes().ends_with(b"/") {
+        Sym::from_text(&format!("{}/", s.as_str()))
+    } else {
+        s
+    };
+    write_file(it, target, &joined)?;
+    Ok(K::sym(s))
 }
 
 /// `key` of a file symbol: a directory's sorted names, the symbol itself for a file, or
@@ -450,7 +582,7 @@ fn rload(it: &mut Interp, s: Sym) -> QResult {
 // \l of a directory
 
 /// `\l path`: a directory is a database (see [`load_db`]); `.` reloads the current one;
-/// anything else is a script.
+/// a kdb+ data file becomes the global named after it; anything else is a script.
 pub fn load(it: &mut Interp, arg: &str) -> QResult<()> {
     let p = PathBuf::from(arg);
     if p.is_dir() {
@@ -458,6 +590,17 @@ pub fn load(it: &mut Interp, arg: &str) -> QResult<()> {
         return load_db(it, &p, !reload, !reload);
     }
     let text = std::fs::read(&p).map_err(|_| QError::new(arg.to_string()))?;
+    let is_script = arg.ends_with(".q") || arg.ends_with(".k");
+    let magic = [&b"\xff\x01"[..], b"\xfe\x20", b"\xfd\x20", zip::MAGIC];
+    if !is_script && magic.iter().any(|m| text.starts_with(m)) {
+        let name = p
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let v = file::decode(&zip::unwrap(text)?, &p)?;
+        it.globals.insert(Sym::from_text(&name), v);
+        return Ok(());
+    }
     super::console::load_script(it, &String::from_utf8_lossy(&text))
 }
 
@@ -584,22 +727,12 @@ fn file_text(it: &mut Interp, x: &K, y: &K) -> EvalResult {
     }
 }
 
-/// The text of one item for delimited output: q's `string`, temporals in ISO 8601 form
-/// (`2022-03-14`, `2022-03-14T16:12:57.427499000`), nulls empty.
-fn cell_text(it: &Interp, a: &Atom) -> QResult<Vec<u8>> {
-    if super::value::atom_is_null(a) && a.ty != Ty::Char {
-        return Ok(Vec::new());
-    }
-    let s = cast::string_p(&K::Atom(*a), it.opts.precision)?;
-    let mut b = s.as_string().unwrap_or(b"").to_vec();
-    match a.ty {
-        Ty::Date | Ty::Month => b.iter_mut().for_each(|c| {
-            if *c == b'.' {
-                *c = b'-'
-            }
-        }),
+/// Temporal text in ISO 8601 form: `2022-03-14`, `2022-03-14T16:12:57.427499000`.
+fn iso_in_place(ty: Ty, b: &mut [u8]) {
+    match ty {
+        Ty::Date | Ty::Month => b.iter_mut().filter(|c| **c == b'.').for_each(|c| *c = b'-'),
         Ty::Timestamp | Ty::Datetime => {
-            for (i, c) in b.iter_mut().enumerate() {
+            for (i, c) in b.iter_mut().enumerate().take(11) {
                 if i < 10 && *c == b'.' {
                     *c = b'-';
                 } else if i == 10 && *c == b'D' {
@@ -609,14 +742,32 @@ fn cell_text(it: &Interp, a: &Atom) -> QResult<Vec<u8>> {
         }
         _ => {}
     }
-    Ok(b)
 }
 
-/// One column of text cells: a vector's items, strings of a list of strings.
+/// One column of text cells for delimited output: q's `string` of each item (one call for
+/// the whole vector), temporals in ISO 8601 form, nulls empty; a list of strings as is.
 fn column_cells(it: &Interp, c: &K) -> QResult<Vec<Vec<u8>>> {
     let c = it.resolve_enums(c.clone());
     match &c {
-        K::Vector(v) => (0..v.len()).map(|i| cell_text(it, &v.at(i))).collect(),
+        K::Vector(v) => {
+            let texts = cast::string_p(&c, it.opts.precision)?;
+            let mut out: Vec<Vec<u8>> = match &texts {
+                K::List(l) => l
+                    .items
+                    .iter()
+                    .map(|s| s.as_string().unwrap_or(b"").to_vec())
+                    .collect(),
+                _ => vec![texts.as_string().unwrap_or(b"").to_vec()],
+            };
+            if out.len() != v.len() {
+                return Err(QError::length());
+            }
+            // `string` already gives "" for nulls.
+            if v.ty.is_temporal() {
+                out.iter_mut().for_each(|cell| iso_in_place(v.ty, cell));
+            }
+            Ok(out)
+        }
         K::List(l) => l
             .items
             .iter()
@@ -626,7 +777,10 @@ fn column_cells(it: &Interp, c: &K) -> QResult<Vec<Vec<u8>>> {
                     data: Data::U8(s),
                     ..
                 }) => Ok(s.as_ref().clone()),
-                K::Atom(a) if a.ty == Ty::Char => cell_text(it, a),
+                K::Atom(Atom {
+                    ty: Ty::Char,
+                    v: Scalar::U8(ch),
+                }) => Ok(vec![*ch]),
                 _ => Err(QError::type_()),
             })
             .collect(),
@@ -703,7 +857,7 @@ pub fn prepare_text(it: &Interp, d: u8, y: &K) -> QResult {
 enum Source {
     /// One record (a string argument).
     Record(Vec<u8>),
-    Lines(Vec<Vec<u8>>),
+    Lines(Vec<K>),
     /// Raw file bytes (records split by the caller).
     Bytes(Vec<u8>),
 }
@@ -719,53 +873,47 @@ fn source(y: &K) -> QResult<Source> {
     {
         return Ok(Source::Bytes(read_region(y)?));
     }
-    let ls: Vec<Vec<u8>> = items(y)
-        .iter()
-        .map(|l| l.as_string().map(<[u8]>::to_vec).ok_or_else(QError::type_))
-        .collect::<QResult<_>>()?;
+    let ls = items(y);
+    if ls.iter().any(|l| l.as_string().is_none()) {
+        return Err(QError::type_());
+    }
     Ok(Source::Lines(ls))
 }
 
-/// Split delimited text into records, keeping newlines inside quotes when `embedded`.
-fn records(b: &[u8], embedded: bool) -> Vec<Vec<u8>> {
-    if !embedded {
-        return items(&lines(b))
-            .iter()
-            .map(|l| l.as_string().unwrap_or(b"").to_vec())
-            .collect();
-    }
+/// The records of a source as slices: lines (LF or CRLF), keeping newlines inside quotes
+/// when `embedded`.
+fn records(src: &Source, embedded: bool) -> Vec<&[u8]> {
+    let b: &[u8] = match src {
+        Source::Record(r) => return vec![r.as_slice()],
+        Source::Lines(ls) => return ls.iter().map(|l| l.as_string().unwrap_or(b"")).collect(),
+        Source::Bytes(b) => b,
+    };
     let mut out = Vec::new();
-    let mut cur = Vec::new();
+    let mut start = 0;
     let mut quoted = false;
-    for &c in b {
-        match c {
-            b'"' => {
-                quoted = !quoted;
-                cur.push(c);
-            }
-            b'\n' if !quoted => {
-                if cur.last() == Some(&b'\r') {
-                    cur.pop();
-                }
-                out.push(std::mem::take(&mut cur));
-            }
-            _ => cur.push(c),
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'"' && embedded {
+            quoted = !quoted;
+        } else if c == b'\n' && !quoted {
+            let r = &b[start..i];
+            out.push(r.strip_suffix(b"\r").unwrap_or(r));
+            start = i + 1;
         }
     }
-    if !cur.is_empty() {
-        out.push(cur);
+    if start < b.len() {
+        out.push(&b[start..]);
     }
     out
 }
 
 /// Split one record at the delimiter; a field starting with `"` runs to its closing quote
-/// (`""` inside is one quote).
-fn fields(rec: &[u8], d: u8) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
+/// (`""` inside is one quote). Unquoted fields borrow from the record.
+fn fields<'a>(rec: &'a [u8], d: u8, out: &mut Vec<Cow<'a, [u8]>>) {
+    out.clear();
     let mut i = 0;
     loop {
-        let mut f = Vec::new();
         if rec.get(i) == Some(&b'"') {
+            let mut f = Vec::new();
             i += 1;
             while i < rec.len() {
                 if rec[i] == b'"' {
@@ -784,55 +932,56 @@ fn fields(rec: &[u8], d: u8) -> Vec<Vec<u8>> {
                 f.push(rec[i]);
                 i += 1;
             }
+            out.push(Cow::Owned(f));
         } else {
+            let start = i;
             while i < rec.len() && rec[i] != d {
-                f.push(rec[i]);
                 i += 1;
             }
+            out.push(Cow::Borrowed(&rec[start..i]));
         }
-        out.push(f);
         if i >= rec.len() {
             break;
         }
         i += 1;
     }
-    out
 }
 
 /// Parse a column of field texts with an upper-case type letter (`*` keeps strings).
-fn parse_column(t: u8, cells: Vec<Vec<u8>>) -> QResult {
+fn parse_column(t: u8, cells: &[Cow<[u8]>]) -> QResult {
     if t == b'*' {
-        return Ok(general(cells.into_iter().map(K::string).collect()));
+        return Ok(general(
+            cells.iter().map(|c| K::string(c.to_vec())).collect(),
+        ));
     }
     let ty = Ty::from_char(t.to_ascii_lowercase())
         .ok_or_else(|| QError::new(format!("{}", t as char)))?;
-    if cells.is_empty() {
-        return Ok(empty_vector(ty));
-    }
-    let strings = general(cells.into_iter().map(K::string).collect());
-    cast::cast(&K::char(t.to_ascii_uppercase()), &strings)
+    let refs: Vec<&[u8]> = cells.iter().map(|c| c.as_ref()).collect();
+    Ok(cast::tok_fields(ty, &refs))
 }
 
 /// Load CSV: `(types;delim)0:y`; an enlisted delimiter takes column names from the first
 /// record and gives a table. One string is one record: its fields come back as atoms.
 fn load_csv(types: &[u8], d: u8, header: bool, embedded: bool, y: &K) -> QResult {
-    let (recs, single) = match source(y)? {
-        Source::Record(r) => (vec![r], !header),
-        Source::Lines(ls) => (ls, false),
-        Source::Bytes(b) => (records(&b, embedded), false),
-    };
+    let src = source(y)?;
+    let single = matches!(src, Source::Record(_)) && !header;
+    let recs = records(&src, embedded);
     let mut recs = recs.into_iter();
+    let mut buf = Vec::new();
     let names: Option<Vec<Vec<u8>>> = if header {
-        Some(recs.next().map(|r| fields(&r, d)).unwrap_or_default())
+        if let Some(r) = recs.next() {
+            fields(r, d, &mut buf);
+        }
+        Some(buf.iter().map(|f| f.to_vec()).collect())
     } else {
         None
     };
-    let mut cols: Vec<Vec<Vec<u8>>> = vec![Vec::new(); types.len()];
+    let mut cols: Vec<Vec<Cow<[u8]>>> = vec![Vec::new(); types.len()];
     for r in recs {
-        let fs = fields(&r, d);
+        fields(r, d, &mut buf);
         for (i, col) in cols.iter_mut().enumerate() {
             if types[i] != b' ' {
-                col.push(fs.get(i).cloned().unwrap_or_default());
+                col.push(buf.get(i).cloned().unwrap_or(Cow::Borrowed(&[])));
             }
         }
     }
@@ -842,7 +991,7 @@ fn load_csv(types: &[u8], d: u8, header: bool, embedded: bool, y: &K) -> QResult
         if *t == b' ' {
             continue;
         }
-        let c = parse_column(*t, cells)?;
+        let c = parse_column(*t, &cells)?;
         out.push(if single {
             items(&c).into_iter().next().unwrap_or(K::NULL)
         } else {
@@ -868,28 +1017,20 @@ fn load_fixed(types: &[u8], widths: &[usize], y: &K) -> QResult {
         return Err(QError::length());
     }
     let width: usize = widths.iter().sum();
-    let recs: Vec<Vec<u8>> = match source(y)? {
-        Source::Record(r) => vec![r],
-        Source::Lines(ls) => ls,
-        Source::Bytes(b) if b.contains(&b'\n') => items(&lines(&b))
-            .iter()
-            .map(|l| l.as_string().unwrap_or(b"").to_vec())
-            .collect(),
-        Source::Bytes(b) => b.chunks(width.max(1)).map(<[u8]>::to_vec).collect(),
+    let src = source(y)?;
+    let recs: Vec<&[u8]> = match &src {
+        Source::Bytes(b) if !b.contains(&b'\n') => b.chunks(width.max(1)).collect(),
+        _ => records(&src, false),
     };
     let mut out = Vec::new();
     let mut at = 0;
     for (t, w) in types.iter().zip(widths) {
         if *t != b' ' {
-            let cells: Vec<Vec<u8>> = recs
+            let cells: Vec<Cow<[u8]>> = recs
                 .iter()
-                .map(|r| {
-                    r.get(at.min(r.len())..(at + w).min(r.len()))
-                        .unwrap_or(&[])
-                        .to_vec()
-                })
+                .map(|r| Cow::Borrowed(&r[at.min(r.len())..(at + w).min(r.len())]))
                 .collect();
-            out.push(parse_column(*t, cells)?);
+            out.push(parse_column(*t, &cells)?);
         }
         at += w;
     }
@@ -936,7 +1077,8 @@ fn key_value(spec: &[u8], y: &K) -> QResult {
         keys.push(k);
         vals.push(K::string(v));
     }
-    let keys = parse_column(kt, keys)?;
+    let keys: Vec<Cow<[u8]>> = keys.into_iter().map(Cow::Owned).collect();
+    let keys = parse_column(kt, &keys)?;
     Ok(K::list(vec![keys, general(vals)]))
 }
 

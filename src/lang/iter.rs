@@ -74,6 +74,9 @@ pub fn apply_derived(it: &mut Interp, t: u8, g: &K, args: Vec<K>) -> EvalResult 
     if matches!(g, K::Atom(_)) && g.as_sym().is_none() && !matches!(t, 110 | 111) {
         return Err(QError::type_().into());
     }
+    if let Some(r) = fast_path(it, t, g, &args) {
+        return r;
+    }
     match t {
         106 if is_case(g) => case(g, args),
         106 => each(it, g, args),
@@ -135,6 +138,61 @@ fn keep_shape(src: &K, out: Vec<K>) -> K {
         x if x.is_atom() => out.into_iter().next().unwrap_or(K::NULL),
         _ => from_items(out),
     }
+}
+
+/// Glyphs whose binary form is atomic: applied to conforming lists they already work
+/// item by item, so `x+'y` is `x+y`.
+fn atomic_glyph(code: u8) -> bool {
+    matches!(
+        super::prims::codes_glyph_checked(code),
+        Some("+" | "-" | "*" | "%" | "&" | "|" | "=" | "<" | ">" | "<=" | ">=" | "<>")
+    )
+}
+
+/// Primitive iterations on simple vectors that a whole-vector keyword does in one pass
+/// (`+/` is `sum`, `+\` is `sums`, `-':` is `deltas`, `x+'y` is `x+y`), instead of one
+/// application per item.
+fn fast_path(it: &mut Interp, t: u8, g: &K, args: &[K]) -> Option<EvalResult> {
+    let K::Func(Func::Binary(code)) = g else {
+        return None;
+    };
+    let glyph = super::prims::codes_glyph_checked(*code)?;
+    let keyword = |name: &str| it.builtins.get(&qipc::Sym::from_text(name)).cloned();
+    let f = match (t, args) {
+        (107..=109, [K::Vector(_)]) => {
+            let name = match (t, glyph) {
+                (107, "+") => "sum",
+                (107, "*") => "prd",
+                (107, "|") => "max",
+                (107, "&") => "min",
+                (108, "+") => "sums",
+                (108, "*") => "prds",
+                (108, "|") => "maxs",
+                (108, "&") => "mins",
+                (109, "-") => "deltas",
+                _ => return None,
+            };
+            keyword(name)?
+        }
+        (106, [x, y]) if atomic_glyph(*code) => {
+            let conform = match (x, y) {
+                (K::Vector(a), K::Vector(b)) => a.len() == b.len(),
+                (K::Atom(_), K::Vector(_)) | (K::Vector(_), K::Atom(_)) => true,
+                _ => false,
+            };
+            if !conform {
+                return None;
+            }
+            it.prim_fn(*code, true).ok()?
+        }
+        (110, [K::Atom(_), K::Vector(_)]) | (111, [K::Vector(_), K::Atom(_)])
+            if atomic_glyph(*code) =>
+        {
+            it.prim_fn(*code, true).ok()?
+        }
+        _ => return None,
+    };
+    Some(it.apply(&f, args.to_vec()))
 }
 
 /// An int vector before `'` is Case: it picks, item by item, from its arguments.
@@ -250,55 +308,52 @@ fn over(it: &mut Interp, g: &K, args: Vec<K>, scan: bool) -> EvalResult {
         return over(it, g, vec![K::list(Vec::new()), x], true);
     }
     let seeded = args.len() == 2;
-    let (mut acc, rest): (K, Vec<K>) = match args.len() {
+    // The items are taken one at a time from `src`, starting at `from`: a fold over a
+    // long vector never holds all its items as separate values.
+    let (mut acc, src, from): (K, K, usize) = match args.len() {
         1 => {
-            let x = &args[0];
+            let x = args.into_iter().next().unwrap_or(K::NULL);
             if x.is_atom() {
-                return Ok(x.clone());
+                return Ok(x);
             }
-            let its = items(x);
-            if its.is_empty() {
-                return Ok(if scan { x.clone() } else { empty_fold(g, x) });
-            }
-            let mut its = its.into_iter();
-            let first = its.next().unwrap_or(K::NULL);
-            (first, its.collect())
+            let Some(first) = super::value::item(&x, 0) else {
+                return Ok(if scan { x.clone() } else { empty_fold(g, &x) });
+            };
+            (first, x, 1)
         }
         2 => {
             let mut a = args.into_iter();
             let seed = a.next().unwrap_or(K::NULL);
             let y = a.next().unwrap_or(K::NULL);
-            if y.is_atom() && !scan {
-                return it.apply(g, vec![seed, y]);
+            if y.is_atom() {
+                if !scan {
+                    return it.apply(g, vec![seed, y]);
+                }
+                (seed, K::list(vec![y]), 0)
+            } else {
+                (seed, y, 0)
             }
-            (seed, list_items(&y))
         }
         _ => {
             // n-ary fold: f/[x;y;z] folds over y and z together.
             let mut a = args.into_iter();
             let mut acc = a.next().unwrap_or(K::NULL);
             let lists: Vec<K> = a.collect();
-            let len = lists
-                .iter()
-                .filter(|l| !l.is_atom())
-                .map(K::len)
-                .max()
-                .unwrap_or(1);
-            let cols: Vec<Vec<K>> = lists
-                .iter()
-                .map(|l| {
-                    if l.is_atom() {
-                        vec![l.clone(); len]
-                    } else {
-                        items(l)
-                    }
-                })
-                .collect();
+            let lens: Vec<usize> = lists.iter().filter(|l| !l.is_atom()).map(K::len).collect();
+            let len = lens.iter().copied().max().unwrap_or(1);
+            if lens.iter().any(|&l| l != len) {
+                return Err(QError::length().into());
+            }
             let mut out = Vec::new();
             for i in 0..len {
-                let mut call = vec![acc];
-                for c in &cols {
-                    call.push(c.get(i).cloned().ok_or_else(QError::length)?);
+                let mut call = Vec::with_capacity(lists.len() + 1);
+                call.push(acc);
+                for l in &lists {
+                    call.push(if l.is_atom() {
+                        l.clone()
+                    } else {
+                        super::value::item(l, i).ok_or_else(QError::length)?
+                    });
                 }
                 acc = it.apply(g, call)?;
                 if scan {
@@ -308,11 +363,13 @@ fn over(it: &mut Interp, g: &K, args: Vec<K>, scan: bool) -> EvalResult {
             return Ok(if scan { from_items(out) } else { acc });
         }
     };
-    let mut out = Vec::new();
+    let n = src.len();
+    let mut out = Vec::with_capacity(if scan { n + 1 } else { 0 });
     if scan && !seeded {
         out.push(acc.clone());
     }
-    for y in rest {
+    for i in from..n {
+        let y = super::value::item(&src, i).unwrap_or(K::NULL);
         acc = it.apply(g, vec![acc, y])?;
         if scan {
             out.push(acc.clone());
@@ -466,6 +523,22 @@ fn prior(it: &mut Interp, g: &K, args: Vec<K>) -> EvalResult {
 #[cfg(test)]
 mod tests {
     use crate::lang::console::run_lines as q;
+
+    #[test]
+    fn primitive_iterations_match_item_by_item() {
+        assert_eq!(q(&["+/[1 2 3i]"]), "6i");
+        assert_eq!(q(&["(+/)1 2 3"]), "6");
+        assert_eq!(q(&["10+/1 2 3"]), "16");
+        assert_eq!(q(&["+\\1 2 3i"]), "1 3 6i");
+        assert_eq!(q(&["|/[3 1 4]"]), "4");
+        assert_eq!(q(&["-':[1 4 9]"]), "1 3 5");
+        assert_eq!(q(&["1 2 3+'4 5 6"]), "5 7 9");
+        assert_eq!(q(&["1 2+'4 5 6"]), "'length");
+        assert_eq!(q(&["1+/:4 5 6"]), "5 6 7");
+        assert_eq!(q(&["{x+y}/[til 5]"]), "10");
+        assert_eq!(q(&["{x+y}\\[10;1 2]"]), "11 13");
+        assert_eq!(q(&["{x+y+z}/[0;1 2;10]"]), "23");
+    }
 
     #[test]
     fn case_picks_from_its_arguments() {

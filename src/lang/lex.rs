@@ -152,8 +152,7 @@ pub fn lex(src: &[u8]) -> QResult<Vec<Token>> {
                 }
             }
             // File Text, File Binary and Dynamic Load: `0:` `1:` `2:` (not `0::`).
-            b'0'..=b'2' if src.get(i + 1) == Some(&b':') && src.get(i + 2) != Some(&b':') =>
-            {
+            b'0'..=b'2' if src.get(i + 1) == Some(&b':') && src.get(i + 2) != Some(&b':') => {
                 i += 2;
                 Tok::Name(String::from_utf8_lossy(&src[start..i]).into_owned())
             }
@@ -247,20 +246,16 @@ fn scan_number(src: &[u8], mut i: usize) -> usize {
     }
     while i < n {
         let c = src[i];
-        if c.is_ascii_alphanumeric() || c == b'.' {
-            i += 1;
-        } else if c == b':' && i + 1 < n && src[i + 1].is_ascii_digit() {
-            i += 1;
-        } else if (c == b'-' || c == b'+')
-            && i > 0
-            && src[i - 1] == b'e'
-            && i + 1 < n
-            && src[i + 1].is_ascii_digit()
-        {
-            i += 1;
-        } else {
+        let digit_next = i + 1 < n && src[i + 1].is_ascii_digit();
+        let part = c.is_ascii_alphanumeric()
+            || c == b'.'
+            || (c == b':' && digit_next)
+            // a sign right after an exponent `e`
+            || ((c == b'-' || c == b'+') && i > 0 && src[i - 1] == b'e' && digit_next);
+        if !part {
             break;
         }
+        i += 1;
     }
     i
 }

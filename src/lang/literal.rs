@@ -158,9 +158,32 @@ pub fn parse_vector(texts: &[&str]) -> QResult<K> {
     // An explicit suffix on the last item types every item.
     let last = texts.last().copied().unwrap_or("");
     let suffix = suffix_type(last);
+    // A temporal letter on the last item types the items written without one
+    // (`2017.05 2017.09m`, `-0W 0Wp`).
+    let temporal = match last.as_bytes().last() {
+        // (`0n`/`0w` are float null and infinity, not a timespan letter.)
+        Some(&c)
+            if suffix.is_none()
+                && b"mdpznuvt".contains(&c)
+                && last.len() > 1
+                && !matches!(last.trim_start_matches('-'), "0n" | "0w") =>
+        {
+            Some(c)
+        }
+        _ => None,
+    };
     let mut lits = Vec::with_capacity(texts.len());
     for t in texts {
-        lits.push(parse_one(t, suffix).ok_or_else(|| bad(t))?);
+        let bare = t
+            .as_bytes()
+            .last()
+            .is_some_and(|c| !c.is_ascii_alphabetic())
+            || matches!(t.trim_start_matches('-'), "0N" | "0W");
+        let l = match temporal {
+            Some(c) if bare => parse_one(&format!("{t}{}", c as char), None),
+            _ => parse_one(t, suffix),
+        };
+        lits.push(l.ok_or_else(|| bad(t))?);
     }
     let ty = if let Some(ty) = suffix {
         ty
@@ -204,7 +227,13 @@ fn suffix_type(t: &str) -> Option<Ty> {
     if !numeric_body {
         return None;
     }
+    if matches!(body, "0N" | "0W" | "-0W") {
+        // A typed null or infinity types the vector: `-0W 0Wp`.
+        return Ty::from_char(c).filter(|t| !matches!(t, Ty::Bool | Ty::Char | Ty::Sym));
+    }
     match c {
+        // `2017.05 2017.09m`: a month vector, its items written as plain `yyyy.mm`.
+        b'm' if body.len() == 7 && body.as_bytes()[4] == b'.' => Some(Ty::Month),
         b'h' => Some(Ty::Short),
         b'i' => Some(Ty::Int),
         b'j' => Some(Ty::Long),
@@ -236,10 +265,10 @@ fn parse_one(text: &str, forced: Option<Ty>) -> Option<Lit> {
                 (_, None) => forced.unwrap_or(Ty::Long),
                 (_, Some(c)) => Ty::from_char(c)?,
             };
-            let ty = if letter.is_none() && k.is_ascii_lowercase() {
-                forced
-                    .filter(|t| matches!(t, Ty::Real | Ty::Float))
-                    .unwrap_or(ty)
+            // In a vector literal a trailing type letter types every item, nulls too
+            // (`0n 2 3i` is an int vector).
+            let ty = if letter.is_none() {
+                forced.unwrap_or(ty)
             } else {
                 ty
             };
@@ -260,6 +289,10 @@ fn parse_one(text: &str, forced: Option<Ty>) -> Option<Lit> {
         }
     }
     let sign = if neg { -1 } else { 1 };
+    if forced == Some(Ty::Month) && !body.ends_with('m') && body.matches('.').count() == 1 {
+        let (ty, v) = parse_temporal(&format!("{body}m"), neg)?;
+        return Some(lit(ty, v, true));
+    }
     // Temporal forms.
     if body.contains(':')
         || body.contains('D')
@@ -416,6 +449,15 @@ mod tests {
     }
 
     #[test]
+    fn temporal_suffix_types_the_vector() {
+        let m = parse_vector(&["2017.05", "2017.09m"]).unwrap();
+        assert_eq!(m.ty(), Ty::Month as i16);
+        let p = parse_vector(&["-0W", "0Wp"]).unwrap();
+        assert_eq!(p.ty(), Ty::Timestamp as i16);
+        assert_eq!(parse_vector(&["1", "2.5"]).unwrap().ty(), Ty::Float as i16);
+    }
+
+    #[test]
     fn atoms() {
         assert_eq!(parse_token("42").unwrap(), K::long(42));
         assert_eq!(parse_token("42i").unwrap(), K::int(42));
@@ -452,6 +494,16 @@ mod tests {
 
     #[test]
     fn vectors() {
+        // ref/greater.md: a month vector with the suffix on its last item
+        assert_eq!(
+            parse_vector(&["2017.05", "2015.03", "2017.11m"]).unwrap(),
+            K::i32s_of(Ty::Month, vec![208, 182, 214])
+        );
+        assert!(parse_vector(&["2017.05", "2017.13m"]).is_err());
+        assert_eq!(
+            parse_vector(&["-0W", "0Wp"]).unwrap(),
+            K::i64s_of(Ty::Timestamp, vec![-null::WJ, null::WJ])
+        );
         assert_eq!(
             parse_vector(&["1", "2", "3"]).unwrap(),
             K::longs(vec![1, 2, 3])

@@ -1005,6 +1005,7 @@ fn walk_with(e: &Expr, phrases: bool, f: &mut dyn FnMut(&Expr)) {
                 walk(x, f);
             }
         }
+        Expr::Sql(s) if !phrases => walk(&s.from, f),
         Expr::Sql(s) => {
             walk(&s.from, f);
             if !phrases {
@@ -1087,6 +1088,26 @@ mod tests {
             K::Atom(a) => format!("{:?}", a.v),
             _ => format!("v{}", k.len()),
         }
+    }
+
+    #[test]
+    fn keyed_table_literal_with_semicolon() {
+        use crate::lang::console::run_lines as q;
+        assert_eq!(q(&["([k:1 2]; v:3 4)"]), "k| v\n-| -\n1| 3\n2| 4");
+    }
+
+    #[test]
+    fn qsql_phrases_mask_implicit_parameters() {
+        use crate::lang::console::run_lines as q;
+        assert_eq!(
+            q(&["{select from ([]a:0 1;b:2 3) where a=x,b=y}[0;2]"]),
+            "'rank"
+        );
+        assert_eq!(
+            q(&["{[x;y]select from ([]a:0 1;b:2 3) where a=x,b=y}[0;2]"]),
+            "a b\n---\n0 2"
+        );
+        assert_eq!(q(&["t:([]a:1 2)", "{select from y}[0;t]"]), "a\n-\n1\n2");
     }
 
     #[test]

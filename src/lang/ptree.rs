@@ -256,9 +256,6 @@ fn text_function(f: &K) -> Expr {
 /// rest, anything else is itself.
 pub fn from_ptree(k: &K) -> Expr {
     match k {
-        K::Vector(v) if v.ty == Ty::Sym && v.len() == 1 => {
-            Expr::Lit(super::value::item(k, 0).unwrap_or(K::NULL))
-        }
         K::Atom(a) if a.ty == Ty::Sym => match a.v {
             Scalar::Sym(s) => Expr::Name(s),
             _ => Expr::Lit(k.clone()),

@@ -899,24 +899,23 @@ pub fn run(it: &mut Interp, hub: &Arc<Hub>, console_input: bool) {
         });
     }
     let mut pending = String::new();
-    let mut next_tick = Instant::now();
+    let mut next_tick = Instant::now() + Duration::from_millis(it.timer_ms);
     loop {
         hub.has_pw_hook.store(
             it.globals.contains_key(&Sym::from_text(".z.pw")),
             Ordering::Relaxed,
         );
-        // The timer is checked before waiting as well as on a timeout, so a steady stream
-        // of messages cannot starve it (a batching tickerplant publishes on it).
+        // The timer is checked before every wait, so a steady stream of messages cannot
+        // starve `.z.ts`.
         if it.timer_ms > 0 && Instant::now() >= next_tick {
             next_tick = Instant::now() + Duration::from_millis(it.timer_ms);
             if let Some(f) = hook(it, ".z.ts") {
                 let now = it.eval_str(".z.P");
                 if let Err(e) = crate::lang::builtins::q(it.apply(&f, vec![now.unwrap_or(K::NULL)]))
                 {
-                    hub.log(&format!(".z.ts: {e}"));
+                    hub.log(&format!(".z.ts: '{}", e.msg));
                 }
             }
-            continue;
         }
         let timeout =
             (it.timer_ms > 0).then(|| next_tick.saturating_duration_since(Instant::now()));

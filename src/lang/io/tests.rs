@@ -415,3 +415,104 @@ fn load_database_directories() {
     let d = format!("{fixtures}/dolphindb-kdb-sample/allDataTypes/splayedTable");
     assert_eq!(run(&mut it, &format!("count get hsym `$\"{d}/\"")), "2000");
 }
+
+#[test]
+fn amend_and_upsert_files() {
+    let d = tmp("amend");
+    let mut it = Interp::new();
+    // tick.q's way of creating an empty log
+    assert_eq!(
+        run(&mut it, &format!(".[`:{d}/log;();:;()]")),
+        format!("`:{d}/log")
+    );
+    assert_eq!(
+        run(&mut it, &format!("read1 `:{d}/log")),
+        "0xff01000000000000"
+    );
+    run(&mut it, &format!("`:{d}/x set 42"));
+    run(&mut it, &format!(".[`:{d}/x;();+;1]"));
+    assert_eq!(run(&mut it, &format!("get `:{d}/x")), "43");
+    run(&mut it, &format!("`:{d}/v set 1 2 3"));
+    run(&mut it, &format!("@[`:{d}/v;1;:;20]"));
+    assert_eq!(run(&mut it, &format!("get `:{d}/v")), "1 20 3");
+    run(&mut it, &format!("`:{d}/ft upsert ([]a:1 2)"));
+    run(&mut it, &format!("`:{d}/ft upsert ([]a:3 4)"));
+    assert_eq!(
+        run(&mut it, &format!("exec a from get `:{d}/ft")),
+        "1 2 3 4"
+    );
+    run(
+        &mut it,
+        &format!("`:{d}/db/t/ upsert .Q.en[`:{d}/db] ([]s:`a`b;v:1 2)"),
+    );
+    run(
+        &mut it,
+        &format!("`:{d}/db/t/ upsert .Q.en[`:{d}/db] ([]s:`c`a;v:3 4)"),
+    );
+    assert_eq!(
+        run(&mut it, &format!("exec v from get `:{d}/db/t/")),
+        "1 2 3 4"
+    );
+    assert_eq!(run(&mut it, &format!("get `:{d}/db/sym")), "`a`b`c");
+    // \l of a data file makes a global named after the file
+    let mut it = Interp::new();
+    load(&mut it, &format!("{d}/v")).unwrap();
+    assert_eq!(run(&mut it, "v"), "1 20 3");
+}
+
+#[test]
+fn file_handles() {
+    let d = tmp("handles");
+    let mut it = Interp::new();
+    run(&mut it, &format!("`:{d}/log set ()"));
+    run(&mut it, &format!("h:hopen `:{d}/log"));
+    assert_eq!(run(&mut it, "h~abs h"), "1b");
+    run(&mut it, "h enlist (`upd;`t;1 2)");
+    run(&mut it, "h enlist (`upd;`t;3 4)");
+    run(&mut it, "hclose h");
+    assert_eq!(run(&mut it, &format!("count get `:{d}/log")), "2");
+    assert_eq!(
+        run(&mut it, &format!("last get `:{d}/log")),
+        "`upd\n`t\n3 4"
+    );
+    run(&mut it, "n:0;upd:{[t;x]n+:sum x}");
+    assert_eq!(run(&mut it, &format!("-11!`:{d}/log")), "2");
+    assert_eq!(run(&mut it, "n"), "10");
+    run(&mut it, &format!("t:hopen `:{d}/sub/out.txt"));
+    run(&mut it, "neg[t] \"hello\";neg[t] (\"ab\";\"cd\");t \"raw\"");
+    run(&mut it, "hclose t");
+    assert_eq!(
+        run(&mut it, &format!("read0 `:{d}/sub/out.txt")),
+        "\"hello\"\n\"ab\"\n\"cd\"\n\"raw\""
+    );
+    assert!(run(&mut it, "t \"more\"").starts_with('\''));
+}
+
+#[test]
+fn segmented_database() {
+    let d = tmp("seg");
+    let mut it = Interp::new();
+    std::fs::create_dir_all(format!("{d}/db")).unwrap();
+    std::fs::write(format!("{d}/db/par.txt"), format!("{d}/s0\n{d}/s1\n")).unwrap();
+    run(&mut it, "t:([]sym:`b`a;v:1 2)");
+    for day in ["2024.01.01", "2024.01.02", "2024.01.03"] {
+        assert_eq!(
+            run(&mut it, &format!(".Q.dpft[`:{d}/db;{day};`sym;`t]")),
+            "`t"
+        );
+    }
+    // partitions go round-robin by their integer value over the segments
+    assert_eq!(
+        run(&mut it, &format!(".Q.par[`:{d}/db;2024.01.01;`t]")),
+        format!("`:{d}/s0/2024.01.01/t")
+    );
+    assert!(std::path::Path::new(&format!("{d}/s1/2024.01.02/t/.d")).exists());
+    let mut it = Interp::new();
+    load_db(&mut it, Path::new(&format!("{d}/db")), false, false).unwrap();
+    assert_eq!(run(&mut it, "count t"), "6");
+    assert_eq!(run(&mut it, "exec v from t where date=2024.01.02"), "2 1");
+    assert_eq!(run(&mut it, "date"), "2024.01.01 2024.01.02 2024.01.03");
+    assert_eq!(run(&mut it, ".Q.D"), "2024.01.01 2024.01.03\n,2024.01.02");
+    assert_eq!(run(&mut it, "count .Q.P"), "2");
+    assert_eq!(run(&mut it, "sym"), "`b`a");
+}

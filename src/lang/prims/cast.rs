@@ -814,6 +814,12 @@ fn parser(ty: Ty) -> Parser {
     }
 }
 
+/// Tok over text fields held as slices (the text loaders' columns): the vector
+/// `"T"$fields` gives, without building a string per field.
+pub fn tok_fields(ty: Ty, fields: &[&[u8]]) -> K {
+    K::vector(ty, parser(ty).many(fields))
+}
+
 /// Tok is atomic down to strings: a string gives an atom, a list of strings a vector.
 /// Text that does not parse gives the type's null.
 fn tok(ty: Ty, y: &K) -> QResult {

@@ -31,6 +31,14 @@ pub fn codes_glyph(code: u8) -> &'static str {
     EXTRA.iter().find(|e| e.1 == code).map_or("?", |e| e.0)
 }
 
+/// The glyph of a primitive code, or None for a code no glyph has.
+pub fn codes_glyph_checked(code: u8) -> Option<&'static str> {
+    codes::BINARY_GLYPHS
+        .get(code as usize)
+        .copied()
+        .or_else(|| EXTRA.iter().find(|e| e.1 == code).map(|e| e.0))
+}
+
 /// The primitive code of a glyph.
 pub fn codes_code(glyph: &str) -> Option<u8> {
     codes::BINARY_GLYPHS

@@ -376,6 +376,20 @@ mod tests {
     }
 
     #[test]
+    fn through_the_interpreter() {
+        use crate::lang::console::run_lines as q;
+        assert_eq!(q(&["count 5?10"]), "5");
+        assert_eq!(q(&["(asc -10?10)~asc -10?10"]), "1b");
+        assert_eq!(q(&["asc 0N?`a`b`c"]), "`s#`a`b`c");
+        // the other forms of ? still reach Find, enumeration and Vector Conditional
+        assert_eq!(q(&["`a`b`c?`b"]), "1");
+        assert_eq!(q(&["?[101b;1 2 3;4 5 6]"]), "1 5 3");
+        assert_eq!(q(&["d:`a`c", "`d?`b", "d"]), "`a`c`b");
+        // \S restarts the sequence
+        assert_eq!(q(&["\\S 7", "a:5?100", "\\S 7", "a~5?100"]), "1b");
+    }
+
+    #[test]
     fn rand_items() {
         let mut s = rng_state();
         let mut r = Rng(&mut s);

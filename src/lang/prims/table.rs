@@ -1124,6 +1124,9 @@ fn gallop<T: Elem>(vals: &[T], from: usize, v: &T) -> usize {
 /// with their times, each bucket put in time order, and each group's right values swept
 /// once, front to back.
 fn asof_search<T: Elem>(yt: &[T], xt: &[T], g: &Groups) -> Vec<i64> {
+    if is_ascending(yt) && is_ascending(xt) {
+        return asof_sweep(yt, xt, g);
+    }
     let mut res = vec![-1i64; xt.len()];
     let Some(&fill) = xt.first() else {
         return res;
@@ -1170,6 +1173,36 @@ fn asof_search<T: Elem>(yt: &[T], xt: &[T], g: &Groups) -> Vec<i64> {
         }
     }
     res
+}
+
+fn is_ascending<T: Elem>(v: &[T]) -> bool {
+    v.windows(2).all(|p| p[0].cmp_q(&p[1]) != Ordering::Greater)
+}
+
+/// The as-of search when both ordered columns are ascending over the whole table (trades
+/// and quotes of one day in arrival order, q's usual case): one merge of the two columns,
+/// front to back, remembering the latest right row of each group, so neither table is
+/// regrouped and every access but the per-group slot is sequential. The same answer as the
+/// per-group search: the right rows at or before a left value form a prefix of `y`, and the
+/// last of the group's rows in that prefix is the last one `<=` within the group.
+fn asof_sweep<T: Elem>(yt: &[T], xt: &[T], g: &Groups) -> Vec<i64> {
+    let mut latest = vec![-1i64; g.n];
+    let mut p = 0;
+    xt.iter()
+        .zip(&g.x)
+        .map(|(v, &id)| {
+            while let Some(w) = yt.get(p) {
+                if w.cmp_q(v) == Ordering::Greater {
+                    break;
+                }
+                if let Some(s) = g.y.get(p).and_then(|&k| latest.get_mut(k as usize)) {
+                    *s = p as i64;
+                }
+                p += 1;
+            }
+            latest.get(id as usize).copied().unwrap_or(-1)
+        })
+        .collect()
 }
 
 /// For each row of `x`: the last row of `y` whose equality columns equal `x`'s and whose
@@ -3434,6 +3467,27 @@ mod tests {
         .unwrap();
         let r3 = aj(&ss(&["sym", "time"]), &ts2, &q2).unwrap();
         assert_eq!(col(&r3, "bid"), col(&ts2, "want"));
+        // both tables in time order (with repeated times, and a sym no quote has): the
+        // single merge sweep
+        let r5 = aj(&ss(&["sym", "time"]), &ts2, &q).unwrap();
+        assert_eq!(col(&r5, "bid"), col(&ts2, "want"));
+        // on time alone (one group), swept and not
+        let sorted_tt = match col(&ts2, "time") {
+            K::Vector(v) => match &v.data {
+                Data::I64(d) => d.to_vec(),
+                _ => unreachable!("stamps are longs"),
+            },
+            _ => unreachable!("a column"),
+        };
+        for times in [tt.clone(), sorted_tt] {
+            let want_t: Vec<f64> = times
+                .iter()
+                .map(|&v| (0..nq).rev().find(|&r| qt[r] <= v).map_or(NF, |r| qb[r]))
+                .collect();
+            let tq = tb(vec![("time", stamps(&times))]);
+            let r6 = aj(&K::sym("time"), &tq, &q).unwrap();
+            assert_eq!(col(&r6, "bid"), floats(&want_t));
+        }
         // enumerated key columns over one domain match by index
         let dom: Vec<&str> = syms.to_vec();
         let enm = |v: &[&str]| {

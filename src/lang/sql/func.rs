@@ -12,8 +12,7 @@ use crate::lang::prims::{cast, list, table};
 use crate::lang::ptree::from_ptree;
 use crate::lang::value::{from_items, items};
 use crate::lang::{QError, QResult};
-use qipc::{Data, Dict, Func, Sym, Ty, Vector, K};
-use std::sync::Arc;
+use qipc::{Data, Dict, Func, Sym, Ty, K};
 
 // ------------------------------------------------------------------------------------------
 // Dot notation
@@ -144,96 +143,14 @@ fn is_table(k: &K) -> bool {
     }
 }
 
-/// `?` with two to six arguments: find (and `` `d?y `` enumerating with extension), the
-/// vector conditional and simple exec, and functional select/exec.
-pub fn query_op(it: &mut Interp, a: Vec<K>) -> EvalResult {
-    match a.len() {
-        2 => {
-            if a[0].as_sym().is_some() && (a[1].as_sym().is_some() || a[1].ty() == Ty::Sym as i16) {
-                return crate::lang::builtins::enumerate(it, &a[0], &a[1], true);
-            }
-            Ok(list::find(&a[0], &a[1])?)
-        }
-        3 => {
-            let t = match a[0].as_sym() {
-                Some(n) => it.get_global(n, it.ns).filter(is_table),
-                None => Some(a[0].clone()).filter(is_table),
-            };
-            match t {
-                Some(t) => simple_exec(it, &t, &a[1], &a[2]),
-                None => Ok(vector_cond(&a[0], &a[1], &a[2])?),
-            }
-        }
-        4..=6 => functional_select(it, &a),
-        _ => Err(QError::rank().into()),
-    }
-}
-
-/// `?[c;a;b]`: items of `a` where `c` is true, of `b` elsewhere.
-fn vector_cond(c: &K, a: &K, b: &K) -> QResult {
-    let K::Vector(cv) = c else {
-        return Err(QError::type_());
-    };
-    let (Ty::Bool, Data::U8(m)) = (cv.ty, &cv.data) else {
-        return Err(QError::type_());
-    };
-    let n = m.len();
-    for x in [a, b] {
-        if !x.is_atom() && x.len() != n {
-            return Err(QError::length());
-        }
-    }
-    let ty_of = |k: &K| match k {
-        K::Atom(x) => Some(x.ty),
-        K::Vector(v) => Some(v.ty),
-        _ => None,
-    };
-    if let (Some(ta), Some(tb)) = (ty_of(a), ty_of(b)) {
-        if ta != tb {
-            return Err(QError::type_());
-        }
-        let spread = |k: &K| -> QResult<Vector> {
-            match k {
-                K::Vector(v) => Ok(v.clone()),
-                _ => match from_items(vec![k.clone(); n]) {
-                    K::Vector(v) => Ok(v),
-                    _ => Err(QError::type_()),
-                },
-            }
-        };
-        let (va, vb) = (spread(a)?, spread(b)?);
-        fn pick<T: Copy>(m: &[u8], x: &[T], y: &[T]) -> Vec<T> {
-            m.iter()
-                .zip(x.iter().zip(y))
-                .map(|(&c, (&p, &q))| if c != 0 { p } else { q })
-                .collect()
-        }
-        let data = match (&va.data, &vb.data) {
-            (Data::U8(x), Data::U8(y)) => Data::U8(Arc::new(pick(m, x, y))),
-            (Data::Guid(x), Data::Guid(y)) => Data::Guid(Arc::new(pick(m, x, y))),
-            (Data::I16(x), Data::I16(y)) => Data::I16(Arc::new(pick(m, x, y))),
-            (Data::I32(x), Data::I32(y)) => Data::I32(Arc::new(pick(m, x, y))),
-            (Data::I64(x), Data::I64(y)) => Data::I64(Arc::new(pick(m, x, y))),
-            (Data::F32(x), Data::F32(y)) => Data::F32(Arc::new(pick(m, x, y))),
-            (Data::F64(x), Data::F64(y)) => Data::F64(Arc::new(pick(m, x, y))),
-            (Data::Sym(x), Data::Sym(y)) => Data::Sym(Arc::new(pick(m, x, y))),
-            _ => return Err(QError::type_()),
-        };
-        return Ok(K::vector(ta, data));
-    }
-    let at = |k: &K, i: usize| {
-        if k.is_atom() {
-            k.clone()
-        } else {
-            crate::lang::value::item(k, i).unwrap_or(K::NULL)
-        }
-    };
-    Ok(from_items(
-        m.iter()
-            .enumerate()
-            .map(|(i, &c)| if c != 0 { at(a, i) } else { at(b, i) })
-            .collect(),
-    ))
+/// `?[t;i;p]` when `t` is a table (or names one): simple exec; `None` otherwise (the
+/// vector conditional).
+pub fn table_exec(it: &mut Interp, t: &K, rows: &K, p: &K) -> Option<EvalResult> {
+    let t = match t.as_sym() {
+        Some(n) => it.get_global(n, it.ns).filter(is_table),
+        None => Some(t.clone()).filter(is_table),
+    }?;
+    Some(simple_exec(it, &t, rows, p))
 }
 
 /// `?[t;i;p]`: the parse tree `p` evaluated over rows `i` of `t`.
@@ -420,4 +337,73 @@ pub fn fkeys(it: &mut Interp, a: Vec<K>) -> EvalResult {
         })
         .unzip();
     Ok(K::dict(K::syms(names), K::syms(doms)))
+}
+
+/// `?[c;a;b]`: Vector Conditional.
+pub fn vector_cond(c: &K, a: &K, b: &K) -> QResult {
+    use qipc::Vector;
+    use std::sync::Arc;
+    let K::Vector(cv) = c else {
+        return Err(QError::type_());
+    };
+    let (Ty::Bool, Data::U8(m)) = (cv.ty, &cv.data) else {
+        return Err(QError::type_());
+    };
+    let n = m.len();
+    for x in [a, b] {
+        if !x.is_atom() && x.len() != n {
+            return Err(QError::length());
+        }
+    }
+    let ty_of = |k: &K| match k {
+        K::Atom(x) => Some(x.ty),
+        K::Vector(v) => Some(v.ty),
+        _ => None,
+    };
+    if let (Some(ta), Some(tb)) = (ty_of(a), ty_of(b)) {
+        if ta != tb {
+            return Err(QError::type_());
+        }
+        let spread = |k: &K| -> QResult<Vector> {
+            match k {
+                K::Vector(v) => Ok(v.clone()),
+                _ => match from_items(vec![k.clone(); n]) {
+                    K::Vector(v) => Ok(v),
+                    _ => Err(QError::type_()),
+                },
+            }
+        };
+        let (va, vb) = (spread(a)?, spread(b)?);
+        fn pick<T: Copy>(m: &[u8], x: &[T], y: &[T]) -> Vec<T> {
+            m.iter()
+                .zip(x.iter().zip(y))
+                .map(|(&c, (&p, &q))| if c != 0 { p } else { q })
+                .collect()
+        }
+        let data = match (&va.data, &vb.data) {
+            (Data::U8(x), Data::U8(y)) => Data::U8(Arc::new(pick(m, x, y))),
+            (Data::Guid(x), Data::Guid(y)) => Data::Guid(Arc::new(pick(m, x, y))),
+            (Data::I16(x), Data::I16(y)) => Data::I16(Arc::new(pick(m, x, y))),
+            (Data::I32(x), Data::I32(y)) => Data::I32(Arc::new(pick(m, x, y))),
+            (Data::I64(x), Data::I64(y)) => Data::I64(Arc::new(pick(m, x, y))),
+            (Data::F32(x), Data::F32(y)) => Data::F32(Arc::new(pick(m, x, y))),
+            (Data::F64(x), Data::F64(y)) => Data::F64(Arc::new(pick(m, x, y))),
+            (Data::Sym(x), Data::Sym(y)) => Data::Sym(Arc::new(pick(m, x, y))),
+            _ => return Err(QError::type_()),
+        };
+        return Ok(K::vector(ta, data));
+    }
+    let at = |k: &K, i: usize| {
+        if k.is_atom() {
+            k.clone()
+        } else {
+            crate::lang::value::item(k, i).unwrap_or(K::NULL)
+        }
+    };
+    Ok(from_items(
+        m.iter()
+            .enumerate()
+            .map(|(i, &c)| if c != 0 { at(a, i) } else { at(b, i) })
+            .collect(),
+    ))
 }

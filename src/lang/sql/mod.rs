@@ -15,8 +15,8 @@ mod func;
 mod group;
 
 pub use func::{
-    dot_path, fby, fkeys, functional_select, functional_update, meta, query_op, resolve_dotted,
-    update_op,
+    dot_path, fby, fkeys, functional_select, functional_update, meta, resolve_dotted, table_exec,
+    update_op, vector_cond,
 };
 
 use super::ast::*;

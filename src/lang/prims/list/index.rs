@@ -3,8 +3,9 @@
 //! Indexing never signals for a missing position: an out-of-range index gives the list's
 //! null (see `proto`), a missing dictionary key gives a null of the values' type, a step
 //! dictionary (`s#`) answers for the highest key not above the one asked. Assignment does
-//! check: a position out of range is `'index`, a value that a simple vector cannot hold is
-//! `'type`, a general list collapses to a vector when its items become uniform atoms.
+//! check: a position out of range is `'length` (as q 4 says), a value that a simple vector
+//! cannot hold is `'type`, a general list collapses to a vector when its items become
+//! uniform atoms.
 
 use super::search::{bin, lookup};
 use super::{
@@ -14,67 +15,6 @@ use super::{
 use crate::lang::value::{from_items, item, items};
 use qipc::{Attr, Data, Dict, Enum, Table, Ty, Vector, K};
 use std::sync::Arc;
-
-/// `?[x;y;z]`, Vector Conditional: `y` where the boolean `x` is true, `z` elsewhere. `y`
-/// and `z` have one type; atoms among the three are repeated to the others' length.
-pub fn vector_cond(x: &K, y: &K, z: &K) -> QResult {
-    let flags: Vec<bool> = match x {
-        K::Atom(a) if a.ty == Ty::Bool => vec![x.as_i64().unwrap_or(0) != 0],
-        K::Vector(Vector {
-            ty: Ty::Bool,
-            data: Data::U8(b),
-            ..
-        }) => b.iter().map(|&v| v != 0).collect(),
-        _ => return Err(QError::type_()),
-    };
-    if y.ty().abs() != z.ty().abs()
-        || !is_listlike(y) && !y.is_atom()
-        || !is_listlike(z) && !z.is_atom()
-    {
-        return Err(QError::type_());
-    }
-    let lens: Vec<usize> = [x, y, z]
-        .iter()
-        .filter(|k| !k.is_atom())
-        .map(|k| k.len())
-        .collect();
-    let Some(&n) = lens.first() else {
-        // All atoms: one pick.
-        return Ok(if flags[0] { y.clone() } else { z.clone() });
-    };
-    if lens.iter().any(|&l| l != n) {
-        return Err(QError::length());
-    }
-    let flags = if x.is_atom() {
-        vec![flags[0]; n]
-    } else {
-        flags
-    };
-    let spread = |k: &K| match k {
-        K::Atom(a) => fill_vec(a, n),
-        K::List(_) | K::Vector(_) => k.clone(),
-        other => K::list(vec![other.clone(); n]),
-    };
-    let (ys, zs) = (spread(y), spread(z));
-    match (&ys, &zs) {
-        (K::Vector(a), K::Vector(b)) => {
-            let data = super::elem::dispatch2!(&a.data, &b.data, p, q => super::elem::Elem::wrap(
-                flags.iter().zip(p.iter().zip(q.iter())).map(|(&f, (&u, &v))| if f { u } else { v }).collect::<Vec<_>>()
-            ), return Err(QError::type_()));
-            Ok(K::Vector(Vector::new(a.ty, data)))
-        }
-        _ => {
-            let (a, b) = (items(&ys), items(&zs));
-            Ok(from_items(
-                flags
-                    .iter()
-                    .zip(a.into_iter().zip(b))
-                    .map(|(&f, (u, v))| if f { u } else { v })
-                    .collect(),
-            ))
-        }
-    }
-}
 
 /// `x[i]` / `x@i` for lists, dictionaries, tables and keyed tables. A list of indices gives
 /// a result of the same shape; `::` selects everything.
@@ -351,7 +291,8 @@ pub fn amend_owned(x: K, i: &K, y: &K) -> QResult {
     }
 }
 
-/// Positions from an index, each checked to be in range (`'index`).
+/// Positions from an index, each checked to be in range (q 4 signals `'length` for an
+/// assignment past the end, basics/dictsandtables).
 fn checked_positions(i: &K, n: usize) -> QResult<Option<(Vec<usize>, bool)>> {
     let Some((p, atom)) = ints(i) else {
         return Ok(None);
@@ -362,7 +303,7 @@ fn checked_positions(i: &K, n: usize) -> QResult<Option<(Vec<usize>, bool)>> {
             usize::try_from(q)
                 .ok()
                 .filter(|&q| q < n)
-                .ok_or_else(QError::index)
+                .ok_or_else(QError::length)
         })
         .collect::<QResult<Vec<usize>>>()?;
     Ok(Some((p, atom)))
@@ -611,42 +552,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn vector_conditional() {
-        let c = K::bools(vec![true, true, false, false, true]);
-        assert_eq!(
-            vector_cond(&c, &j(&[1, 2, 3, 4, 5]), &j(&[10, 20, 30, 40, 50])).unwrap(),
-            j(&[1, 2, 30, 40, 5])
-        );
-        assert_eq!(
-            vector_cond(&c, &K::long(1), &j(&[10, 20, 30, 40, 50])).unwrap(),
-            j(&[1, 1, 30, 40, 1])
-        );
-        assert_eq!(
-            vector_cond(&K::bool(true), &K::long(2), &K::long(3)).unwrap(),
-            K::long(2)
-        );
-        assert_eq!(
-            vector_cond(&c, &j(&[1, 2]), &K::long(0)),
-            Err(QError::length())
-        );
-        assert_eq!(
-            vector_cond(&c, &K::long(1), &K::float(2.0)),
-            Err(QError::type_())
-        );
-        assert_eq!(
-            vector_cond(&j(&[1]), &K::long(1), &K::long(2)),
-            Err(QError::type_())
-        );
-        let strs = vector_cond(
-            &K::bools(vec![true, false]),
-            &l(vec![K::string("ab"), K::string("cd")]),
-            &l(vec![K::string("x"), K::string("y")]),
-        )
-        .unwrap();
-        assert_eq!(strs, l(vec![K::string("ab"), K::string("y")]));
-    }
-
-    #[test]
     fn vectors() {
         let w = j(&[10, -8, 3, 5, -1, 2, 3]);
         assert_eq!(index(&w, &K::long(1)).unwrap(), K::long(-8));
@@ -852,7 +757,7 @@ mod tests {
         );
         assert_eq!(
             amend_assign(&s1, &K::long(3), &K::long(5)),
-            Err(QError::index())
+            Err(QError::length())
         );
         assert_eq!(
             amend_assign(&s1, &j(&[0, 2]), &j(&[7, 8])).unwrap(),

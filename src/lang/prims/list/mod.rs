@@ -20,16 +20,17 @@ mod sort;
 pub use agg::{
     all, any, avg, cor, cov, dev, max, med, min, prd, scov, sdev, sum, svar, var, wavg, wsum,
 };
-pub use index::{amend_assign, amend_deep, index, index_deep, vector_cond};
+pub use index::{amend_assign, amend_deep, index, index_deep};
 pub use running::{
     avgs, deltas, ema, fills, mavg, maxs, mcount, mdev, mins, mmax, mmin, msum, prds, ratios, sums,
 };
 pub use search::{bin, binr, differ, distinct, except, find, group, in_, inter, union, within};
 pub use shape::{
-    count, cross, cut, dict, drop_cut, enlist, first, flip, join, join_in_place, key, last, next,
-    prev, raze, reverse, rotate, sublist, take, til, type_, ungroup, value, where_, xprev,
+    count, cross, cut, dict, drop_cut, enlist, enlist_n, first, flip, join, join_in_place, key,
+    last, next, prev, raze, reverse, rotate, sublist, take, til, type_, ungroup, value, where_,
+    xprev,
 };
-pub use sort::{asc, attr, desc, iasc, idesc, rank, set_attr, xasc, xdesc, xrank};
+pub use sort::{asc, desc, iasc, idesc, rank, xasc, xdesc, xrank};
 
 use super::{Dyad, Monad};
 use crate::lang::value::{empty_list, from_items, general, null_atom};
@@ -84,7 +85,6 @@ pub const MONADS: &[(&str, Monad)] = &[
     ("next", next),
     ("fills", fills),
     ("ungroup", ungroup),
-    ("attr", attr),
 ];
 
 /// Binary glyphs and keywords of this family, by name.

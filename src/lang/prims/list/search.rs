@@ -407,7 +407,56 @@ fn member_typed<T: Elem>(x: &[T], y: &[T]) -> Vec<bool> {
         return xb.iter().map(|&b| table[b as usize]).collect();
     }
     let set: FxHashSet<T::H> = y.iter().map(|b| b.hkey()).collect();
-    x.iter().map(|a| set.contains(&a.hkey())).collect()
+    let filter = KeyFilter::new(set.iter());
+    x.iter()
+        .map(|a| {
+            let k = a.hkey();
+            filter.may_hold(&k) && set.contains(&k)
+        })
+        .collect()
+}
+
+/// A one-hash Bloom filter over a small set of keys, 16 bits per key (at most 4M bits), so
+/// that the many items of a long `x in y` that are not in `y` are answered by one load from a
+/// table that stays in cache, before any probe of the hash set (`sym in S` over a column).
+struct KeyFilter {
+    bits: Vec<u64>,
+    shift: u32,
+}
+
+impl KeyFilter {
+    fn new<'a, H: Hash + 'a>(keys: impl ExactSizeIterator<Item = &'a H>) -> KeyFilter {
+        let nbits = (keys.len().saturating_mul(16))
+            .next_power_of_two()
+            .clamp(1 << 10, 1 << 22);
+        let mut f = KeyFilter {
+            bits: vec![0; nbits / 64],
+            shift: 64 - nbits.trailing_zeros(),
+        };
+        for k in keys {
+            let b = f.bit(k);
+            f.bits[b >> 6] |= 1 << (b & 63);
+        }
+        f
+    }
+
+    /// The key's bit: the top bits of its multiplicative hash, below `nbits`.
+    #[inline]
+    fn bit<H: Hash>(&self, k: &H) -> usize {
+        let mut h = qipc::sym::FxHasher::default();
+        k.hash(&mut h);
+        (h.finish().wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+    }
+
+    /// False only when the key is certainly not in the set.
+    #[inline]
+    fn may_hold<H: Hash>(&self, k: &H) -> bool {
+        let b = self.bit(k);
+        // `b < nbits` because the shift leaves log2(nbits) bits.
+        self.bits
+            .get(b >> 6)
+            .is_some_and(|w| w >> (b & 63) & 1 == 1)
+    }
 }
 
 /// For each item (row) of list `x`, whether it is an item of list `y`.
@@ -1178,6 +1227,36 @@ mod tests {
                 ]),
                 K::bools(vec![false; 3])
             ])
+        );
+    }
+
+    #[test]
+    fn in_large_sets_through_the_filter() {
+        // More than eight keys go through the hash set and its Bloom filter: every answer
+        // must equal a plain scan, for symbols, longs and floats (NaN is one null, -0 is 0).
+        let names: Vec<String> = (0..3000).map(|i| format!("s{i}")).collect();
+        let col: Vec<&str> = (0..20_000)
+            .map(|i| names[(i * 7919) % 3000].as_str())
+            .collect();
+        for set_size in [9usize, 10, 64, 1000, 2999] {
+            let set: Vec<&str> = (0..set_size)
+                .map(|i| names[(i * 13) % 3000].as_str())
+                .collect();
+            let want: Vec<bool> = col.iter().map(|c| set.contains(c)).collect();
+            let r = in_(&K::syms(col.clone()), &K::syms(set.clone())).unwrap();
+            assert_eq!(r, K::bools(want), "{set_size} symbols");
+        }
+        let xs: Vec<i64> = (0..50_000)
+            .map(|i| (i * 2_654_435_761) % 100_003 - 50_000)
+            .collect();
+        let ys: Vec<i64> = (0..500).map(|i| i * 97 - 20_000).collect();
+        let want: Vec<bool> = xs.iter().map(|x| ys.contains(x)).collect();
+        assert_eq!(in_(&j(&xs), &j(&ys)).unwrap(), K::bools(want));
+        let fy = f(&[f64::NAN, 0.0, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5]);
+        let fx = f(&[-0.0, f64::NAN, 1.5, 1.25, 8.5, 9.0, f64::INFINITY]);
+        assert_eq!(
+            in_(&fx, &fy).unwrap(),
+            K::bools(vec![true, true, true, false, true, false, false])
         );
     }
 

@@ -65,6 +65,15 @@ pub fn enlist(x: &K) -> QResult {
     }
 }
 
+/// `enlist[x;y;..]`: a list of the arguments (one argument is [`enlist`]), collapsed as
+/// list notation collapses (`enlist[1;2]` is `1 2`).
+pub fn enlist_n(args: Vec<K>) -> QResult {
+    match args.as_slice() {
+        [x] => enlist(x),
+        _ => Ok(from_items(args)),
+    }
+}
+
 fn is_sym_vector(k: &K) -> bool {
     matches!(k, K::Vector(v) if v.ty == Ty::Sym)
 }
@@ -324,9 +333,6 @@ pub fn take(x: &K, y: &K) -> QResult {
         } else {
             reshape(&shape, y)
         };
-    }
-    if let Some(a) = x.as_sym().and_then(super::sort::attr_of_sym) {
-        return super::sort::set_attr(a, y);
     }
     if matches!(x, K::Atom(_)) && x.as_sym().is_some() || is_sym_vector(x) {
         return take_names(&sym_list(x)?, y);
@@ -868,6 +874,23 @@ pub fn dict(x: &K, y: &K) -> QResult {
         let vt = K::table(vn.to_vec(), vc.to_vec());
         return Ok(K::dict(kt, vt));
     }
+    // `` `d!i ``: an enumeration over domain `d` from indices (ref/enumeration).
+    if let Some(domain) = x.as_sym() {
+        if let Some((idx, atom)) = super::ints(y) {
+            if idx.iter().any(|&i| i < 0 && i != qipc::null::J) {
+                return Err(QError::domain());
+            }
+            return Ok(if atom {
+                K::EnumAtom(domain, idx[0])
+            } else {
+                K::Enum(Enum {
+                    domain,
+                    attr: Attr::None,
+                    idx: Arc::new(idx),
+                })
+            });
+        }
+    }
     match (is_listlike(x), is_listlike(y)) {
         (true, true) => {
             if matches!(x, K::Dict(_)) || matches!(y, K::Dict(_)) {
@@ -1361,6 +1384,44 @@ mod tests {
             l(vec![j(&[0, 1, 2, 3]), j(&[4, 5, 6, 7]), j(&[8, 9])])
         );
         assert_eq!(cut(&K::long(0), &t10), Err(QError::domain()));
+    }
+
+    #[test]
+    fn enumeration_from_indices() {
+        let e = dict(&s("x"), &j(&[1, 2, 3])).unwrap();
+        assert_eq!(e.ty(), 20);
+        assert_eq!(e.len(), 3);
+        assert_eq!(
+            dict(&s("x"), &K::long(1)).unwrap(),
+            K::EnumAtom(Sym::from_text("x"), 1)
+        );
+        assert_eq!(dict(&s("x"), &j(&[-1])), Err(QError::domain()));
+    }
+
+    #[test]
+    fn join_in_place_through_the_interpreter() {
+        use crate::lang::console::run_lines as q;
+        // ref/join.md: enumerations take symbols by enumerating them
+        assert_eq!(q(&["sym:`a`b", "e:`sym$`a`b", "e,:`b", "e"]), "`sym$`a`b`b");
+        assert_eq!(q(&["sym:`a`b", "e:`sym$`a`b", "e,:`c"]), "'cast");
+        assert_eq!(q(&["sym:`a`b", "s:`a`c", "s,:`sym$`b", "s"]), "`a`c`b");
+        assert_eq!(
+            q(&["t:([]a:1 2;b:3 4)", "t,:5 6", "t,:(7 8;9 10)", "count t"]),
+            "5"
+        );
+        assert_eq!(q(&["t:([]a:1 2i;b:3 4f)", "t,:([]a:5 6f;b:7 8i)"]), "'type");
+        assert_eq!(
+            q(&["count enlist[0;`1;\"two\";3;`four;5;`6;\"seven\";8;`nine]"]),
+            "10"
+        );
+    }
+
+    #[test]
+    fn enlist_many() {
+        assert_eq!(enlist_n(vec![K::long(1), K::long(2)]).unwrap(), j(&[1, 2]));
+        assert_eq!(enlist_n(vec![K::long(1)]).unwrap(), j(&[1]));
+        let g = enlist_n(vec![j(&[0, 1]), syms("a b"), K::string("hi")]).unwrap();
+        assert_eq!((g.ty(), g.len()), (0, 3));
     }
 
     #[test]

@@ -290,6 +290,8 @@ pub(crate) fn grade(x: &K, desc: bool) -> QResult<Vec<usize>> {
         },
         // Ordering enumerations needs their domain's text.
         K::Enum(_) => return Err(QError::nyi()),
+        // An atom has no items to grade (`iasc 7` is 'rank, basics/funsql).
+        K::Atom(_) | K::EnumAtom(..) => return Err(QError::rank()),
         _ => return Err(QError::type_()),
     })
 }
@@ -442,6 +444,7 @@ fn sort(x: &K, desc: bool) -> QResult {
             Ok(if desc { r } else { mark_first(r) })
         }
         K::Enum(_) => Err(QError::nyi()),
+        K::Atom(_) | K::EnumAtom(..) => Err(QError::rank()),
         _ => Err(QError::type_()),
     }
 }
@@ -464,113 +467,6 @@ fn mark_first(t: K) -> K {
         *c = std::mem::replace(c, K::NULL).with_attr(a);
     }
     K::Table(Arc::new(t))
-}
-
-// ---------------------------------------------------------------------------------------
-// Attributes
-
-/// `attr x`: the attribute of a list, dictionary or table as a symbol (`` ` `` for none).
-pub fn attr(x: &K) -> QResult {
-    let a = match x {
-        K::Dict(d) if d.sorted => Attr::Sorted,
-        K::Dict(d) if keyed(x).is_none() => d.keys.attr(),
-        _ => x.attr(),
-    };
-    Ok(K::sym(
-        a.letter().map_or(String::new(), |c| c.to_string()).as_str(),
-    ))
-}
-
-/// The attribute a symbol names in Set Attribute (`` `s#x ``): `s u p g`, or none for
-/// `` ` ``.
-pub(crate) fn attr_of_sym(s: Sym) -> Option<Attr> {
-    Some(match s.as_bytes() {
-        b"" => Attr::None,
-        b"s" => Attr::Sorted,
-        b"u" => Attr::Unique,
-        b"p" => Attr::Parted,
-        b"g" => Attr::Grouped,
-        _ => return None,
-    })
-}
-
-/// True when equal items of a list sit in one run each (what `p#` claims).
-fn is_parted(ids: &[u32], groups: usize) -> bool {
-    let mut seen = vec![false; groups];
-    let mut prev = None;
-    for &g in ids {
-        if prev != Some(g) {
-            if seen[g as usize] {
-                return false;
-            }
-            seen[g as usize] = true;
-            prev = Some(g);
-        }
-    }
-    true
-}
-
-/// Whether a list satisfies an attribute's claim.
-fn holds(a: Attr, y: &K) -> QResult<bool> {
-    Ok(match a {
-        Attr::None | Attr::Grouped => true,
-        Attr::Sorted => match y {
-            K::Vector(v) => dispatch!(&v.data, s => is_sorted_by_key(s)),
-            K::Enum(_) => return Err(QError::nyi()),
-            K::List(l) => l
-                .items
-                .windows(2)
-                .all(|w| cmp_k(&w[0], &w[1]) != Ordering::Greater),
-            K::Table(_) => {
-                let g = grade(y, false)?;
-                g.iter().enumerate().all(|(i, &r)| i == r)
-            }
-            _ => return Err(QError::type_()),
-        },
-        Attr::Unique | Attr::Parted => {
-            let id = super::search::ids(y)?;
-            if a == Attr::Unique {
-                id.firsts.len() == id.ids.len()
-            } else {
-                is_parted(&id.ids, id.firsts.len())
-            }
-        }
-    })
-}
-
-/// `` `s#x `` `` `u#x `` `` `p#x `` `` `g#x ``, and `` `#x `` to remove: set an attribute after
-/// checking its claim (`'s-fail` for an unsorted list, `'u-fail` for repeats that are not
-/// unique or not in runs). A dictionary's attribute goes on its keys, `s` also making it a
-/// step dictionary.
-pub fn set_attr(a: Attr, y: &K) -> QResult {
-    match y {
-        K::Vector(_) | K::List(_) | K::Enum(_) => {
-            if !holds(a, y)? {
-                return Err(QError::new(if a == Attr::Sorted {
-                    "s-fail"
-                } else {
-                    "u-fail"
-                }));
-            }
-            Ok(y.clone().with_attr(a))
-        }
-        K::Dict(d) if keyed(y).is_none() => {
-            let keys = set_attr(a, &d.keys)?;
-            Ok(K::Dict(Arc::new(qipc::Dict {
-                keys,
-                vals: d.vals.clone(),
-                sorted: a == Attr::Sorted,
-            })))
-        }
-        K::Table(_) if matches!(a, Attr::None | Attr::Sorted) => {
-            if !holds(a, y)? {
-                return Err(QError::new("s-fail"));
-            }
-            Ok(y.clone().with_attr(a))
-        }
-        K::Table(_) | K::Dict(_) => Err(QError::nyi()),
-        _ => Err(QError::type_()),
-    }
 }
 
 /// `x xasc t`: `t` sorted ascending by the columns named in `x` (stable), the first of
@@ -669,45 +565,13 @@ mod tests {
     use qipc::null;
 
     #[test]
-    fn attributes() {
-        let v = j(&[1, 2, 3]);
-        let sv = set_attr(Attr::Sorted, &v).unwrap();
-        assert_eq!(sv.attr(), Attr::Sorted);
-        assert_eq!(attr(&sv).unwrap(), s("s"));
-        assert_eq!(attr(&v).unwrap(), s(""));
-        assert_eq!(set_attr(Attr::None, &sv).unwrap().attr(), Attr::None);
+    fn infix_keywords() {
+        use crate::lang::console::run_lines as q;
+        // xrank is infix; where is not (so `x where b` indexes x)
+        assert_eq!(q(&["3 xrank 1 7 5 4 0 3"]), "0 2 2 1 0 1");
         assert_eq!(
-            set_attr(Attr::Sorted, &j(&[3, 2, 1])),
-            Err(QError::new("s-fail"))
-        );
-        assert_eq!(
-            set_attr(Attr::Parted, &j(&[2, 2, 2, 1, 1, 4, 4, 3]))
-                .unwrap()
-                .attr(),
-            Attr::Parted
-        );
-        assert_eq!(
-            set_attr(Attr::Parted, &j(&[1, 2, 1])),
-            Err(QError::new("u-fail"))
-        );
-        assert_eq!(
-            set_attr(Attr::Unique, &syms("a b a")),
-            Err(QError::new("u-fail"))
-        );
-        assert_eq!(
-            set_attr(Attr::Grouped, &j(&[1, 2, 1])).unwrap().attr(),
-            Attr::Grouped
-        );
-        let strs = l(vec![K::string("bat"), K::string("cat")]);
-        assert_eq!(set_attr(Attr::Sorted, &strs).unwrap().attr(), Attr::Sorted);
-        assert_eq!(attr(&asc(&strs).unwrap()).unwrap(), s("s"));
-        let d = set_attr(Attr::Sorted, &K::dict(syms("a b"), j(&[1, 2]))).unwrap();
-        assert_eq!(attr(&d).unwrap(), s("s"));
-        assert_eq!(set_attr(Attr::Sorted, &K::long(1)), Err(QError::type_()));
-        // through Take
-        assert_eq!(
-            super::super::take(&s("s"), &v).unwrap().attr(),
-            Attr::Sorted
+            q(&["x:1 5 6 8 11 17 20 21", "x where 0 = x mod 2"]),
+            "6 8 20"
         );
     }
 
@@ -727,7 +591,9 @@ mod tests {
         assert_eq!(asc(&syms("b a  ab")).unwrap(), syms(" a ab b"));
         assert_eq!(asc(&K::string("hello")).unwrap(), K::string("ehllo"));
         assert_eq!(desc(&K::string("hello")).unwrap(), K::string("ollhe"));
-        assert_eq!(asc(&K::long(1)), Err(QError::type_()));
+        // an atom has no items to sort: `iasc 7` is 'rank (basics/funsql)
+        assert_eq!(asc(&K::long(1)), Err(QError::rank()));
+        assert_eq!(iasc(&K::long(7)), Err(QError::rank()));
         assert_eq!(asc(&j(&[])).unwrap(), j(&[]));
     }
 

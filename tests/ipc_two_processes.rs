@@ -1,0 +1,203 @@
+//! Two `qtick q` processes talking to each other as q processes do: q code in one opens a
+//! handle to the other (`hopen`) and calls it sync and async in every message form, with a
+//! callback over `neg[.z.w]`, a nested sync call back into the caller, remote errors, and
+//! `.z.pc` on the server when the client goes away.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_qtick");
+
+/// A listening process: its stdin for console lines and its stdout lines on a channel.
+struct Server {
+    child: Child,
+    stdin: ChildStdin,
+    lines: mpsc::Receiver<String>,
+    port: u16,
+}
+
+impl Server {
+    fn start(setup: &str) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["q", "-p", "127.0.0.1:0W"])
+            .env("QTICK_PRINT_PORT", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start qtick q");
+        let out = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for l in BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        let port = lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server prints its port")
+            .trim()
+            .parse()
+            .expect("a port number");
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        stdin.write_all(setup.as_bytes()).expect("write setup");
+        stdin.flush().expect("flush");
+        Server {
+            child,
+            stdin,
+            lines,
+            port,
+        }
+    }
+
+    /// Evaluate `expr` at the console and return the line it prints.
+    fn eval_line(&mut self, expr: &str) -> String {
+        writeln!(self.stdin, "-1 \"=> \",-3!{expr};").expect("write");
+        self.stdin.flush().expect("flush");
+        loop {
+            let l = self
+                .lines
+                .recv_timeout(Duration::from_secs(30))
+                .expect("an answer");
+            if let Some(rest) = l.strip_prefix("=> ") {
+                return rest.to_string();
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Run a client process (no port of its own) over `script`; its stdout lines.
+fn client(script: &str) -> Vec<String> {
+    let mut child = Command::new(BIN)
+        .arg("q")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start client");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    stdin.write_all(script.as_bytes()).expect("write script");
+    drop(stdin);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let out = rx
+        .recv_timeout(Duration::from_secs(120))
+        .expect("the client finishes")
+        .expect("client output");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+const SERVER_SETUP: &str = r#"pcs:`int$();
+.z.pc:{pcs::pcs,x};
+sq:{x*x};
+cb:{[n] neg[.z.w] (`setgot;n*2); n};
+back:{(.z.w)"6*7"};
+"#;
+
+#[test]
+fn q_calls_q_sync_async_and_back() {
+    let mut a = Server::start(SERVER_SETUP);
+    let p = a.port;
+    let script = format!(
+        r#"h:hopen `::{p};
+-1 "sync string ",-3!h"1+1";
+-1 "sync string form ",-3!h("{{x*y}}";4;5);
+-1 "sync symbol form ",-3!h(`sq;7);
+-1 "sync lambda form ",-3!h({{x+y}};2;3);
+-1 "sync list value ",-3!h({{x}};(1 2;`a`b!3 4;"str"));
+neg[h]"ax::42";
+neg[h](`sq;3);
+neg[h]({{ay::x+1}};99);
+neg[h]("{{az::x}}";`done);
+-1 "async results ",-3!h"(ax;ay;az)";
+got:0;
+setgot:{{got::x}};
+neg[h](`cb;21);
+h"";
+-1 "callback ",-3!got;
+-1 "nested sync back into the caller ",-3!h(`back;::);
+r:@[{{h x}};"'`boom";{{"caught ",x}}];
+-1 "remote error ",r;
+r:@[{{h x}};"1+`a";{{"caught ",x}}];
+-1 "remote type error ",r;
+-1 "handle listed in .z.W ",-3!h in key .z.W;
+-1 "remote .z.w is a handle ",-3!0<h".z.w";
+-1 "big ",-3!count h"til 1000000";
+hclose h;
+-1 "after hclose ",-3!h in key .z.W;
+r:@[{{h x}};"1+1";{{"closed: ",x}}];
+-1 r;
+"#
+    );
+    let out = client(&script);
+    let want = [
+        "sync string 2",
+        "sync string form 20",
+        "sync symbol form 49",
+        "sync lambda form 5",
+        "sync list value (1 2;`a`b!3 4;\"str\")",
+        "async results (42;100;`done)",
+        "callback 42",
+        "nested sync back into the caller 42",
+        "remote error caught boom",
+        "remote type error caught type",
+        "handle listed in .z.W 1b",
+        "remote .z.w is a handle 1b",
+        "big 1000000",
+        "after hclose 0b",
+    ];
+    let got: Vec<&str> = out.iter().map(String::as_str).collect();
+    assert!(got.len() > want.len(), "client printed {got:?}");
+    assert_eq!(&got[..want.len()], &want[..], "client printed {got:?}");
+    assert!(
+        got[want.len()].starts_with("closed: "),
+        "a closed handle is an error: {got:?}"
+    );
+    // the client is gone: the server ran .z.pc once and still answers
+    assert_eq!(a.eval_line("count pcs"), "1");
+    assert_eq!(a.eval_line("(ax;ay;az)"), "(42;100;`done)");
+    assert_eq!(a.eval_line("count .z.W"), "0");
+}
+
+#[test]
+fn q_server_calls_another_server() {
+    let mut a = Server::start(SERVER_SETUP);
+    let mut b = Server::start("bs:();\n.z.ps:{bs::bs,enlist x};\n");
+    let pa = a.port;
+    // b holds a handle to a; a calls b back asynchronously through .z.w
+    b.eval_line(&format!("ha:hopen `:127.0.0.1:{pa}"));
+    assert_eq!(b.eval_line("ha>0"), "1b");
+    assert_eq!(b.eval_line("ha(`sq;12)"), "144");
+    assert_eq!(b.eval_line("ha({neg[.z.w] (`notify;x)};`hello)"), "::");
+    // the async callback reaches b's .z.ps as soon as b's loop runs
+    let mut seen = String::new();
+    for _ in 0..50 {
+        seen = b.eval_line("bs");
+        if seen != "()" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(seen, ",`notify`hello");
+    // a opens its own handle to b and calls it sync
+    let pb = b.port;
+    a.eval_line(&format!("hb:hopen {pb}"));
+    assert_eq!(a.eval_line("hb\"2+3\""), "5");
+    assert_eq!(a.eval_line("hb(+;1;2)"), "3");
+}
