@@ -433,11 +433,12 @@ fn refused_updates_change_nothing() {
     );
 }
 
-/// A remote feed's compressed message is taken like any other.
+/// A remote feed's compressed message is taken like any other; a remote subscriber (here
+/// loopback counted as remote) gets large updates compressed, as q sends them.
 #[test]
-fn compressed_updates_are_accepted() {
+fn compressed_updates_are_accepted_and_sent() {
     let dir = temp_dir("zip");
-    let tp = Tp::start(&dir, &[], &[]);
+    let tp = Tp::start(&dir, &[], &[("QTICK_COMPRESS_LOCAL", "1")]);
     let mut sub = Client::connect(tp.port);
     sub.q(".u.sub[`trade;`]");
     let syms: Vec<&str> = (0..500)
@@ -450,8 +451,19 @@ fn compressed_updates_are_accepted() {
     let mut feed = Client::connect(tp.port);
     feed.send_bytes(&z);
     assert_eq!(long(&feed.q(".u.i")), 1);
-    let (_, got) = sub.call(&K::string(b"0".to_vec()));
-    assert_eq!(upd_sizes(&got, "trade"), (0..500).collect::<Vec<i32>>());
+    // Read the raw bytes: the update must arrive with the compressed flag set.
+    sub.s.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    let mut h = [0u8; 8];
+    sub.s.read_exact(&mut h).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(h[2], 1, "not compressed: {h:?}");
+    let len = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize;
+    let mut b = h.to_vec();
+    b.resize(len, 0);
+    sub.s
+        .read_exact(&mut b[8..])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let m = qipc::from_bytes(&b).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(upd_sizes(&[m], "trade"), (0..500).collect::<Vec<i32>>());
 }
 
 /// `kill -9` mid-stream: every update a subscriber saw is in the log, in order; the

@@ -488,8 +488,15 @@ fn journal_handle(j: &Journal) -> i32 {
 // ---- hooks ------------------------------------------------------------------------
 
 /// The q definition of `name` when q code has replaced ours, else None.
-fn user_hook(it: &Interp, name: &str) -> Option<K> {
-    match it.globals.get(&Sym::from_text(name)) {
+fn user_hook(it: &Interp, name: &'static str) -> Option<K> {
+    // `.u.pub` is looked up on every update: its symbol is interned once.
+    static PUB: std::sync::OnceLock<Sym> = std::sync::OnceLock::new();
+    let sym = if name == ".u.pub" {
+        *PUB.get_or_init(|| Sym::from_text(name))
+    } else {
+        Sym::from_text(name)
+    };
+    match it.globals.get(&sym) {
         Some(K::Func(Func::Native(n))) if n.name() == name => None,
         None => None,
         Some(v) => Some(v.clone()),
