@@ -293,6 +293,11 @@ fn expand(c: &[u8], u: &mut [u8]) -> Result<(), DecompressError> {
     // Whether position s-1 still waits for its pair to be registered (true after a
     // literal; the last byte of a reference is never registered).
     let mut pending = false;
+    // The byte at s-1 whenever `pending` holds: always a literal, so it is kept here
+    // rather than read back from `u`. Reading it back right after a reference's wide
+    // store defeats store-to-load forwarding (the load spans two stores), which made
+    // numeric columns (a literal then a 7-byte reference per long) decode at half speed.
+    let mut last = 0u8;
     while s < n {
         let Some(&ctrl) = c.get(d) else {
             return Err(DecompressError::Corrupt(TRUNCATED));
@@ -308,9 +313,10 @@ fn expand(c: &[u8], u: &mut [u8]) -> Result<(), DecompressError> {
                     let b = g[i];
                     i += 1;
                     if pending {
-                        table[usize::from(u[s - 1] ^ b)] = s - 1;
+                        table[usize::from(last ^ b)] = s - 1;
                     }
                     u[s] = b;
+                    last = b;
                     s += 1;
                     pending = true;
                 } else {
@@ -321,9 +327,11 @@ fn expand(c: &[u8], u: &mut [u8]) -> Result<(), DecompressError> {
                     if src == 0 {
                         return Err(DecompressError::Corrupt("reference to an empty table slot"));
                     }
+                    // u[s] once copied; read from the source before the copy's store.
+                    let first = u[src];
                     copy_match(u, src, s, len);
                     if pending {
-                        table[usize::from(u[s - 1] ^ u[s])] = s - 1;
+                        table[usize::from(last ^ first)] = s - 1;
                     }
                     // The copied pair equals the pair at src, whose key is h.
                     table[h] = s;
@@ -344,9 +352,10 @@ fn expand(c: &[u8], u: &mut [u8]) -> Result<(), DecompressError> {
                 };
                 d += 1;
                 if pending {
-                    table[usize::from(u[s - 1] ^ b)] = s - 1;
+                    table[usize::from(last ^ b)] = s - 1;
                 }
                 u[s] = b;
+                last = b;
                 s += 1;
                 pending = true;
             } else {
@@ -367,7 +376,7 @@ fn expand(c: &[u8], u: &mut [u8]) -> Result<(), DecompressError> {
                 }
                 copy_match(u, src, s, len);
                 if pending {
-                    table[usize::from(u[s - 1] ^ u[s])] = s - 1;
+                    table[usize::from(last ^ u[s])] = s - 1;
                 }
                 table[h] = s;
                 s += len;
@@ -467,7 +476,7 @@ mod tests {
             b'A'..=b'F' => c - b'A' + 10,
             _ => panic!("bad hex digit {c}"),
         };
-        assert!(s.len() % 2 == 0, "odd hex length");
+        assert!(s.len().is_multiple_of(2), "odd hex length");
         s.as_bytes()
             .chunks(2)
             .map(|p| digit(p[0]) << 4 | digit(p[1]))
@@ -769,7 +778,7 @@ mod tests {
                     1 => {
                         let b = rng.next() as u8;
                         let k = rng.below(600);
-                        m.extend(std::iter::repeat(b).take(k));
+                        m.extend(std::iter::repeat_n(b, k));
                     }
                     _ if m.len() > 10 => {
                         let from = 8 + rng.below(m.len() - 8);
