@@ -8,13 +8,118 @@
 //! output equals ours is checked (outside the timed loops) and printed.
 //!
 //! Every benchmark reports `Throughput::Bytes` of the uncompressed message, so all
-//! throughputs in one group are directly comparable. `scripts/bench.sh` runs this and turns
-//! criterion's estimates into the README table.
+//! throughputs in one group are directly comparable, and is timed in thread CPU time
+//! ([`CpuTime`]). `scripts/bench.sh` runs this and turns criterion's estimates into the
+//! README table.
 
-use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::measurement::{Measurement, ValueFormatter};
+use criterion::{
+    black_box, criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion, Throughput,
+};
 use qipc::{compress, MsgType, Sym, K};
+use std::time::Duration;
 
 const N: usize = 1_000_000;
+
+/// Time spent running on the CPU by the benchmark thread (user and kernel, so page faults
+/// count), not wall time. The machine these run on is shared: under a neighbour's load a
+/// wall clock also counts the time this thread waits for a core, which moves every
+/// number by a factor that changes from one benchmark to the next and ruins the ratios.
+/// Elsewhere than Linux it falls back to the wall clock.
+struct CpuTime;
+
+#[cfg(target_os = "linux")]
+fn now() -> Duration {
+    #[repr(C)]
+    struct Timespec {
+        sec: i64,
+        nsec: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock: i32, tp: *mut Timespec) -> i32;
+    }
+    /// Linux's CLOCK_THREAD_CPUTIME_ID.
+    const THREAD_CPUTIME: i32 = 3;
+    let mut t = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: glibc's clock_gettime with a valid clock id writes one timespec (two longs
+    // on the 64-bit targets this runs on) through the pointer, which points at `t`.
+    let rc = unsafe { clock_gettime(THREAD_CPUTIME, &mut t) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    Duration::new(t.sec as u64, t.nsec as u32)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn now() -> Duration {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed()
+}
+
+impl Measurement for CpuTime {
+    type Intermediate = Duration;
+    type Value = Duration;
+
+    fn start(&self) -> Duration {
+        now()
+    }
+    fn end(&self, start: Duration) -> Duration {
+        now().saturating_sub(start)
+    }
+    fn add(&self, a: &Duration, b: &Duration) -> Duration {
+        *a + *b
+    }
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+    fn to_f64(&self, v: &Duration) -> f64 {
+        v.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        &CpuTimeFormat
+    }
+}
+
+/// Values are nanoseconds; throughput is shown in GB/s or MB/s (powers of 10, as the
+/// README reports it).
+struct CpuTimeFormat;
+
+impl ValueFormatter for CpuTimeFormat {
+    fn scale_values(&self, typical: f64, values: &mut [f64]) -> &'static str {
+        let (div, unit) = match typical {
+            t if t < 1e3 => (1.0, "ns"),
+            t if t < 1e6 => (1e3, "µs"),
+            t if t < 1e9 => (1e6, "ms"),
+            _ => (1e9, "s"),
+        };
+        values.iter_mut().for_each(|v| *v /= div);
+        unit
+    }
+
+    fn scale_throughputs(
+        &self,
+        typical: f64,
+        throughput: &Throughput,
+        values: &mut [f64],
+    ) -> &'static str {
+        let (per_item, unit) = match *throughput {
+            Throughput::Bytes(n) | Throughput::BytesDecimal(n) => (n as f64, "B/s"),
+            Throughput::Elements(n) => (n as f64, "elem/s"),
+        };
+        // items per second at the typical time decides the prefix for all values.
+        let (div, prefixed) = match per_item * 1e9 / typical {
+            r if r >= 1e9 => (1e9, if unit == "B/s" { "GB/s" } else { "Gelem/s" }),
+            r if r >= 1e6 => (1e6, if unit == "B/s" { "MB/s" } else { "Melem/s" }),
+            _ => (1.0, unit),
+        };
+        values
+            .iter_mut()
+            .for_each(|v| *v = per_item * 1e9 / *v / div);
+        prefixed
+    }
+
+    fn scale_for_machines(&self, _values: &mut [f64]) -> &'static str {
+        "ns"
+    }
+}
 
 /// xorshift64*: deterministic inputs without a dependency.
 struct Rng(u64);
@@ -127,7 +232,7 @@ fn peer_value(c: &Case) -> kdb_codec::K {
     k
 }
 
-fn memcpy_refs(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, n: usize) {
+fn memcpy_refs(g: &mut BenchmarkGroup<'_, CpuTime>, n: usize) {
     let src = vec![1u8; n];
     let mut dst = vec![0u8; n];
     g.bench_function("memcpy", |b| {
@@ -141,7 +246,7 @@ fn memcpy_refs(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::Wal
     });
 }
 
-fn codec(c: &mut Criterion) {
+fn codec(c: &mut Criterion<CpuTime>) {
     for case in cases() {
         let peer = peer_value(&case);
         let mut g = c.benchmark_group(format!("codec_{}", case.name));
@@ -179,7 +284,7 @@ fn codec(c: &mut Criterion) {
     }
 }
 
-fn compression(c: &mut Criterion) {
+fn compression(c: &mut Criterion<CpuTime>) {
     for case in cases() {
         drop(case.k);
         let msg = case.msg;
@@ -269,5 +374,9 @@ fn compression(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, codec, compression);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(CpuTime);
+    targets = codec, compression
+}
 criterion_main!(benches);
