@@ -106,6 +106,44 @@ pub fn decode_prefix(buf: &[u8], little: bool, limits: &Limits) -> Result<(K, us
 /// actually decode. Fixed-width vectors need no cap: their bytes are all present first.
 const MAX_PREALLOC: usize = 1 << 16;
 
+/// Symbol vectors at least this long use [`SymCache`]; for shorter ones setting the
+/// cache up costs more than it saves.
+const SYM_CACHE_MIN: usize = 128;
+const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Two-way set-associative cache from a short name (its bytes packed little-endian into a
+/// word, so comparing names is comparing words) to its interned symbol. Key 0 is the
+/// empty name, whose symbol is the null one, so the initial contents are valid entries.
+struct SymCache {
+    sets: [[(u64, Sym); 2]; 256],
+}
+
+impl SymCache {
+    fn new() -> SymCache {
+        SymCache {
+            sets: [[(0, Sym::NULL); 2]; 256],
+        }
+    }
+
+    /// The symbol for `text`, whose packed form is `key`.
+    #[inline]
+    fn get(&mut self, key: u64, text: &[u8]) -> Sym {
+        let set = &mut self.sets[(key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize];
+        if set[0].0 == key {
+            return set[0].1;
+        }
+        if set[1].0 == key {
+            set.swap(0, 1);
+            return set[0].1;
+        }
+        let s = Sym::new(text);
+        set[1] = set[0];
+        set[0] = (key, s);
+        s
+    }
+}
+
 struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
@@ -216,6 +254,45 @@ impl<'a> Reader<'a> {
             .ok_or(Error::BadMsg("symbol without terminating NUL"))?;
         self.pos += n + 1;
         Ok(&rest[..n])
+    }
+
+    /// `n` symbols. Long vectors go through a small cache of recently seen names: a sym
+    /// column usually repeats a few names, and for a name of up to 7 bytes the cache turns
+    /// each repeat into one 8-byte load and one comparison instead of a NUL scan, a hash,
+    /// a pool lock and a map lookup. Longer names, and the last few bytes of the message,
+    /// take the plain path.
+    fn syms(&mut self, n: usize) -> Result<Vec<Sym>> {
+        let mut v = Vec::with_capacity(n.min(MAX_PREALLOC));
+        if n < SYM_CACHE_MIN {
+            for _ in 0..n {
+                v.push(Sym::new(self.cstr()?));
+            }
+            return Ok(v);
+        }
+        let mut cache = SymCache::new();
+        for _ in 0..n {
+            let word = self
+                .buf
+                .get(self.pos..self.pos + 8)
+                .map(|b| b.iter().rev().fold(0u64, |w, &x| w << 8 | u64::from(x)));
+            let hit = word.and_then(|w| {
+                // The lowest flagged byte of this classic test is exactly the first NUL.
+                let zeros = w.wrapping_sub(LOW_BITS) & !w & HIGH_BITS;
+                (zeros != 0).then(|| ((zeros.trailing_zeros() / 8) as usize, w))
+            });
+            match hit {
+                Some((len, w)) => {
+                    // len <= 7, so the mask keeps exactly the name's bytes. Names hold no
+                    // NUL, so the masked word alone identifies the name.
+                    let key = w & ((1u64 << (8 * len)) - 1);
+                    let text = &self.buf[self.pos..self.pos + len];
+                    v.push(cache.get(key, text));
+                    self.pos += len + 1;
+                }
+                None => v.push(Sym::new(self.cstr()?)),
+            }
+        }
+        Ok(v)
     }
 
     /// Attribute byte and count of a vector or general list. `min_item` is the fewest
@@ -399,13 +476,7 @@ impl<'a> Reader<'a> {
             Storage::I64 => Data::I64(Arc::new(self.vec_i64(n)?)),
             Storage::F32 => Data::F32(Arc::new(self.vec_f32(n)?)),
             Storage::F64 => Data::F64(Arc::new(self.vec_f64(n)?)),
-            Storage::Sym => {
-                let mut v = Vec::with_capacity(n.min(MAX_PREALLOC));
-                for _ in 0..n {
-                    v.push(Sym::new(self.cstr()?));
-                }
-                Data::Sym(Arc::new(v))
-            }
+            Storage::Sym => Data::Sym(Arc::new(self.syms(n)?)),
         };
         Ok(K::Vector(Vector { ty, attr, data }))
     }
@@ -445,6 +516,7 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{encode_message_into, to_bytes, MsgType};
 
     fn func_msg(t: u8, c: u8) -> [u8; 10] {
         [1, 0, 0, 0, 10, 0, 0, 0, t, c]
@@ -459,5 +531,87 @@ mod tests {
         assert!(!accepts(102, 37) && !accepts(102, 255));
         assert!((0..=5).all(|c| accepts(103, c)));
         assert!(!accepts(103, 6));
+    }
+
+    /// The async message q would send for a symbol vector, built by hand.
+    fn sym_message(names: &[Vec<u8>]) -> Vec<u8> {
+        let mut m = vec![1, 0, 0, 0, 0, 0, 0, 0, 11, 0];
+        m.extend((names.len() as u32).to_le_bytes());
+        for n in names {
+            m.extend(n);
+            m.push(0);
+        }
+        let len = m.len() as u32;
+        m[4..8].copy_from_slice(&len.to_le_bytes());
+        m
+    }
+
+    /// Names of every length from 0 to 12 (the cached word path stops at 7), some with
+    /// bytes above 0x7f, plus enough distinct ones to make the caches evict.
+    fn names(distinct: usize, n: usize) -> Vec<Vec<u8>> {
+        let pool: Vec<Vec<u8>> = (0..distinct)
+            .map(|i| {
+                let len = i % 13;
+                (0..len)
+                    .map(|j| match (i + j) % 5 {
+                        0 => 0xe9,
+                        _ => b'a' + ((i * 7 + j * 3) % 26) as u8,
+                    })
+                    .collect()
+            })
+            .collect();
+        (0..n)
+            .map(|i| pool[(i * 31 + i / 7) % distinct].clone())
+            .collect()
+    }
+
+    fn syms_k(names: &[Vec<u8>]) -> K {
+        K::syms(names.iter().map(|n| Sym::new(n)))
+    }
+
+    #[test]
+    fn long_sym_vectors_encode_and_decode_exactly() {
+        for (distinct, n) in [(13, 1000), (600, 5000), (3, 129), (40, 127)] {
+            let names = names(distinct, n);
+            let k = syms_k(&names);
+            let want = sym_message(&names);
+            assert_eq!(to_bytes(&k).expect("encode"), want, "{distinct} {n}");
+            let back = decode_message(&want).expect("decode").1;
+            assert_eq!(back, k, "{distinct} {n}");
+        }
+    }
+
+    #[test]
+    fn sym_columns_inside_a_table_and_after_other_bytes() {
+        let a = names(17, 700);
+        let b = names(400, 700);
+        let t = K::table(
+            vec![Sym::from("a"), Sym::from("b"), Sym::from("x")],
+            vec![
+                syms_k(&a),
+                syms_k(&b),
+                K::floats((0..700).map(f64::from).collect()),
+            ],
+        );
+        let plain = to_bytes(&t).expect("encode");
+        // Appending to a buffer that already holds bytes and has spare capacity.
+        let mut out = b"prefix".to_vec();
+        out.reserve(1 << 16);
+        encode_message_into(&t, MsgType::Async, 6, &mut out).expect("encode");
+        assert_eq!(&out[..6], b"prefix");
+        assert_eq!(&out[6..], &plain[..]);
+        assert_eq!(decode_message(&plain).expect("decode").1, t);
+    }
+
+    #[test]
+    fn unterminated_names_in_long_vectors_are_errors() {
+        let names = names(20, 300);
+        let m = sym_message(&names);
+        let payload = &m[8..];
+        // Every cut inside the last 40 bytes leaves a name without its NUL, or too few.
+        for cut in payload.len() - 40..payload.len() {
+            let r = decode_payload(&payload[..cut], true, &Limits::default());
+            assert!(r.is_err(), "cut {cut}");
+        }
     }
 }

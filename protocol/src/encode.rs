@@ -8,6 +8,7 @@
 use crate::error::{Error, Result};
 use crate::frame::{write_header, MsgType, MAX_MESSAGE};
 use crate::k::*;
+use crate::sym::Sym;
 
 /// Total length of `-8!x` (header included) computed without serializing: q's `-22!x`.
 /// Values that cannot be serialized (Rust-native functions) count as their error reply.
@@ -88,7 +89,8 @@ pub fn encode_message_into(
         return Err(Error::Limit("message over 2 GB needs capability 5"));
     }
     let start = out.len();
-    out.reserve(len as usize);
+    // 7 bytes of slack: a symbol vector's last name is written as a whole 8-byte word.
+    out.reserve(len as usize + 7);
     out.extend_from_slice(&[0u8; 8]);
     let mut w = Writer { out, capability };
     match k {
@@ -121,6 +123,11 @@ pub fn to_bytes(k: &K) -> Result<Vec<u8>> {
     encode_message(k, MsgType::Async, 6)
 }
 
+/// Symbol vectors at least this long use the word cache in [`Writer::syms`].
+const SYM_CACHE_MIN: usize = 128;
+/// Names' worth of 8-byte room [`Writer::syms`] adds to the buffer at a time.
+const SYM_ROOM: usize = 512;
+
 struct Writer<'a> {
     out: &'a mut Vec<u8>,
     capability: u8,
@@ -146,6 +153,58 @@ macro_rules! put_slice {
 }
 
 impl Writer<'_> {
+    /// A symbol vector's names, each followed by a NUL. Long vectors remember the names
+    /// of up to 7 bytes as words (bytes then zeros, the NUL included), so each repeat is
+    /// one 8-byte store instead of a variable-length copy; the zeros past the NUL land
+    /// in room that the next name overwrites or that is cut off at the end.
+    fn syms(&mut self, x: &[Sym]) {
+        if x.len() < SYM_CACHE_MIN {
+            for s in x {
+                self.out.extend_from_slice(s.as_bytes());
+                self.out.push(0);
+            }
+            return;
+        }
+        let mut cache = [(0usize, 0u64); 256];
+        let mut p = self.out.len();
+        for s in x {
+            if self.out.len() < p + 8 {
+                self.grow(p + 8);
+            }
+            let slot = &mut cache[(s.addr().wrapping_mul(0x9e37_79b9) >> 24) & 0xff];
+            if slot.0 != s.addr() {
+                let b = s.as_bytes();
+                if b.len() >= 8 {
+                    if self.out.len() < p + b.len() + 1 {
+                        self.grow(p + b.len() + 1);
+                    }
+                    self.out[p..p + b.len()].copy_from_slice(b);
+                    self.out[p + b.len()] = 0;
+                    p += b.len() + 1;
+                    continue;
+                }
+                *slot = (
+                    s.addr(),
+                    b.iter().rev().fold(0u64, |w, &c| w << 8 | u64::from(c)),
+                );
+            }
+            let word = slot.1;
+            // A name holds no NUL, so its length is the count of non-zero bytes.
+            let len = (64usize - word.leading_zeros() as usize).div_ceil(8);
+            self.out[p..p + 8].copy_from_slice(&word.to_le_bytes());
+            p += len + 1;
+        }
+        self.out.truncate(p);
+    }
+
+    /// Make `out` at least `need` long (zero-filled) for [`Writer::syms`], adding a batch
+    /// of room at once but not past the capacity reserved for the message, so the
+    /// buffer is never reallocated for the room's sake.
+    fn grow(&mut self, need: usize) {
+        let room = (need + 8 * SYM_ROOM).min(self.out.capacity()).max(need);
+        self.out.resize(room, 0);
+    }
+
     fn count(&mut self, attr: Attr, n: usize) -> Result<()> {
         if n as u64 > i32::MAX as u64 && self.capability < 6 {
             return Err(Error::Limit(
@@ -204,12 +263,7 @@ impl Writer<'_> {
                     Data::I64(x) => put_slice!(self, x, i64),
                     Data::F32(x) => put_slice!(self, x, f32),
                     Data::F64(x) => put_slice!(self, x, f64),
-                    Data::Sym(x) => {
-                        for s in x.iter() {
-                            self.out.extend_from_slice(s.as_bytes());
-                            self.out.push(0);
-                        }
-                    }
+                    Data::Sym(x) => self.syms(x),
                 }
             }
             K::List(l) => {
