@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod conn;
 pub mod http;
+pub mod tls;
 
 use crate::lang::console;
 use crate::lang::error::{QError, QResult};
@@ -47,6 +48,8 @@ pub struct Config {
     pub compress_local: bool,
     /// Serve the abstract Unix socket `/tmp/kx.PORT` (QUDSPATH) as q does.
     pub unix_socket: bool,
+    /// `-E`: plain, plain and TLS, or TLS only.
+    pub tls_mode: tls::Mode,
 }
 
 impl Default for Config {
@@ -60,6 +63,7 @@ impl Default for Config {
             max_queue: 128 << 20,
             compress_local: std::env::var("QTICK_COMPRESS_LOCAL").is_ok_and(|v| v == "1"),
             unix_socket: true,
+            tls_mode: tls::Mode::Plain,
         }
     }
 }
@@ -118,6 +122,8 @@ pub struct Conn {
     pub addr: i32,
     pub capability: u8,
     pub local: bool,
+    /// Cipher and protocol when the connection runs over TLS.
+    pub tls: Option<tls::Info>,
 }
 
 /// The process's network side, shared by the socket tasks and the evaluation thread.
@@ -133,6 +139,8 @@ pub struct Hub {
     pub has_pw_hook: std::sync::atomic::AtomicBool,
     port: Mutex<i64>,
     next_id: AtomicU64,
+    /// Present under `-E 1`/`-E 2`: the TLS side of the port.
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 impl Hub {
@@ -146,6 +154,18 @@ impl Hub {
             Some(p) => Some(auth::Users::load(p)?),
             None => None,
         };
+        // Like q, a TLS port without a usable certificate is an error at startup, not at
+        // the first client.
+        let tls = match cfg.tls_mode {
+            tls::Mode::Plain => None,
+            m => {
+                let sc = tls::server_config(&tls::Settings::from_env()).map_err(|e| {
+                    let flag = if m == tls::Mode::Mixed { 1 } else { 2 };
+                    std::io::Error::other(format!("-E {flag}: cannot serve TLS: {e}"))
+                })?;
+                Some(tokio_rustls::TlsAcceptor::from(sc))
+            }
+        };
         let (tx, rx) = smpsc::channel();
         Ok(Arc::new(Hub {
             rt,
@@ -158,6 +178,7 @@ impl Hub {
             has_pw_hook: std::sync::atomic::AtomicBool::new(false),
             port: Mutex::new(0),
             next_id: AtomicU64::new(1),
+            tls,
         }))
     }
 
@@ -262,15 +283,20 @@ impl Hub {
                     std::net::IpAddr::V4(v4) => (u32::from(v4) as i32, v4.is_loopback()),
                     std::net::IpAddr::V6(v6) => (0, v6.is_loopback()),
                 };
-                tokio::spawn(conn::serve(
+                tokio::spawn(conn::accept(
                     hub.clone(),
                     s,
                     fd,
-                    conn::Peer { addr: a, local },
+                    conn::Peer {
+                        addr: a,
+                        local,
+                        tls: None,
+                    },
                 ));
             }
         });
-        if self.cfg.unix_socket {
+        // The Unix socket is plain; a TLS-only port must offer no plain way in.
+        if self.cfg.unix_socket && self.cfg.tls_mode != tls::Mode::Only {
             let _ = self.listen_unix(bound);
         }
         Ok(bound)
@@ -298,16 +324,16 @@ impl Hub {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 };
+                let peer = conn::Peer {
+                    addr: 0,
+                    local: true,
+                    tls: None,
+                };
+                if conn::over_limit(&hub, peer) {
+                    continue;
+                }
                 let fd = s.as_raw_fd();
-                tokio::spawn(conn::serve(
-                    hub.clone(),
-                    s,
-                    fd,
-                    conn::Peer {
-                        addr: 0,
-                        local: true,
-                    },
-                ));
+                tokio::spawn(conn::serve(hub.clone(), s, fd, peer));
             }
         });
         Ok(())
@@ -473,7 +499,34 @@ impl Hub {
                         let local = s.peer_addr().map(|a| a.ip().is_loopback()).unwrap_or(false);
                         let fd = s.as_raw_fd();
                         let (rd, wr) = tokio::io::split(s);
-                        client_handshake(hub, rd, wr, fd, hello, local).await
+                        client_handshake(hub, rd, wr, fd, hello, local, None).await
+                    }
+                    Addr::Tls(host, port) => {
+                        // TLS first, then the kdb+ handshake inside it, as q does.
+                        let fail = |why: String| {
+                            hub.log(&format!("hopen tcps://{host}:{port}: {why}"));
+                            QError::new("conn")
+                        };
+                        let cfg = tls::client_config().map_err(fail)?;
+                        let name = tls::server_name(host).map_err(fail)?;
+                        let addr = if host == "localhost" {
+                            "127.0.0.1"
+                        } else {
+                            host.as_str()
+                        };
+                        let s = tokio::net::TcpStream::connect((addr, *port))
+                            .await
+                            .map_err(|e| fail(e.to_string()))?;
+                        let _ = s.set_nodelay(true);
+                        let local = s.peer_addr().map(|a| a.ip().is_loopback()).unwrap_or(false);
+                        let fd = s.as_raw_fd();
+                        let t = tokio_rustls::TlsConnector::from(cfg)
+                            .connect(name, s)
+                            .await
+                            .map_err(|e| fail(format!("TLS handshake failed: {e}")))?;
+                        let info = tls::Info::of(t.get_ref().1);
+                        let (rd, wr) = tokio::io::split(t);
+                        client_handshake(hub.clone(), rd, wr, fd, hello, local, Some(info)).await
                     }
                     Addr::Unix(port) => {
                         use std::os::linux::net::SocketAddrExt;
@@ -492,7 +545,7 @@ impl Hub {
                             tokio::net::UnixStream::from_std(s).map_err(|_| QError::new("conn"))?;
                         let fd = s.as_raw_fd();
                         let (rd, wr) = tokio::io::split(s);
-                        client_handshake(hub, rd, wr, fd, hello, true).await
+                        client_handshake(hub, rd, wr, fd, hello, true, None).await
                     }
                 }
             };
@@ -511,6 +564,7 @@ async fn client_handshake<R, W>(
     fd: i32,
     hello: Vec<u8>,
     local: bool,
+    tls: Option<tls::Info>,
 ) -> QResult<i64>
 where
     R: tokio::io::AsyncRead + Unpin + Send + 'static,
@@ -520,6 +574,7 @@ where
     wr.write_all(&hello)
         .await
         .map_err(|_| QError::new("conn"))?;
+    wr.flush().await.map_err(|_| QError::new("conn"))?;
     let mut b = [0u8; 1];
     match rd.read(&mut b).await {
         Ok(1) => {}
@@ -533,7 +588,11 @@ where
         wr,
         BytesMut::with_capacity(4096),
         Sym::NULL,
-        conn::Peer { addr: 0, local },
+        conn::Peer {
+            addr: 0,
+            local,
+            tls,
+        },
         b[0],
         false,
     );
@@ -542,6 +601,8 @@ where
 
 enum Addr {
     Tcp(String, u16),
+    /// `tcps://host:port`: the host as written, for the certificate's name.
+    Tls(String, u16),
     Unix(u16),
 }
 
@@ -566,7 +627,24 @@ fn parse_target(s: &str) -> QResult<Target> {
             pass: parts.next().unwrap_or("").to_string(),
         });
     }
-    if s.starts_with("tcps://") || s.starts_with("unixs://") {
+    if let Some(rest) = s.strip_prefix("tcps://") {
+        let mut parts = rest.splitn(4, ':');
+        let host = match parts.next() {
+            Some("") | None => "localhost",
+            Some(h) => h,
+        };
+        let port = parts
+            .next()
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(|| QError::new("conn"))?;
+        return Ok(Target {
+            addr: Addr::Tls(host.to_string(), port),
+            user: parts.next().unwrap_or("").to_string(),
+            pass: parts.next().unwrap_or("").to_string(),
+        });
+    }
+    if s.starts_with("unixs://") {
+        // TLS over the Unix socket: our Unix socket is plain only.
         return Err(QError::nyi());
     }
     let mut parts = s.splitn(4, ':');
@@ -701,6 +779,18 @@ impl Net for HubNet {
 
     fn port(&self) -> i64 {
         *self.0.port.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn tls_info(&self, h: i64) -> Option<K> {
+        let h = i32::try_from(h).ok()?;
+        let info = self.0.lock_conns().get(&h)?.tls?;
+        Some(K::dict(
+            K::syms(vec![Sym::from_text("CIPHER"), Sym::from_text("PROTOCOL")]),
+            K::syms(vec![
+                Sym::from_text(info.cipher),
+                Sym::from_text(info.protocol),
+            ]),
+        ))
     }
 }
 
