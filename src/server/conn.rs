@@ -292,7 +292,14 @@ pub async fn reader<R: AsyncRead + Unpin>(
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    hub.log(&format!("handle {h}: {e}; closing"));
+                    match qipc::Header::parse(&buf[..buf.len().min(8)]) {
+                        Ok(head) if head.len > hub.cfg.max_message => hub.log(&format!(
+                            "handle {h}: a message of {} bytes is over the limit \
+                             (--max-message) of {} bytes; closing",
+                            head.len, hub.cfg.max_message
+                        )),
+                        _ => hub.log(&format!("handle {h}: {e}; closing")),
+                    }
                     let head = buf.split_to(buf.len().min(64)).freeze();
                     hub.post(Event::BadMsg { h, id, bytes: head });
                     break 'conn;

@@ -407,7 +407,8 @@ impl Hub {
         let before = c.queued.load(Ordering::Relaxed);
         if before > self.cfg.max_queue {
             self.log(&format!(
-                "handle {h}: {before} bytes unread, over the {} byte bound; closing the handle",
+                "handle {h}: {before} bytes unread, over the bound (--max-unread) of {} bytes; \
+                 closing the handle",
                 self.cfg.max_queue
             ));
             c.signals.kill.notify_one();
