@@ -169,26 +169,15 @@ where
         ));
         return;
     }
-    if hub.conn_count() >= hub.cfg.max_conns {
-        hub.log(&format!(
-            "connection from {} refused after its handshake: the limit (--max-conns) of {} \
-             was reached meanwhile",
-            show_addr(peer.addr),
-            hub.cfg.max_conns
-        ));
-        return;
-    }
     let cap = hello.reply(qipc::handshake::MAX_CAPABILITY);
-    // A TLS stream holds written bytes until flushed (a plain socket's flush does nothing).
-    if wr.write_all(&[cap]).await.is_err() || wr.flush().await.is_err() {
-        return;
-    }
     let user = qipc::Sym::new(&hello.user);
     start(hub, fd, rd, wr, buf, user, peer, cap, true);
 }
 
-/// Register a handshaken connection and start its reader and writer; `announce` posts
-/// the open for `.z.po` (connections others opened to us).
+/// Register a handshaken connection and start its reader and writer. `accepted` is for
+/// connections others opened to us: the place is taken under the connection limit
+/// (checked and taken at once, so concurrent handshakes cannot overshoot it), the writer
+/// sends the handshake's reply byte first, and the open is posted for `.z.po`.
 #[allow(clippy::too_many_arguments)]
 pub fn start<R, W>(
     hub: Arc<Hub>,
@@ -199,7 +188,7 @@ pub fn start<R, W>(
     user: qipc::Sym,
     peer: Peer,
     capability: u8,
-    announce: bool,
+    accepted: bool,
 ) where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
@@ -207,24 +196,34 @@ pub fn start<R, W>(
     let (tx, rx) = mpsc::unbounded_channel();
     let queued = Arc::new(AtomicUsize::new(0));
     let signals = Arc::new(Signals::new());
-    let id = hub.register(
-        fd,
-        Conn {
-            id: 0,
-            out: tx,
-            queued: queued.clone(),
-            signals: signals.clone(),
-            user,
-            addr: peer.addr,
-            capability,
-            local: peer.local,
-            tls: peer.tls,
-        },
-    );
-    if announce {
+    let conn = Conn {
+        id: 0,
+        out: tx,
+        queued: queued.clone(),
+        signals: signals.clone(),
+        user,
+        addr: peer.addr,
+        capability,
+        local: peer.local,
+        tls: peer.tls,
+    };
+    let id = if accepted {
+        let Some(id) = hub.register_within(fd, conn, hub.cfg.max_conns) else {
+            hub.log(&format!(
+                "connection from {} refused after its handshake: the limit (--max-conns) \
+                 of {} was reached meanwhile",
+                show_addr(peer.addr),
+                hub.cfg.max_conns
+            ));
+            return;
+        };
         hub.post(Event::Open { h: fd, id });
-    }
-    tokio::spawn(writer(wr, rx, queued, signals.clone()));
+        id
+    } else {
+        hub.register(fd, conn)
+    };
+    let reply = accepted.then_some(capability);
+    tokio::spawn(writer(wr, rx, queued, signals.clone(), reply));
     tokio::spawn(reader(hub, fd, id, rd, buf, signals));
 }
 
@@ -353,17 +352,22 @@ async fn read_or_idle<R: AsyncRead + Unpin>(
     }
 }
 
-/// Drain the handle's queue to the socket until the handle is removed (its sender
-/// dropped). A `Close` instruction shuts our side after what was queued; a kill stops
+/// Write the handshake's `reply` byte when there is one, then drain the handle's queue to
+/// the socket until the handle is removed (its sender dropped). A `Close` instruction shuts our side after what was queued; a kill stops
 /// writing at once. Either way the half (and so the fd) is kept until the removal.
 pub async fn writer<W: AsyncWrite + Unpin>(
     mut wr: W,
     mut rx: mpsc::UnboundedReceiver<Outgoing>,
     queued: Arc<AtomicUsize>,
     signals: Arc<Signals>,
+    reply: Option<u8>,
 ) {
     let mut batch: Vec<Bytes> = Vec::new();
-    let mut open = true;
+    // A TLS stream holds written bytes until flushed (a plain socket's flush does nothing).
+    let mut open = match reply {
+        Some(cap) => wr.write_all(&[cap]).await.is_ok() && wr.flush().await.is_ok(),
+        None => true,
+    };
     loop {
         let first = tokio::select! {
             m = rx.recv() => m,

@@ -206,6 +206,18 @@ impl Hub {
         id
     }
 
+    /// Add an accepted connection unless `max` are open already; its id, or None.
+    pub fn register_within(&self, h: i32, mut c: Conn, max: usize) -> Option<u64> {
+        let mut conns = self.lock_conns();
+        if conns.len() >= max {
+            return None;
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        c.id = id;
+        conns.insert(h, c);
+        Some(id)
+    }
+
     /// Whether `id` is still the connection behind handle `h`.
     fn current(&self, h: i32, id: u64) -> bool {
         self.lock_conns().get(&h).is_some_and(|c| c.id == id)
