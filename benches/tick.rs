@@ -60,6 +60,9 @@ fn err<E: std::fmt::Display>(e: E) -> String {
 
 struct Ipc {
     s: TcpStream,
+    /// Reads go through a 64 KB buffer, as the Redis client's do (and q's own): a
+    /// subscriber handed a batch of updates reads it in a few syscalls, not two each.
+    r: BufReader<TcpStream>,
     buf: Vec<u8>,
 }
 
@@ -71,7 +74,12 @@ impl Ipc {
             .map_err(err)?;
         let mut cap = [0u8; 1];
         s.read_exact(&mut cap).map_err(err)?;
-        Ok(Ipc { s, buf: Vec::new() })
+        let r = BufReader::with_capacity(1 << 16, s.try_clone().map_err(err)?);
+        Ok(Ipc {
+            s,
+            r,
+            buf: Vec::new(),
+        })
     }
 
     fn send(&mut self, k: &K, t: MsgType) -> Res {
@@ -82,12 +90,12 @@ impl Ipc {
 
     fn recv(&mut self) -> Res<(MsgType, K)> {
         let mut h = [0u8; 8];
-        self.s.read_exact(&mut h).map_err(err)?;
+        self.r.read_exact(&mut h).map_err(err)?;
         let len = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize;
         self.buf.clear();
         self.buf.extend_from_slice(&h);
         self.buf.resize(len.max(8), 0);
-        self.s.read_exact(&mut self.buf[8..]).map_err(err)?;
+        self.r.read_exact(&mut self.buf[8..]).map_err(err)?;
         let (hd, k) = qipc::decode_message(&self.buf).map_err(err)?;
         Ok((hd.msg_type, k))
     }
@@ -531,6 +539,16 @@ fn measure(
 fn driver(a: &[&str]) -> Res {
     let qtick = std::env::var("QTICK_BIN")
         .unwrap_or_else(|_| format!("{}/target/release/qtick", env!("CARGO_MANIFEST_DIR")));
+    // QTICK_BIN_BASELINE: an older build measured alongside, configuration by
+    // configuration, so a before/after comparison shares the run's load.
+    let mut bins = Vec::new();
+    if let Some(b) = std::env::var("QTICK_BIN_BASELINE")
+        .ok()
+        .filter(|b| !b.is_empty())
+    {
+        bins.push((b, "qtick tp (baseline)"));
+    }
+    bins.push((qtick, "qtick tp"));
     let redis = std::env::var("REDIS_PORT").ok();
     let quick = a.contains(&"--quick");
     let n_for = |rows: usize| match (rows, quick) {
@@ -544,39 +562,41 @@ fn driver(a: &[&str]) -> Res {
     for (mode, extra) in [("zero-latency", vec![]), ("-t 100", vec!["-t", "100"])] {
         for rows in [1usize, 100] {
             for subs in [1usize, 10] {
-                let _ = std::fs::remove_dir_all(&dir);
-                std::fs::create_dir_all(&dir).map_err(err)?;
-                let mut tp = Command::new(&qtick)
-                    .args(["tp", "sym", ".", "-p", "127.0.0.1:0W"])
-                    .args(&extra)
-                    .current_dir(&dir)
-                    .env("QTICK_PRINT_PORT", "1")
-                    .env("QUDSPATH", "")
-                    .stdin(Stdio::piped())
-                    .stdout(Stdio::piped())
-                    .spawn()
-                    .map_err(|e| format!("{qtick}: {e}"))?;
-                let port = {
-                    let o = tp.stdout.take().ok_or("no stdout")?;
-                    let mut l = String::new();
-                    BufReader::new(o).read_line(&mut l).map_err(err)?;
-                    l.trim().to_string()
-                };
-                let _tp = Proc(tp);
-                let n = n_for(rows);
-                let (ns, rs) = (n.to_string(), rows.to_string());
-                let r = measure(&["sub", &port], &["feed", &port, &rs, &ns], subs, n)?;
-                eprintln!("qtick {mode} rows={rows} subs={subs}: {r:?}");
-                out.push(Row {
-                    system: "qtick tp".into(),
-                    mode: mode.into(),
-                    rows,
-                    subs,
-                    updates_s: r.0,
-                    rows_s: r.1,
-                    p50_us: r.2,
-                    p99_us: r.3,
-                });
+                for (qtick, system) in &bins {
+                    let _ = std::fs::remove_dir_all(&dir);
+                    std::fs::create_dir_all(&dir).map_err(err)?;
+                    let mut tp = Command::new(qtick)
+                        .args(["tp", "sym", ".", "-p", "127.0.0.1:0W"])
+                        .args(&extra)
+                        .current_dir(&dir)
+                        .env("QTICK_PRINT_PORT", "1")
+                        .env("QUDSPATH", "")
+                        .stdin(Stdio::piped())
+                        .stdout(Stdio::piped())
+                        .spawn()
+                        .map_err(|e| format!("{qtick}: {e}"))?;
+                    let port = {
+                        let o = tp.stdout.take().ok_or("no stdout")?;
+                        let mut l = String::new();
+                        BufReader::new(o).read_line(&mut l).map_err(err)?;
+                        l.trim().to_string()
+                    };
+                    let _tp = Proc(tp);
+                    let n = n_for(rows);
+                    let (ns, rs) = (n.to_string(), rows.to_string());
+                    let r = measure(&["sub", &port], &["feed", &port, &rs, &ns], subs, n)?;
+                    eprintln!("{system} {mode} rows={rows} subs={subs}: {r:?}");
+                    out.push(Row {
+                        system: system.to_string(),
+                        mode: mode.into(),
+                        rows,
+                        subs,
+                        updates_s: r.0,
+                        rows_s: r.1,
+                        p50_us: r.2,
+                        p99_us: r.3,
+                    });
+                }
             }
         }
     }
@@ -628,9 +648,18 @@ fn driver(a: &[&str]) -> Res {
         );
     }
     if redis.is_some() {
+        let base = bins.len() > 1;
         println!();
-        println!("| rows/update | subscribers | qtick zero-latency ÷ Redis, updates/s | Redis p99 ÷ qtick p99 |");
-        println!("|---:|---:|---:|---:|");
+        print!("| rows/update | subscribers | qtick zero-latency ÷ Redis, updates/s | Redis p99 ÷ qtick p99 |");
+        println!(
+            "{}",
+            if base {
+                " qtick ÷ baseline, updates/s |"
+            } else {
+                ""
+            }
+        );
+        println!("|---:|---:|---:|---:|{}", if base { "---:|" } else { "" });
         for rows in [1usize, 100] {
             for subs in [1usize, 10] {
                 let find = |sys: &str, mode: &str| {
@@ -644,11 +673,15 @@ fn driver(a: &[&str]) -> Res {
                 if let (Some(q), Some(r)) =
                     (find("qtick tp", "zero"), find("Redis Streams", "XADD"))
                 {
-                    println!(
+                    print!(
                         "| {rows} | {subs} | {:.2} | {:.2} |",
                         q.updates_s / r.updates_s,
                         r.p99_us / q.p99_us
                     );
+                    match find("qtick tp (baseline)", "zero") {
+                        Some(b) => println!(" {:.2} |", q.updates_s / b.updates_s),
+                        None => println!(),
+                    }
                 }
             }
         }
