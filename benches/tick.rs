@@ -492,6 +492,41 @@ struct Row {
     rows_s: f64,
     p50_us: f64,
     p99_us: f64,
+    /// The server's CPU time (all threads, user + system) per update, both phases.
+    cpu_us: f64,
+}
+
+/// CPU seconds (user + system) process `pid` has used, from /proc (USER_HZ is 100).
+fn proc_cpu_s(pid: u32) -> Res<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(err)?;
+    let after = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let tick = |i: usize| -> Res<f64> {
+        f.get(i)
+            .ok_or("short /proc stat")?
+            .parse::<f64>()
+            .map_err(err)
+    };
+    // utime and stime are fields 14 and 15; `after` starts at field 3.
+    Ok((tick(11)? + tick(12)?) / 100.0)
+}
+
+/// CPU seconds redis-server has used (`INFO cpu`: used_cpu_user + used_cpu_sys).
+fn redis_cpu_s(c: &mut Resp) -> Res<f64> {
+    let Reply::Bulk(Some(text)) = c.call(&[b"INFO", b"cpu"])? else {
+        return Err("INFO cpu: no text".into());
+    };
+    let text = String::from_utf8_lossy(&text);
+    let mut total = 0.0;
+    for line in text.lines() {
+        if let Some(v) = line
+            .strip_prefix("used_cpu_user:")
+            .or_else(|| line.strip_prefix("used_cpu_sys:"))
+        {
+            total += v.trim().parse::<f64>().map_err(err)?;
+        }
+    }
+    Ok(total)
 }
 
 /// Start the subscribers and the feed, wait for all, and turn their lines into a row.
@@ -581,11 +616,15 @@ fn driver(a: &[&str]) -> Res {
                         BufReader::new(o).read_line(&mut l).map_err(err)?;
                         l.trim().to_string()
                     };
+                    let pid = tp.id();
                     let _tp = Proc(tp);
                     let n = n_for(rows);
                     let (ns, rs) = (n.to_string(), rows.to_string());
                     let r = measure(&["sub", &port], &["feed", &port, &rs, &ns], subs, n)?;
-                    eprintln!("{system} {mode} rows={rows} subs={subs}: {r:?}");
+                    let cpu_us = proc_cpu_s(pid)? * 1e6 / (n + LAT_COUNT + 2) as f64;
+                    eprintln!(
+                        "{system} {mode} rows={rows} subs={subs}: {r:?} cpu {cpu_us:.1} µs/update"
+                    );
                     out.push(Row {
                         system: system.to_string(),
                         mode: mode.into(),
@@ -595,6 +634,7 @@ fn driver(a: &[&str]) -> Res {
                         rows_s: r.1,
                         p50_us: r.2,
                         p99_us: r.3,
+                        cpu_us,
                     });
                 }
             }
@@ -608,14 +648,16 @@ fn driver(a: &[&str]) -> Res {
                 c.call(&[b"DEL", stream.as_bytes()])?;
                 let n = n_for(rows);
                 let (ns, rs) = (n.to_string(), rows.to_string());
+                let cpu0 = redis_cpu_s(&mut c)?;
                 let r = measure(
                     &["rsub", port, &stream],
                     &["rfeed", port, &stream, &rs, &ns],
                     subs,
                     n,
                 )?;
+                let cpu_us = (redis_cpu_s(&mut c)? - cpu0) * 1e6 / (n + LAT_COUNT + 2) as f64;
                 c.call(&[b"DEL", stream.as_bytes()])?;
-                eprintln!("redis rows={rows} subs={subs}: {r:?}");
+                eprintln!("redis rows={rows} subs={subs}: {r:?} cpu {cpu_us:.1} µs/update");
                 out.push(Row {
                     system: "Redis Streams".into(),
                     mode: "XADD, appendfsync everysec".into(),
@@ -625,18 +667,19 @@ fn driver(a: &[&str]) -> Res {
                     rows_s: r.1,
                     p50_us: r.2,
                     p99_us: r.3,
+                    cpu_us,
                 });
             }
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
     println!(
-        "| system | mode | rows/update | subscribers | updates/s | rows/s | p50 latency | p99 latency |"
+        "| system | mode | rows/update | subscribers | updates/s | rows/s | p50 latency | p99 latency | server CPU/update |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for r in &out {
         println!(
-            "| {} | {} | {} | {} | {:.0} | {:.0} | {} | {} |",
+            "| {} | {} | {} | {} | {:.0} | {:.0} | {} | {} | {:.1} µs |",
             r.system,
             r.mode,
             r.rows,
@@ -644,22 +687,26 @@ fn driver(a: &[&str]) -> Res {
             r.updates_s,
             r.rows_s,
             micros(r.p50_us),
-            micros(r.p99_us)
+            micros(r.p99_us),
+            r.cpu_us
         );
     }
     if redis.is_some() {
         let base = bins.len() > 1;
         println!();
-        print!("| rows/update | subscribers | qtick zero-latency ÷ Redis, updates/s | Redis p99 ÷ qtick p99 |");
+        print!("| rows/update | subscribers | qtick zero-latency ÷ Redis, updates/s | Redis p99 ÷ qtick p99 | qtick CPU/update ÷ Redis |");
         println!(
             "{}",
             if base {
-                " qtick ÷ baseline, updates/s |"
+                " qtick ÷ baseline, updates/s | qtick ÷ baseline, CPU/update |"
             } else {
                 ""
             }
         );
-        println!("|---:|---:|---:|---:|{}", if base { "---:|" } else { "" });
+        println!(
+            "|---:|---:|---:|---:|---:|{}",
+            if base { "---:|---:|" } else { "" }
+        );
         for rows in [1usize, 100] {
             for subs in [1usize, 10] {
                 let find = |sys: &str, mode: &str| {
@@ -674,12 +721,17 @@ fn driver(a: &[&str]) -> Res {
                     (find("qtick tp", "zero"), find("Redis Streams", "XADD"))
                 {
                     print!(
-                        "| {rows} | {subs} | {:.2} | {:.2} |",
+                        "| {rows} | {subs} | {:.2} | {:.2} | {:.2} |",
                         q.updates_s / r.updates_s,
-                        r.p99_us / q.p99_us
+                        r.p99_us / q.p99_us,
+                        q.cpu_us / r.cpu_us
                     );
                     match find("qtick tp (baseline)", "zero") {
-                        Some(b) => println!(" {:.2} |", q.updates_s / b.updates_s),
+                        Some(b) => println!(
+                            " {:.2} | {:.2} |",
+                            q.updates_s / b.updates_s,
+                            q.cpu_us / b.cpu_us
+                        ),
                         None => println!(),
                     }
                 }
