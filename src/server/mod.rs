@@ -448,6 +448,9 @@ impl Hub {
     /// Handles that are gone, or over the unread bound (closed as by `send_bytes`), are
     /// appended to `dead`.
     pub fn send_corked(&self, sends: &mut Vec<(i32, Bytes)>, dead: &mut Vec<i32>) {
+        if sends.is_empty() {
+            return;
+        }
         let mut conns = self.lock_conns();
         let mut total = 0;
         for (h, b) in sends.drain(..) {
@@ -709,8 +712,6 @@ impl Net for HubNet {
             .get(&h)
             .map(|c| c.id)
             .ok_or_else(|| QError::new(h.to_string()))?;
-        // Nothing corked waits behind a call that may block for long.
-        hub.uncork();
         hub.send(h, MsgType::Sync, msg)?;
         // Like q, block on this handle alone: its requests (callbacks) are evaluated,
         // everything else waits its turn.
@@ -718,6 +719,7 @@ impl Net for HubNet {
             let ev = match hub.take_deferred_for(h, id) {
                 Some(e) => e,
                 None => {
+                    // Nothing corked waits behind a call that may block for long.
                     hub.uncork();
                     let rx = hub.rx.lock().unwrap_or_else(|e| e.into_inner());
                     rx.recv().map_err(|_| QError::new("close"))?
