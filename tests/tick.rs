@@ -760,3 +760,39 @@ fn low_capability_subscribers_get_only_what_they_can_read() {
     // c0's failed subscriptions left it connected and usable.
     assert_eq!(c0.q("1+1").as_i64(), Some(2));
 }
+
+/// Publishes held back for a burst never pass other traffic on the same handle: a
+/// subscriber asking `.u.i` mid-burst has received exactly the first `.u.i` updates
+/// when the answer arrives (zero-latency mode publishes each update as it logs it).
+#[test]
+fn a_reply_never_overtakes_updates_published_before_it() {
+    let dir = temp_dir("order");
+    let tp = Tp::start(&dir, &[], &[]);
+    let mut sub = Client::connect(tp.port);
+    sub.q(".u.sub[`trade;`]");
+    let port = tp.port;
+    let feed = std::thread::spawn(move || {
+        let mut feed = Client::connect(port);
+        for n in 0..3000 {
+            feed.send(&upd("trade", trade_row("IBM", n)), MsgType::Async);
+        }
+        feed.call(&upd("trade", trade_row("IBM", 3000)))
+            .0
+            .unwrap_or_else(|e| panic!("{e}"));
+    });
+    let mut got: Vec<i32> = Vec::new();
+    let mut checks = 0;
+    while got.len() < 3001 {
+        let (i, before) = sub.call(&K::string(b".u.i".to_vec()));
+        got.extend(upd_sizes(&before, "trade"));
+        let i = long(&i.unwrap_or_else(|e| panic!("{e}")));
+        assert_eq!(got.len() as i64, i, "updates received before the reply");
+        checks += 1;
+        if i == 3001 {
+            break;
+        }
+    }
+    feed.join().unwrap_or_else(|_| panic!("feed thread"));
+    assert_eq!(got, (0..=3000).collect::<Vec<i32>>());
+    assert!(checks > 1, "the replies did not interleave with the burst");
+}
