@@ -496,6 +496,31 @@ struct Row {
     cpu_us: f64,
 }
 
+/// One run's updates/s, rows/s, p50 µs, p99 µs and server CPU µs per update.
+type Sample = [f64; 5];
+
+impl Row {
+    /// Each figure's median over the repeats (taken separately per column).
+    fn median(system: &str, mode: &str, rows: usize, subs: usize, samples: &[Sample]) -> Row {
+        let med = |i: usize| {
+            let mut v: Vec<f64> = samples.iter().map(|s| s[i]).collect();
+            v.sort_by(|a, b| a.total_cmp(b));
+            v.get(v.len() / 2).copied().unwrap_or(0.0)
+        };
+        Row {
+            system: system.into(),
+            mode: mode.into(),
+            rows,
+            subs,
+            updates_s: med(0),
+            rows_s: med(1),
+            p50_us: med(2),
+            p99_us: med(3),
+            cpu_us: med(4),
+        }
+    }
+}
+
 /// CPU seconds (user + system) process `pid` has used, from /proc (USER_HZ is 100).
 fn proc_cpu_s(pid: u32) -> Res<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(err)?;
@@ -586,6 +611,15 @@ fn driver(a: &[&str]) -> Res {
     bins.push((qtick, "qtick tp"));
     let redis = std::env::var("REDIS_PORT").ok();
     let quick = a.contains(&"--quick");
+    // `--reps N`: run every configuration N times and report each figure's median.
+    let reps: usize = match a.iter().position(|x| *x == "--reps") {
+        Some(i) => a
+            .get(i + 1)
+            .and_then(|x| x.parse().ok())
+            .filter(|n| *n > 0)
+            .ok_or("--reps wants a positive count")?,
+        None => 1,
+    };
     let n_for = |rows: usize| match (rows, quick) {
         (1, false) => 100_000,
         (1, true) => 20_000,
@@ -594,48 +628,48 @@ fn driver(a: &[&str]) -> Res {
     };
     let mut out = Vec::new();
     let dir = std::env::temp_dir().join(format!("qtick-bench-{}", std::process::id()));
+    // One run of `qtick tp` in a fresh directory: (updates/s, rows/s, p50, p99, CPU/update).
+    let run_qtick = |qtick: &str, extra: &[&str], rows: usize, subs: usize| -> Res<Sample> {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(err)?;
+        let mut tp = Command::new(qtick)
+            .args(["tp", "sym", ".", "-p", "127.0.0.1:0W"])
+            .args(extra)
+            .current_dir(&dir)
+            .env("QTICK_PRINT_PORT", "1")
+            .env("QUDSPATH", "")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("{qtick}: {e}"))?;
+        let port = {
+            let o = tp.stdout.take().ok_or("no stdout")?;
+            let mut l = String::new();
+            BufReader::new(o).read_line(&mut l).map_err(err)?;
+            l.trim().to_string()
+        };
+        let pid = tp.id();
+        let _tp = Proc(tp);
+        let n = n_for(rows);
+        let (ns, rs) = (n.to_string(), rows.to_string());
+        let r = measure(&["sub", &port], &["feed", &port, &rs, &ns], subs, n)?;
+        let cpu_us = proc_cpu_s(pid)? * 1e6 / (n + LAT_COUNT + 2) as f64;
+        Ok([r.0, r.1, r.2, r.3, cpu_us])
+    };
     for (mode, extra) in [("zero-latency", vec![]), ("-t 100", vec!["-t", "100"])] {
         for rows in [1usize, 100] {
             for subs in [1usize, 10] {
-                for (qtick, system) in &bins {
-                    let _ = std::fs::remove_dir_all(&dir);
-                    std::fs::create_dir_all(&dir).map_err(err)?;
-                    let mut tp = Command::new(qtick)
-                        .args(["tp", "sym", ".", "-p", "127.0.0.1:0W"])
-                        .args(&extra)
-                        .current_dir(&dir)
-                        .env("QTICK_PRINT_PORT", "1")
-                        .env("QUDSPATH", "")
-                        .stdin(Stdio::piped())
-                        .stdout(Stdio::piped())
-                        .spawn()
-                        .map_err(|e| format!("{qtick}: {e}"))?;
-                    let port = {
-                        let o = tp.stdout.take().ok_or("no stdout")?;
-                        let mut l = String::new();
-                        BufReader::new(o).read_line(&mut l).map_err(err)?;
-                        l.trim().to_string()
-                    };
-                    let pid = tp.id();
-                    let _tp = Proc(tp);
-                    let n = n_for(rows);
-                    let (ns, rs) = (n.to_string(), rows.to_string());
-                    let r = measure(&["sub", &port], &["feed", &port, &rs, &ns], subs, n)?;
-                    let cpu_us = proc_cpu_s(pid)? * 1e6 / (n + LAT_COUNT + 2) as f64;
-                    eprintln!(
-                        "{system} {mode} rows={rows} subs={subs}: {r:?} cpu {cpu_us:.1} µs/update"
-                    );
-                    out.push(Row {
-                        system: system.to_string(),
-                        mode: mode.into(),
-                        rows,
-                        subs,
-                        updates_s: r.0,
-                        rows_s: r.1,
-                        p50_us: r.2,
-                        p99_us: r.3,
-                        cpu_us,
-                    });
+                let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); bins.len()];
+                // Repeats interleave the builds, so a burst of load hits both alike.
+                for _ in 0..reps {
+                    for (b, (qtick, system)) in bins.iter().enumerate() {
+                        let r = run_qtick(qtick, &extra, rows, subs)?;
+                        eprintln!("{system} {mode} rows={rows} subs={subs}: {r:.1?}");
+                        samples[b].push(r);
+                    }
+                }
+                for (b, (_, system)) in bins.iter().enumerate() {
+                    out.push(Row::median(system, mode, rows, subs, &samples[b]));
                 }
             }
         }
@@ -643,32 +677,33 @@ fn driver(a: &[&str]) -> Res {
     if let Some(port) = &redis {
         for rows in [1usize, 100] {
             for subs in [1usize, 10] {
-                let stream = format!("tick-bench-{rows}-{subs}");
-                let mut c = Resp::connect(port)?;
-                c.call(&[b"DEL", stream.as_bytes()])?;
-                let n = n_for(rows);
-                let (ns, rs) = (n.to_string(), rows.to_string());
-                let cpu0 = redis_cpu_s(&mut c)?;
-                let r = measure(
-                    &["rsub", port, &stream],
-                    &["rfeed", port, &stream, &rs, &ns],
-                    subs,
-                    n,
-                )?;
-                let cpu_us = (redis_cpu_s(&mut c)? - cpu0) * 1e6 / (n + LAT_COUNT + 2) as f64;
-                c.call(&[b"DEL", stream.as_bytes()])?;
-                eprintln!("redis rows={rows} subs={subs}: {r:?} cpu {cpu_us:.1} µs/update");
-                out.push(Row {
-                    system: "Redis Streams".into(),
-                    mode: "XADD, appendfsync everysec".into(),
+                let mut samples = Vec::new();
+                for _ in 0..reps {
+                    let stream = format!("tick-bench-{rows}-{subs}");
+                    let mut c = Resp::connect(port)?;
+                    c.call(&[b"DEL", stream.as_bytes()])?;
+                    let n = n_for(rows);
+                    let (ns, rs) = (n.to_string(), rows.to_string());
+                    let cpu0 = redis_cpu_s(&mut c)?;
+                    let r = measure(
+                        &["rsub", port, &stream],
+                        &["rfeed", port, &stream, &rs, &ns],
+                        subs,
+                        n,
+                    )?;
+                    let cpu_us = (redis_cpu_s(&mut c)? - cpu0) * 1e6 / (n + LAT_COUNT + 2) as f64;
+                    c.call(&[b"DEL", stream.as_bytes()])?;
+                    let r = [r.0, r.1, r.2, r.3, cpu_us];
+                    eprintln!("redis rows={rows} subs={subs}: {r:.1?}");
+                    samples.push(r);
+                }
+                out.push(Row::median(
+                    "Redis Streams",
+                    "XADD, appendfsync everysec",
                     rows,
                     subs,
-                    updates_s: r.0,
-                    rows_s: r.1,
-                    p50_us: r.2,
-                    p99_us: r.3,
-                    cpu_us,
-                });
+                    &samples,
+                ));
             }
         }
     }

@@ -6,6 +6,7 @@
 #
 #   scripts/bench_tick.sh            100k single-row / 10k 100-row updates per configuration
 #   scripts/bench_tick.sh --quick    a fifth of that
+#   scripts/bench_tick.sh --reps 3   every configuration three times, medians reported
 #   QTICK_BIN_BASELINE=path/to/older/qtick scripts/bench_tick.sh   also measures that build,
 #                                    configuration by configuration, for a before/after
 #
