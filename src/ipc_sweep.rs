@@ -9,6 +9,7 @@
 //! error responses; and large values that q's compression takes. This module only builds
 //! values: encoding stays in `qipc`.
 
+use crate::lang::display::type_name;
 use qipc::{null, Attr, Data, Dict, Func, Guid, Lambda, List, Storage, Sym, Table, Ty, K};
 use std::sync::Arc;
 
@@ -28,30 +29,6 @@ pub const UNARY_CODES: [std::ops::RangeInclusive<u8>; 2] = [0..=41, 255..=255];
 pub const BINARY_CODES: std::ops::RangeInclusive<u8> = 0..=34;
 /// Iterator codes KX's C validator accepts (the six iterators).
 pub const ITERATOR_CODES: std::ops::RangeInclusive<u8> = 0..=5;
-
-/// q's name for each simple type, as `.Q.ty`/`meta` users know them.
-pub fn type_name(ty: Ty) -> &'static str {
-    match ty {
-        Ty::Bool => "boolean",
-        Ty::Guid => "guid",
-        Ty::Byte => "byte",
-        Ty::Short => "short",
-        Ty::Int => "int",
-        Ty::Long => "long",
-        Ty::Real => "real",
-        Ty::Float => "float",
-        Ty::Char => "char",
-        Ty::Sym => "symbol",
-        Ty::Timestamp => "timestamp",
-        Ty::Month => "month",
-        Ty::Date => "date",
-        Ty::Datetime => "datetime",
-        Ty::Timespan => "timespan",
-        Ty::Minute => "minute",
-        Ty::Second => "second",
-        Ty::Time => "time",
-    }
-}
 
 /// The whole sweep, in a fixed order with unique names.
 pub fn sweep() -> Vec<Case> {

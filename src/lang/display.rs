@@ -13,6 +13,7 @@
 //! columns in "cell" form (no type decoration, nulls blank), where a nested general list is
 //! again either a matrix or inline items.
 
+use super::literal::civil_from_days;
 use super::prims::codes;
 use qipc::{null, Atom, Attr, Data, Dict, Func, Guid, Scalar, Sym, Table, Ty, Vector, K};
 use std::sync::Arc;
@@ -342,8 +343,8 @@ fn suffix(ty: Ty) -> &'static str {
     }
 }
 
-/// q's name of a type, as in `` `long$() ``.
-fn type_name(ty: Ty) -> &'static str {
+/// q's name of a type, as in `` `long$() ``, `key` of a vector and `.Q.ty` users know it.
+pub fn type_name(ty: Ty) -> &'static str {
     match ty {
         Ty::Bool => "boolean",
         Ty::Guid => "guid",
@@ -374,27 +375,10 @@ fn attr_prefix(a: Attr) -> String {
 // Temporal and other value texts (non-special values only).
 
 const DAY_NS: i64 = 86_400_000_000_000;
-/// Days from 1970.01.01 to 2000.01.01, q's epoch.
-const EPOCH_SHIFT: i64 = 10_957;
-
-/// Year, month, day of a day count since 1970.01.01 (proleptic Gregorian).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 /// `yyyy.mm.dd` for a day count since 2000.01.01; dates outside 0001..9999 print as
 /// `0000.00.00`, as q prints them.
 fn push_date(out: &mut String, days: i64) {
-    let (y, m, d) = civil(days + EPOCH_SHIFT);
+    let (y, m, d) = civil_from_days(days);
     if (1..=9999).contains(&y) {
         out.push_str(&format!("{y:04}.{m:02}.{d:02}"));
     } else {
