@@ -10,7 +10,10 @@ use super::{
     alloc_check, as_list, count_arg, enlist_item, fill_vec, int_atom, int_vec, ints, is_listlike,
     keyed, make_table, proto, rows, rows_or_null, slice_rows, til_n, QError, QResult,
 };
-use crate::lang::value::{empty_list, from_items, general, item, items, table_dict};
+use crate::lang::display::type_name;
+use crate::lang::value::{
+    empty_list, extend_data, from_items, general, item, items, push_scalar, table_dict,
+};
 use qipc::{Attr, Data, Dict, Enum, Sym, Table, Ty, Vector, K};
 use std::sync::Arc;
 
@@ -212,26 +215,12 @@ fn concat_simple(its: &[K]) -> Option<K> {
     let mut data = Data::with_capacity(ty.storage(), total);
     for k in its {
         match k {
-            K::Vector(v) => append_data(&mut data, &v.data),
-            K::Atom(a) => crate::lang::value::push_scalar(&mut data, a.v),
+            K::Vector(v) => extend_data(&mut data, &v.data),
+            K::Atom(a) => push_scalar(&mut data, a.v),
             _ => return None,
         }
     }
     Some(K::Vector(Vector::new(ty, data)))
-}
-
-fn append_data(dst: &mut Data, src: &Data) {
-    match (dst, src) {
-        (Data::U8(a), Data::U8(b)) => Arc::make_mut(a).extend_from_slice(b),
-        (Data::Guid(a), Data::Guid(b)) => Arc::make_mut(a).extend_from_slice(b),
-        (Data::I16(a), Data::I16(b)) => Arc::make_mut(a).extend_from_slice(b),
-        (Data::I32(a), Data::I32(b)) => Arc::make_mut(a).extend_from_slice(b),
-        (Data::I64(a), Data::I64(b)) => Arc::make_mut(a).extend_from_slice(b),
-        (Data::F32(a), Data::F32(b)) => Arc::make_mut(a).extend_from_slice(b),
-        (Data::F64(a), Data::F64(b)) => Arc::make_mut(a).extend_from_slice(b),
-        (Data::Sym(a), Data::Sym(b)) => Arc::make_mut(a).extend_from_slice(b),
-        _ => {}
-    }
 }
 
 /// `flip x`: transpose a list of lists; a dictionary of columns becomes a table and a
@@ -289,30 +278,6 @@ pub fn flip(x: &K) -> QResult {
             Ok(K::list(out))
         }
         _ => Ok(x.clone()),
-    }
-}
-
-/// q's name for a vector type, as `key` reports it.
-fn type_name(ty: Ty) -> &'static str {
-    match ty {
-        Ty::Bool => "boolean",
-        Ty::Guid => "guid",
-        Ty::Byte => "byte",
-        Ty::Short => "short",
-        Ty::Int => "int",
-        Ty::Long => "long",
-        Ty::Real => "real",
-        Ty::Float => "float",
-        Ty::Char => "char",
-        Ty::Sym => "symbol",
-        Ty::Timestamp => "timestamp",
-        Ty::Month => "month",
-        Ty::Date => "date",
-        Ty::Datetime => "datetime",
-        Ty::Timespan => "timespan",
-        Ty::Minute => "minute",
-        Ty::Second => "second",
-        Ty::Time => "time",
     }
 }
 
