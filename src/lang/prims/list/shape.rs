@@ -7,14 +7,14 @@
 use super::elem::{dispatch2, Elem};
 use super::search::lookup;
 use super::{
-    alloc_check, as_list, count_arg, enlist_item, fill_vec, int_atom, int_vec, ints, is_listlike,
-    keyed, make_table, proto, rows, rows_or_null, slice_rows, til_n, QError, QResult,
+    alloc_check, as_list, count_arg, enlist_item, enum_vec, fill_vec, int_atom, int_vec, ints,
+    is_listlike, keyed, make_table, proto, rows, rows_or_null, slice_rows, til_n, QError, QResult,
 };
 use crate::lang::display::type_name;
 use crate::lang::value::{
     empty_list, extend_data, from_items, general, item, items, push_scalar, table_dict,
 };
-use qipc::{Attr, Data, Dict, Enum, Sym, Table, Ty, Vector, K};
+use qipc::{Attr, Data, Dict, Sym, Table, Ty, Vector, K};
 use std::sync::Arc;
 
 /// `count x`: items of a list, rows of a table, entries of a dictionary; 1 for an atom.
@@ -358,11 +358,7 @@ fn take_n(n: i64, y: &K) -> QResult {
     if !is_listlike(y) {
         return Ok(match y {
             K::Atom(a) => fill_vec(a, k),
-            K::EnumAtom(d, i) => K::Enum(Enum {
-                domain: *d,
-                attr: Attr::None,
-                idx: Arc::new(vec![*i; k]),
-            }),
+            K::EnumAtom(d, i) => enum_vec(*d, vec![*i; k]),
             other => general(vec![other.clone(); k]),
         });
     }
@@ -621,11 +617,7 @@ pub fn join(x: &K, y: &K) -> QResult {
         (K::Enum(a), K::Enum(b)) if a.domain == b.domain => {
             let mut idx = a.idx.as_ref().clone();
             idx.extend_from_slice(&b.idx);
-            Ok(K::Enum(Enum {
-                domain: a.domain,
-                attr: Attr::None,
-                idx: Arc::new(idx),
-            }))
+            Ok(enum_vec(a.domain, idx))
         }
         (K::Enum(a), K::EnumAtom(d, _)) if a.domain == *d => join(x, &as_list(y)),
         (K::EnumAtom(d, _), K::Enum(b)) if b.domain == *d => join(&as_list(x), y),
@@ -874,11 +866,7 @@ pub fn dict(x: &K, y: &K) -> QResult {
             return Ok(if atom {
                 K::EnumAtom(domain, idx[0])
             } else {
-                K::Enum(Enum {
-                    domain,
-                    attr: Attr::None,
-                    idx: Arc::new(idx),
-                })
+                enum_vec(domain, idx)
             });
         }
     }
