@@ -14,7 +14,7 @@ use crate::lang::display::type_name;
 use crate::lang::value::{
     empty_list, extend_data, from_items, general, item, items, push_scalar, table_dict,
 };
-use qipc::{Attr, Data, Dict, Sym, Table, Ty, Vector, K};
+use qipc::{Data, Dict, Sym, Table, Ty, Vector, K};
 use std::sync::Arc;
 
 /// `count x`: items of a list, rows of a table, entries of a dictionary; 1 for an atom.
