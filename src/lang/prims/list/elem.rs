@@ -146,6 +146,7 @@ pub(crate) fn f64_okey(x: f64) -> i64 {
     b ^ (((b >> 63) as u64) >> 1) as i64
 }
 
+/// [`f64_okey`] for reals.
 #[inline]
 fn f32_okey(x: f32) -> i32 {
     if x.is_nan() {
@@ -155,78 +156,52 @@ fn f32_okey(x: f32) -> i32 {
     b ^ (((b >> 31) as u32) >> 1) as i32
 }
 
-impl Elem for f64 {
-    type H = u64;
-    type O = i64;
-    fn wrap(v: Vec<f64>) -> Data {
-        Data::F64(Arc::new(v))
-    }
-    fn from_scalar(s: Scalar) -> Option<f64> {
-        match s {
-            Scalar::F64(x) => Some(x),
-            _ => None,
+/// Floats: `$bits`/`$key` are the unsigned and signed integers of the float's width,
+/// `$okey` its order key.
+macro_rules! float_elem {
+    ($t:ty, $bits:ty, $key:ty, $var:ident, $null:expr, $okey:ident) => {
+        impl Elem for $t {
+            type H = $bits;
+            type O = $key;
+            fn wrap(v: Vec<$t>) -> Data {
+                Data::$var(Arc::new(v))
+            }
+            fn from_scalar(s: Scalar) -> Option<$t> {
+                match s {
+                    Scalar::$var(x) => Some(x),
+                    _ => None,
+                }
+            }
+            fn null(_: Ty) -> $t {
+                <$t>::from_bits($null)
+            }
+            fn is_null(self, _: Ty) -> bool {
+                self.is_nan()
+            }
+            // All NaNs are one null and -0.0 equals 0.0, as q's match says.
+            fn hkey(self) -> $bits {
+                if self.is_nan() {
+                    $null
+                } else if self == 0.0 {
+                    0
+                } else {
+                    self.to_bits()
+                }
+            }
+            fn okey(self) -> $key {
+                $okey(self)
+            }
+            const RADIX: bool = true;
+            // Flipping the sign bit maps signed order onto unsigned order.
+            fn rkey(self) -> u64 {
+                ($okey(self) as $bits ^ (1 as $bits).rotate_right(1)) as u64
+            }
         }
-    }
-    fn null(_: Ty) -> f64 {
-        f64::from_bits(null::F_BITS)
-    }
-    fn is_null(self, _: Ty) -> bool {
-        self.is_nan()
-    }
-    // All NaNs are one null and -0.0 equals 0.0, as q's match says.
-    fn hkey(self) -> u64 {
-        if self.is_nan() {
-            null::F_BITS
-        } else if self == 0.0 {
-            0
-        } else {
-            self.to_bits()
-        }
-    }
-    fn okey(self) -> i64 {
-        f64_okey(self)
-    }
-    const RADIX: bool = true;
-    fn rkey(self) -> u64 {
-        (f64_okey(self) as u64) ^ (1 << 63)
-    }
+    };
 }
 
-impl Elem for f32 {
-    type H = u32;
-    type O = i32;
-    fn wrap(v: Vec<f32>) -> Data {
-        Data::F32(Arc::new(v))
-    }
-    fn from_scalar(s: Scalar) -> Option<f32> {
-        match s {
-            Scalar::F32(x) => Some(x),
-            _ => None,
-        }
-    }
-    fn null(_: Ty) -> f32 {
-        f32::from_bits(null::E_BITS)
-    }
-    fn is_null(self, _: Ty) -> bool {
-        self.is_nan()
-    }
-    fn hkey(self) -> u32 {
-        if self.is_nan() {
-            null::E_BITS
-        } else if self == 0.0 {
-            0
-        } else {
-            self.to_bits()
-        }
-    }
-    fn okey(self) -> i32 {
-        f32_okey(self)
-    }
-    const RADIX: bool = true;
-    fn rkey(self) -> u64 {
-        ((f32_okey(self) as u32) ^ (1 << 31)) as u64
-    }
-}
+float_elem!(f64, u64, i64, F64, null::F_BITS, f64_okey);
+float_elem!(f32, u32, i32, F32, null::E_BITS, f32_okey);
 
 impl Elem for Sym {
     type H = usize;
