@@ -471,22 +471,12 @@ impl Parser<'_> {
         if self.peek() == Some(&Tok::LBrack) {
             // table literal
             self.i += 1;
-            let keys = if self.peek() == Some(&Tok::RBrack) {
-                Vec::new()
-            } else {
-                self.columns(Tok::RBrack)?
-            };
-            self.expect(Tok::RBrack)?;
+            let keys = self.columns(Tok::RBrack)?;
             // `([k:..];c:..)`: q accepts a separator after the key columns.
             if self.peek() == Some(&Tok::Semi) {
                 self.i += 1;
             }
-            let cols = if self.peek() == Some(&Tok::RParen) {
-                Vec::new()
-            } else {
-                self.columns(Tok::RParen)?
-            };
-            self.expect(Tok::RParen)?;
+            let cols = self.columns(Tok::RParen)?;
             return Ok(Expr::Table(keys, cols));
         }
         let items = self.statements()?;
@@ -499,9 +489,14 @@ impl Parser<'_> {
         Ok(Expr::List(items))
     }
 
-    /// Table-literal columns `name:expr` or `name` separated by `;` up to `close`.
+    /// Table-literal columns `name:expr` or `name` separated by `;` up to and including
+    /// `close` (none when `close` comes first).
     fn columns(&mut self, close: Tok) -> QResult<Vec<(Sym, Expr)>> {
         let mut out = Vec::new();
+        if self.peek() == Some(&close) {
+            self.i += 1;
+            return Ok(out);
+        }
         loop {
             let (name, e) = self.named_expr()?;
             let name = name
@@ -510,7 +505,10 @@ impl Parser<'_> {
             out.push((name, e));
             match self.peek() {
                 Some(Tok::Semi) => self.i += 1,
-                Some(t) if *t == close => return Ok(out),
+                Some(t) if *t == close => {
+                    self.i += 1;
+                    return Ok(out);
+                }
                 _ => return Err(self.err_at(self.i)),
             }
         }
@@ -1089,6 +1087,7 @@ fn leftmost_name(e: &Expr) -> Option<Sym> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::console::run_lines as q;
 
     fn show(e: &Expr) -> String {
         match e {
@@ -1129,13 +1128,11 @@ mod tests {
 
     #[test]
     fn keyed_table_literal_with_semicolon() {
-        use crate::lang::console::run_lines as q;
         assert_eq!(q(&["([k:1 2]; v:3 4)"]), "k| v\n-| -\n1| 3\n2| 4");
     }
 
     #[test]
     fn qsql_phrases_mask_implicit_parameters() {
-        use crate::lang::console::run_lines as q;
         assert_eq!(
             q(&["{select from ([]a:0 1;b:2 3) where a=x,b=y}[0;2]"]),
             "'rank"
@@ -1149,13 +1146,11 @@ mod tests {
 
     #[test]
     fn virtual_index_names_no_column() {
-        use crate::lang::console::run_lines as q;
         assert_eq!(q(&["t:([]a:1 2 3)", "select count i from t"]), "x\n-\n3");
     }
 
     #[test]
     fn trains_compose() {
-        use crate::lang::console::run_lines as q;
         assert_eq!(q(&["inc:1+", "inc\\[105>sum@;84 20]"]), "84 20\n85 21");
         assert_eq!(q(&["x:-100 2 3 4 -100 6", "0 (0|+)\\x"]), "0 2 5 9 0 6");
         assert_eq!(q(&["tc:til count@", "tc \"abc\""]), "0 1 2");
