@@ -540,6 +540,24 @@ impl Interp {
 
     // ---- evaluation --------------------------------------------------------------
 
+    /// The indices of an indexed assignment `x[i;j]:v`, right to left as q evaluates
+    /// them; an elided index is `::` (all of that dimension).
+    pub(crate) fn eval_index(
+        &mut self,
+        ix: &[Option<Expr>],
+        frame: &mut Option<&mut Frame>,
+    ) -> EvalResult<Vec<K>> {
+        let mut out = Vec::with_capacity(ix.len());
+        for x in ix.iter().rev() {
+            out.push(match x {
+                Some(e) => self.eval(e, frame)?,
+                None => K::NULL,
+            });
+        }
+        out.reverse();
+        Ok(out)
+    }
+
     pub fn eval(&mut self, e: &Expr, frame: &mut Option<&mut Frame>) -> EvalResult {
         match e {
             Expr::Lit(k) => Ok(k.clone()),
@@ -786,17 +804,7 @@ impl Interp {
         // `::` inside a lambda still assigns a local of that name when there is one.
         let local = frame.as_ref().is_some_and(|f| f.declares(a.name));
         let index = match &a.index {
-            Some(ix) => {
-                let mut out = Vec::with_capacity(ix.len());
-                for x in ix.iter().rev() {
-                    out.push(match x {
-                        Some(e) => self.eval(e, frame)?,
-                        None => K::NULL,
-                    });
-                }
-                out.reverse();
-                Some(out)
-            }
+            Some(ix) => Some(self.eval_index(ix, frame)?),
             None => None,
         };
         let current = || -> EvalResult {

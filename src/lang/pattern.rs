@@ -93,14 +93,7 @@ impl Interp {
                 Ok(v)
             }
             Pattern::Index(n, ix) => {
-                let mut idx = Vec::with_capacity(ix.len());
-                for x in ix.iter().rev() {
-                    idx.push(match x {
-                        Some(e) => self.eval(e, frame)?,
-                        None => K::NULL,
-                    });
-                }
-                idx.reverse();
+                let idx = self.eval_index(ix, frame)?;
                 out.push(Binding {
                     name: *n,
                     index: Some(idx),
