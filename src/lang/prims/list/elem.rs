@@ -231,41 +231,20 @@ impl Elem for Sym {
 }
 
 /// Run `$body` with `$s` bound to the typed slice behind a `Data`, once per storage class.
+/// The entry rule lists the storage classes and their Rust types once; `@arms` expands
+/// one match arm per class.
 macro_rules! dispatch {
     ($data:expr, $s:ident => $body:expr) => {
+        $crate::lang::prims::list::elem::dispatch!(@arms $data, $s => $body;
+            U8: u8, Guid: qipc::Guid, I16: i16, I32: i32, I64: i64, F32: f32, F64: f64,
+            Sym: qipc::Sym)
+    };
+    (@arms $data:expr, $s:ident => $body:expr; $($var:ident: $t:ty),*) => {
         match $data {
-            qipc::Data::U8(__v) => {
-                let $s: &[u8] = &__v[..];
+            $(qipc::Data::$var(__v) => {
+                let $s: &[$t] = &__v[..];
                 $body
-            }
-            qipc::Data::Guid(__v) => {
-                let $s: &[qipc::Guid] = &__v[..];
-                $body
-            }
-            qipc::Data::I16(__v) => {
-                let $s: &[i16] = &__v[..];
-                $body
-            }
-            qipc::Data::I32(__v) => {
-                let $s: &[i32] = &__v[..];
-                $body
-            }
-            qipc::Data::I64(__v) => {
-                let $s: &[i64] = &__v[..];
-                $body
-            }
-            qipc::Data::F32(__v) => {
-                let $s: &[f32] = &__v[..];
-                $body
-            }
-            qipc::Data::F64(__v) => {
-                let $s: &[f64] = &__v[..];
-                $body
-            }
-            qipc::Data::Sym(__v) => {
-                let $s: &[qipc::Sym] = &__v[..];
-                $body
-            }
+            })*
         }
     };
 }
@@ -273,39 +252,17 @@ macro_rules! dispatch {
 /// Like `dispatch!` over two buffers of the same storage class; `$else` when they differ.
 macro_rules! dispatch2 {
     ($a:expr, $b:expr, $x:ident, $y:ident => $body:expr, $else:expr) => {
+        $crate::lang::prims::list::elem::dispatch2!(@arms $a, $b, $x, $y => $body, $else;
+            U8: u8, Guid: qipc::Guid, I16: i16, I32: i32, I64: i64, F32: f32, F64: f64,
+            Sym: qipc::Sym)
+    };
+    (@arms $a:expr, $b:expr, $x:ident, $y:ident => $body:expr, $else:expr;
+        $($var:ident: $t:ty),*) => {
         match ($a, $b) {
-            (qipc::Data::U8(__a), qipc::Data::U8(__b)) => {
-                let ($x, $y): (&[u8], &[u8]) = (&__a[..], &__b[..]);
+            $((qipc::Data::$var(__a), qipc::Data::$var(__b)) => {
+                let ($x, $y): (&[$t], &[$t]) = (&__a[..], &__b[..]);
                 $body
-            }
-            (qipc::Data::Guid(__a), qipc::Data::Guid(__b)) => {
-                let ($x, $y): (&[qipc::Guid], &[qipc::Guid]) = (&__a[..], &__b[..]);
-                $body
-            }
-            (qipc::Data::I16(__a), qipc::Data::I16(__b)) => {
-                let ($x, $y): (&[i16], &[i16]) = (&__a[..], &__b[..]);
-                $body
-            }
-            (qipc::Data::I32(__a), qipc::Data::I32(__b)) => {
-                let ($x, $y): (&[i32], &[i32]) = (&__a[..], &__b[..]);
-                $body
-            }
-            (qipc::Data::I64(__a), qipc::Data::I64(__b)) => {
-                let ($x, $y): (&[i64], &[i64]) = (&__a[..], &__b[..]);
-                $body
-            }
-            (qipc::Data::F32(__a), qipc::Data::F32(__b)) => {
-                let ($x, $y): (&[f32], &[f32]) = (&__a[..], &__b[..]);
-                $body
-            }
-            (qipc::Data::F64(__a), qipc::Data::F64(__b)) => {
-                let ($x, $y): (&[f64], &[f64]) = (&__a[..], &__b[..]);
-                $body
-            }
-            (qipc::Data::Sym(__a), qipc::Data::Sym(__b)) => {
-                let ($x, $y): (&[qipc::Sym], &[qipc::Sym]) = (&__a[..], &__b[..]);
-                $body
-            }
+            })*
             _ => $else,
         }
     };
