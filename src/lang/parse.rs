@@ -416,30 +416,35 @@ impl Parser<'_> {
         }
     }
 
+    /// Run `f` with `stops` in force, popped again whatever `f` returns.
+    fn within<T>(&mut self, stops: Stops, f: impl FnOnce(&mut Self) -> QResult<T>) -> QResult<T> {
+        self.stops.push(stops);
+        let r = f(self);
+        self.stops.pop();
+        r
+    }
+
     /// `[a;b;c]` with elided (empty) arguments as `None`; `[]` is one `::` argument.
     fn bracket_args(&mut self) -> QResult<Vec<Option<Expr>>> {
         self.expect(Tok::LBrack)?;
-        self.stops.push(Stops::default());
-        let mut args = Vec::new();
-        loop {
-            let e = self.expr()?;
-            args.push(match e {
-                Expr::Nil => None,
-                e => Some(e),
-            });
-            match self.peek() {
-                Some(Tok::Semi) => self.i += 1,
-                Some(Tok::RBrack) => {
-                    self.i += 1;
-                    break;
-                }
-                _ => {
-                    self.stops.pop();
-                    return Err(self.err_at(self.i));
+        let mut args = self.within(Stops::default(), |p| {
+            let mut args = Vec::new();
+            loop {
+                let e = p.expr()?;
+                args.push(match e {
+                    Expr::Nil => None,
+                    e => Some(e),
+                });
+                match p.peek() {
+                    Some(Tok::Semi) => p.i += 1,
+                    Some(Tok::RBrack) => {
+                        p.i += 1;
+                        return Ok(args);
+                    }
+                    _ => return Err(p.err_at(p.i)),
                 }
             }
-        }
-        self.stops.pop();
+        })?;
         if args.len() == 1 && args[0].is_none() {
             args[0] = Some(Expr::Lit(K::NULL));
         }
@@ -457,10 +462,7 @@ impl Parser<'_> {
     /// `(...)`: grouping, a general list `(a;b)`, `()`, or a table literal `([] ...)`.
     fn paren(&mut self) -> QResult<Expr> {
         self.expect(Tok::LParen)?;
-        self.stops.push(Stops::default());
-        let r = self.paren_inner();
-        self.stops.pop();
-        r
+        self.within(Stops::default(), Self::paren_inner)
     }
 
     fn paren_inner(&mut self) -> QResult<Expr> {
@@ -529,21 +531,16 @@ impl Parser<'_> {
     fn lambda(&mut self) -> QResult<Expr> {
         let open = self.i;
         self.expect(Tok::LBrace)?;
-        self.stops.push(Stops::default());
         let mut params = Vec::new();
         let mut explicit = false;
         let mut patterns: Vec<Option<Pattern>> = Vec::new();
-        if self.peek() == Some(&Tok::LBrack) {
-            explicit = true;
-            let r = self.lambda_params(&mut params, &mut patterns);
-            if let Err(e) = r {
-                self.stops.pop();
-                return Err(e);
+        let body = self.within(Stops::default(), |p| {
+            if p.peek() == Some(&Tok::LBrack) {
+                explicit = true;
+                p.lambda_params(&mut params, &mut patterns)?;
             }
-        }
-        let body = self.statements();
-        self.stops.pop();
-        let body = body?;
+            p.statements()
+        })?;
         if self.peek() != Some(&Tok::RBrace) {
             return Err(self.err_at(self.i));
         }
@@ -684,32 +681,28 @@ impl Parser<'_> {
             return Err(self.err_at(self.i));
         }
         self.i += 1;
-        self.stops.push(Stops {
-            where_: true,
-            ..Stops::default()
-        });
-        let from = self.expr();
-        self.stops.pop();
-        let from = from?;
+        let from = self.within(
+            Stops {
+                where_: true,
+                ..Stops::default()
+            },
+            Self::expr,
+        )?;
         let mut wheres = Vec::new();
         if matches!(self.peek(), Some(Tok::Name(n)) if n == "where") {
             self.i += 1;
-            self.stops.push(Stops {
+            let comma = Stops {
                 comma: true,
                 ..Stops::default()
-            });
-            let r = (|| -> QResult<()> {
-                loop {
-                    wheres.push(self.expr()?);
-                    if matches!(self.peek(), Some(Tok::Verb(v)) if v == ",") {
-                        self.i += 1;
-                    } else {
-                        return Ok(());
-                    }
+            };
+            self.within(comma, |p| loop {
+                wheres.push(p.expr()?);
+                if matches!(p.peek(), Some(Tok::Verb(v)) if v == ",") {
+                    p.i += 1;
+                } else {
+                    return Ok(());
                 }
-            })();
-            self.stops.pop();
-            r?;
+            })?;
         }
         Ok(Expr::Sql(Box::new(Sql {
             kind,
@@ -724,27 +717,23 @@ impl Parser<'_> {
 
     /// A comma-separated qSQL phrase (possibly empty).
     fn phrase(&mut self, stops: Stops) -> QResult<Vec<(Option<Sym>, Expr)>> {
-        let mut out = Vec::new();
-        self.stops.push(stops);
-        let r = (|| -> QResult<()> {
+        self.within(stops, |p| {
+            let mut out = Vec::new();
             loop {
-                if matches!(self.peek(), Some(Tok::Name(n)) if n == "by" || n == "from") {
-                    return Ok(());
+                if matches!(p.peek(), Some(Tok::Name(n)) if n == "by" || n == "from") {
+                    return Ok(out);
                 }
-                let (name, e) = self.named_expr()?;
+                let (name, e) = p.named_expr()?;
                 if !matches!(e, Expr::Nil) {
                     out.push((name, e));
                 }
-                if matches!(self.peek(), Some(Tok::Verb(v)) if v == ",") {
-                    self.i += 1;
+                if matches!(p.peek(), Some(Tok::Verb(v)) if v == ",") {
+                    p.i += 1;
                 } else {
-                    return Ok(());
+                    return Ok(out);
                 }
             }
-        })();
-        self.stops.pop();
-        r?;
-        Ok(out)
+        })
     }
 }
 
