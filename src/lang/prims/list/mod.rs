@@ -145,31 +145,18 @@ pub(crate) fn int_vec(k: &K) -> Option<Cow<'_, [i64]>> {
     }
     Some(match &v.data {
         Data::U8(s) => Cow::Owned(s.iter().map(|&x| x as i64).collect()),
-        Data::I16(s) => Cow::Owned(
-            s.iter()
-                .map(|&x| {
-                    if x == qipc::null::H {
-                        qipc::null::J
-                    } else {
-                        x as i64
-                    }
-                })
-                .collect(),
-        ),
-        Data::I32(s) => Cow::Owned(
-            s.iter()
-                .map(|&x| {
-                    if x == qipc::null::I {
-                        qipc::null::J
-                    } else {
-                        x as i64
-                    }
-                })
-                .collect(),
-        ),
+        Data::I16(s) => Cow::Owned(widen(s, qipc::null::H)),
+        Data::I32(s) => Cow::Owned(widen(s, qipc::null::I)),
         Data::I64(s) => Cow::Borrowed(&s[..]),
         _ => return None,
     })
+}
+
+/// Narrower integers as longs, their null as the long null.
+fn widen<T: Copy + PartialEq + Into<i64>>(s: &[T], null: T) -> Vec<i64> {
+    s.iter()
+        .map(|&x| if x == null { qipc::null::J } else { x.into() })
+        .collect()
 }
 
 /// An integer atom or vector as a list of i64, and whether it was an atom.
