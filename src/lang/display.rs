@@ -504,23 +504,17 @@ fn integral_text(s: &str) -> bool {
     !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit())
 }
 
-/// The items of an i32-held vector as texts; `value` writes a non-special item.
-fn i32_items(xs: &[i32], ty: Ty, mode: Mode, value: fn(&mut String, i32)) -> Vec<String> {
+/// The items of an integer-held vector as texts: `special_of` picks out nulls and
+/// infinities, `value` writes any other item.
+fn held_items<T: Copy>(
+    xs: &[T],
+    ty: Ty,
+    mode: Mode,
+    special_of: impl Fn(T) -> Option<Special>,
+    value: fn(&mut String, T),
+) -> Vec<String> {
     xs.iter()
-        .map(|&v| match special_i32(v) {
-            Some(s) => special(ty, s, mode).to_string(),
-            None => {
-                let mut t = String::new();
-                value(&mut t, v);
-                t
-            }
-        })
-        .collect()
-}
-
-fn i64_items(xs: &[i64], ty: Ty, mode: Mode, value: fn(&mut String, i64)) -> Vec<String> {
-    xs.iter()
-        .map(|&v| match special_i64(v) {
+        .map(|&v| match special_of(v) {
             Some(s) => special(ty, s, mode).to_string(),
             None => {
                 let mut t = String::new();
@@ -621,14 +615,14 @@ impl<'a> Fmt<'a> {
                 }
             }
             Scalar::I32(v) => {
-                let item = i32_items(&[v], ty, mode, i32_writer(ty)).pop();
+                let item = held_items(&[v], ty, mode, special_i32, i32_writer(ty)).pop();
                 out.push_str(&item.unwrap_or_default());
                 if mode == Mode::Atom && special_i32(v).is_none() {
                     out.push_str(suffix(ty));
                 }
             }
             Scalar::I64(v) => {
-                let item = i64_items(&[v], ty, mode, i64_writer(ty)).pop();
+                let item = held_items(&[v], ty, mode, special_i64, i64_writer(ty)).pop();
                 out.push_str(&item.unwrap_or_default());
             }
             Scalar::F32(v) => match special_f64(f64::from(v)) {
@@ -699,8 +693,8 @@ impl<'a> Fmt<'a> {
                     }
                 })
                 .collect(),
-            Data::I32(xs) => i32_items(&xs[..m], ty, mode, i32_writer(ty)),
-            Data::I64(xs) => i64_items(&xs[..m], ty, mode, i64_writer(ty)),
+            Data::I32(xs) => held_items(&xs[..m], ty, mode, special_i32, i32_writer(ty)),
+            Data::I64(xs) => held_items(&xs[..m], ty, mode, special_i64, i64_writer(ty)),
             Data::F32(xs) => {
                 let p = self.prec();
                 xs[..m]
