@@ -911,17 +911,10 @@ impl JsonParser<'_> {
         }
         loop {
             vals.push(self.value()?);
-            self.ws();
-            match self.s.get(self.i) {
-                Some(b',') => self.i += 1,
-                Some(b']') => {
-                    self.i += 1;
-                    break;
-                }
-                _ => return Err(json_err()),
+            if self.item_end(b']')? {
+                return Ok(collapse(vals));
             }
         }
-        Ok(collapse(vals))
     }
 
     fn object(&mut self) -> QResult {
@@ -945,17 +938,27 @@ impl JsonParser<'_> {
             }
             self.i += 1;
             vals.push(self.value()?);
-            self.ws();
-            match self.s.get(self.i) {
-                Some(b',') => self.i += 1,
-                Some(b'}') => {
-                    self.i += 1;
-                    break;
-                }
-                _ => return Err(json_err()),
+            if self.item_end(b'}')? {
+                return Ok(K::dict(K::syms(keys), from_items(vals)));
             }
         }
-        Ok(K::dict(K::syms(keys), from_items(vals)))
+    }
+
+    /// After an array or object item: true past `close`, false past a `,` (another item
+    /// follows); anything else is not JSON.
+    fn item_end(&mut self, close: u8) -> QResult<bool> {
+        self.ws();
+        match self.s.get(self.i) {
+            Some(b',') => {
+                self.i += 1;
+                Ok(false)
+            }
+            Some(&c) if c == close => {
+                self.i += 1;
+                Ok(true)
+            }
+            _ => Err(json_err()),
+        }
     }
 }
 
