@@ -518,16 +518,7 @@ fn delimited(it: &Interp, d: u8, x: &K) -> QResult {
 /// A keyed table as one table (key columns first); anything else unchanged.
 fn unkey(x: &K) -> QResult<K> {
     match x {
-        K::Dict(d) if super::value::is_keyed(d) => match (&d.keys, &d.vals) {
-            (K::Table(k), K::Table(v)) => {
-                let mut n = k.names.as_ref().clone();
-                n.extend(v.names.iter().copied());
-                let mut c = k.cols.clone();
-                c.extend(v.cols.iter().cloned());
-                Ok(K::table(n, c))
-            }
-            _ => Err(QError::type_()),
-        },
+        K::Dict(d) if super::value::is_keyed(d) => super::prims::list::unkey(x),
         _ => Ok(x.clone()),
     }
 }

@@ -808,14 +808,8 @@ fn quote_cell(cell: &[u8], d: u8, out: &mut Vec<u8>) {
 pub fn prepare_text(it: &Interp, d: u8, y: &K) -> QResult {
     let (header, cols): (Option<Vec<Sym>>, Vec<K>) = match y {
         K::Table(t) => (Some(t.names.as_ref().clone()), t.cols.clone()),
-        K::Dict(dd) if super::value::is_keyed(dd) => match (&dd.keys, &dd.vals) {
-            (K::Table(k), K::Table(v)) => {
-                let mut n = k.names.as_ref().clone();
-                n.extend(v.names.iter().copied());
-                let mut c = k.cols.clone();
-                c.extend(v.cols.iter().cloned());
-                (Some(n), c)
-            }
+        K::Dict(dd) if super::value::is_keyed(dd) => match super::prims::list::unkey(y)? {
+            K::Table(t) => (Some(t.names.as_ref().clone()), t.cols.clone()),
             _ => return Err(QError::type_()),
         },
         K::List(l) => (None, l.items.as_ref().clone()),

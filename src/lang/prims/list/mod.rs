@@ -25,6 +25,7 @@ pub use running::{
     avgs, deltas, ema, fills, mavg, maxs, mcount, mdev, mins, mmax, mmin, msum, prds, ratios, sums,
 };
 pub use search::{bin, binr, differ, distinct, except, find, group, in_, inter, union, within};
+pub(crate) use shape::unkey;
 pub use shape::{
     count, cross, cut, dict, drop_cut, enlist, enlist_n, first, flip, join, join_in_place, key,
     last, next, prev, raze, reverse, rotate, sublist, take, til, type_, ungroup, value, where_,

@@ -889,7 +889,7 @@ pub fn dict(x: &K, y: &K) -> QResult {
 }
 
 /// A keyed table's key and value columns side by side; a table as it is.
-fn unkey(y: &K) -> QResult {
+pub(crate) fn unkey(y: &K) -> QResult {
     match (y, keyed(y)) {
         (K::Table(_), _) => Ok(y.clone()),
         (_, Some((k, v))) => {
