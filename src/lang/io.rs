@@ -186,17 +186,7 @@ pub fn write_handle(it: &Interp, h: i64, x: &K) -> Option<QResult<K>> {
     let f = map.get_mut(&h.abs())?;
     let bytes: QResult<Vec<u8>> = (|| {
         if h < 0 {
-            let mut out = Vec::new();
-            let lines = if x.as_string().is_some() && matches!(x, K::Vector(_)) {
-                vec![x.clone()]
-            } else {
-                items(x)
-            };
-            for l in lines {
-                out.extend_from_slice(l.as_string().ok_or_else(QError::type_)?);
-                out.push(b'\n');
-            }
-            return Ok(out);
+            return text_lines(x);
         }
         if let (Some(s), K::Vector(_)) = (x.as_string(), x) {
             return Ok(s.to_vec());
@@ -667,20 +657,26 @@ pub fn load_db(it: &mut Interp, dir: &Path, cd: bool, scripts: bool) -> QResult<
 // ---------------------------------------------------------------------------------------
 // 0: File Text
 
+/// The bytes of text lines: a string is one line, a list of strings one line each, every
+/// line ended by a newline.
+fn text_lines(x: &K) -> QResult<Vec<u8>> {
+    let lines = if x.as_string().is_some() && matches!(x, K::Vector(_)) {
+        vec![x.clone()]
+    } else {
+        items(x)
+    };
+    let mut out = Vec::new();
+    for l in lines {
+        out.extend_from_slice(l.as_string().ok_or_else(QError::type_)?);
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
 fn file_text(it: &mut Interp, x: &K, y: &K) -> EvalResult {
     if let Some(s) = file_arg(x) {
         let p = path_of(s);
-        let mut out = Vec::new();
-        let rows = if y.as_string().is_some() && matches!(y, K::Vector(_)) {
-            vec![y.clone()]
-        } else {
-            items(y)
-        };
-        for l in rows {
-            out.extend_from_slice(l.as_string().ok_or_else(QError::type_)?);
-            out.push(b'\n');
-        }
-        store::write_bytes(&p, &out)?;
+        store::write_bytes(&p, &text_lines(y)?)?;
         return Ok(x.clone());
     }
     match x {
