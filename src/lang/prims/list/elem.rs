@@ -32,18 +32,26 @@ pub(crate) trait Elem: Copy + Send + Sync + 'static {
     }
 }
 
+/// `wrap` and `from_scalar` of an `Elem` impl: `$t` is held in `Data::$var` and
+/// `Scalar::$var`.
+macro_rules! storage {
+    ($t:ty, $var:ident) => {
+        fn wrap(v: Vec<$t>) -> Data {
+            Data::$var(Arc::new(v))
+        }
+        fn from_scalar(s: Scalar) -> Option<$t> {
+            match s {
+                Scalar::$var(x) => Some(x),
+                _ => None,
+            }
+        }
+    };
+}
+
 impl Elem for u8 {
     type H = u8;
     type O = u8;
-    fn wrap(v: Vec<u8>) -> Data {
-        Data::U8(Arc::new(v))
-    }
-    fn from_scalar(s: Scalar) -> Option<u8> {
-        match s {
-            Scalar::U8(x) => Some(x),
-            _ => None,
-        }
-    }
+    storage!(u8, U8);
     fn null(ty: Ty) -> u8 {
         if ty == Ty::Char {
             b' '
@@ -72,15 +80,7 @@ impl Elem for u8 {
 impl Elem for Guid {
     type H = Guid;
     type O = Guid;
-    fn wrap(v: Vec<Guid>) -> Data {
-        Data::Guid(Arc::new(v))
-    }
-    fn from_scalar(s: Scalar) -> Option<Guid> {
-        match s {
-            Scalar::Guid(x) => Some(x),
-            _ => None,
-        }
-    }
+    storage!(Guid, Guid);
     fn null(_: Ty) -> Guid {
         [0; 16]
     }
@@ -100,15 +100,7 @@ macro_rules! int_elem {
         impl Elem for $t {
             type H = $t;
             type O = $t;
-            fn wrap(v: Vec<$t>) -> Data {
-                Data::$var(Arc::new(v))
-            }
-            fn from_scalar(s: Scalar) -> Option<$t> {
-                match s {
-                    Scalar::$var(x) => Some(x),
-                    _ => None,
-                }
-            }
+            storage!($t, $var);
             fn null(_: Ty) -> $t {
                 $null
             }
@@ -163,15 +155,7 @@ macro_rules! float_elem {
         impl Elem for $t {
             type H = $bits;
             type O = $key;
-            fn wrap(v: Vec<$t>) -> Data {
-                Data::$var(Arc::new(v))
-            }
-            fn from_scalar(s: Scalar) -> Option<$t> {
-                match s {
-                    Scalar::$var(x) => Some(x),
-                    _ => None,
-                }
-            }
+            storage!($t, $var);
             fn null(_: Ty) -> $t {
                 <$t>::from_bits($null)
             }
@@ -206,15 +190,7 @@ float_elem!(f32, u32, i32, F32, null::E_BITS, f32_okey);
 impl Elem for Sym {
     type H = usize;
     type O = Sym;
-    fn wrap(v: Vec<Sym>) -> Data {
-        Data::Sym(Arc::new(v))
-    }
-    fn from_scalar(s: Scalar) -> Option<Sym> {
-        match s {
-            Scalar::Sym(x) => Some(x),
-            _ => None,
-        }
-    }
+    storage!(Sym, Sym);
     fn null(_: Ty) -> Sym {
         Sym::NULL
     }
