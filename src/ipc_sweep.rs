@@ -772,6 +772,24 @@ where
     (labels, v)
 }
 
+/// The labels of a float type's samples, the last one (`last`) its own.
+fn float_labels(last: &'static str) -> Vec<&'static str> {
+    vec![
+        "typical",
+        "null",
+        "inf",
+        "ninf",
+        "zero",
+        "neg_zero",
+        "max",
+        "min",
+        "tiny",
+        "subnormal",
+        "nan_negative",
+        last,
+    ]
+}
+
 /// Labels and a vector of the interesting values of one type. Item 0 is an ordinary
 /// value and item 1 the type's null (booleans and bytes have none: their zero stands in).
 fn samples(ty: Ty) -> (Vec<&'static str>, K) {
@@ -847,20 +865,7 @@ fn samples(ty: Ty) -> (Vec<&'static str>, K) {
             (labels, K::i64s_of(ty, v))
         }
         Ty::Real => (
-            vec![
-                "typical",
-                "null",
-                "inf",
-                "ninf",
-                "zero",
-                "neg_zero",
-                "max",
-                "min",
-                "tiny",
-                "subnormal",
-                "nan_negative",
-                "pi",
-            ],
+            float_labels("pi"),
             K::reals(vec![
                 5.5,
                 f32::from_bits(null::E_BITS),
@@ -877,20 +882,7 @@ fn samples(ty: Ty) -> (Vec<&'static str>, K) {
             ]),
         ),
         Ty::Float | Ty::Datetime => (
-            vec![
-                "typical",
-                "null",
-                "inf",
-                "ninf",
-                "zero",
-                "neg_zero",
-                "max",
-                "min",
-                "tiny",
-                "subnormal",
-                "nan_negative",
-                "neg",
-            ],
+            float_labels("neg"),
             K::vector(
                 ty,
                 Data::F64(Arc::new(vec![
