@@ -673,6 +673,18 @@ fn text_lines(x: &K) -> QResult<Vec<u8>> {
     Ok(out)
 }
 
+/// The field widths of a fixed-width format: non-negative integers, `'type` otherwise.
+fn field_widths(w: &K) -> QResult<Vec<usize>> {
+    items(w)
+        .iter()
+        .map(|i| {
+            i.as_i64()
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or_else(QError::type_)
+        })
+        .collect()
+}
+
 fn file_text(it: &mut Interp, x: &K, y: &K) -> EvalResult {
     if let Some(s) = file_arg(x) {
         let p = path_of(s);
@@ -706,17 +718,7 @@ fn file_text(it: &mut Interp, x: &K, y: &K) -> EvalResult {
                     let flag = l.items.get(2).and_then(K::as_i64).unwrap_or(0) != 0;
                     Ok(load_csv(&types, d[0], true, flag, y)?)
                 }
-                w => {
-                    let widths: Vec<usize> = items(w)
-                        .iter()
-                        .map(|i| {
-                            i.as_i64()
-                                .and_then(|n| usize::try_from(n).ok())
-                                .ok_or_else(QError::type_)
-                        })
-                        .collect::<QResult<_>>()?;
-                    Ok(load_fixed(&types, &widths, y)?)
-                }
+                w => Ok(load_fixed(&types, &field_widths(w)?, y)?),
             }
         }
         _ => Err(QError::type_().into()),
@@ -1097,14 +1099,7 @@ fn file_binary(it: &Interp, x: &K, y: &K) -> QResult {
         (None, Some(t)) => (t.to_vec(), a, false),
         _ => return Err(QError::type_()),
     };
-    let widths: Vec<usize> = items(widths)
-        .iter()
-        .map(|w| {
-            w.as_i64()
-                .and_then(|n| usize::try_from(n).ok())
-                .ok_or_else(QError::type_)
-        })
-        .collect::<QResult<_>>()?;
+    let widths = field_widths(widths)?;
     let bytes = match y {
         K::Vector(Vector {
             ty: Ty::Byte | Ty::Char,
