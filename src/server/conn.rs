@@ -151,7 +151,7 @@ pub async fn serve<S>(hub: Arc<Hub>, stream: S, fd: i32, peer: Peer)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (mut rd, mut wr) = tokio::io::split(stream);
+    let (mut rd, wr) = tokio::io::split(stream);
     let mut buf = BytesMut::with_capacity(256);
     let first = tokio::time::timeout(HELLO_TIMEOUT, read_hello(&mut rd, &mut buf)).await;
     let hello = match first {
@@ -206,6 +206,7 @@ pub fn start<R, W>(
         capability,
         local: peer.local,
         tls: peer.tls,
+        corked: Vec::new(),
     };
     let id = if accepted {
         let Some(id) = hub.register_within(fd, conn, hub.cfg.max_conns) else {
@@ -380,6 +381,7 @@ pub async fn writer<W: AsyncWrite + Unpin>(
         loop {
             match m {
                 Outgoing::Bytes(b) => batch.push(b),
+                Outgoing::Batch(v) => batch.extend(v),
                 Outgoing::Flush(done) => {
                     open = open && write_batch(&mut wr, &mut batch, &queued, &signals).await;
                     if open {
