@@ -31,11 +31,15 @@ enum Cmd {
     ///
     /// Limits of the port (qtick's own; each refusal is logged on stderr). Sizes take a
     /// k, m or g suffix (powers of 1024):
+    ///
     /// --max-message BYTES: largest message accepted from a peer; a larger one closes the
     /// connection after .z.bm (default 16g).
+    ///
     /// --max-conns N: most connections at once; more are closed on accept (default 4096).
+    ///
     /// --idle-timeout SECS: close a connection after SECS seconds with no traffic either way
     /// while none of its messages is waiting (default 0: never).
+    ///
     /// --max-unread BYTES: bytes queued for one peer that has not read them, past which the
     /// next message closes the handle instead (default 128m).
     Q {

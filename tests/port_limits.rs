@@ -145,3 +145,22 @@ fn bad_limit_values_are_refused() {
         assert!(err.contains(flag), "{err}");
     }
 }
+
+#[test]
+fn help_lists_the_limits_and_tls() {
+    let out = std::process::Command::new(port_support::BIN)
+        .args(["q", "--help"])
+        .output()
+        .expect("qtick q --help");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--max-message",
+        "--max-conns",
+        "--idle-timeout",
+        "--max-unread",
+        "-E TLS mode",
+        "SSL_CERT_FILE",
+    ] {
+        assert!(text.contains(flag), "{flag} missing from: {text}");
+    }
+}
