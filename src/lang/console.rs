@@ -7,7 +7,8 @@ use super::error::{QError, QResult};
 use super::eval::Interp;
 use super::parse;
 use qipc::{Sym, K};
-use std::io::{BufRead, Write};
+use std::ffi::OsString;
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// What the console should print for one input: the text, or nothing.
@@ -288,39 +289,120 @@ pub fn unbalanced(s: &str) -> bool {
     depth > 0 || in_str
 }
 
-/// Run the console on standard input until end of input or `\\`.
-pub fn repl(it: &mut Interp) {
-    let stdin = std::io::stdin();
-    let mut pending = String::new();
-    for line in stdin.lock().lines() {
-        let Ok(line) = line else { break };
-        if !pending.is_empty() {
-            pending.push('\n');
+/// Console lines joined into one input while brackets, braces or a string stay open, so
+/// a lambda can be typed over several lines; the piped console and the terminal share it.
+#[derive(Default)]
+pub struct Pending {
+    text: String,
+    open: bool,
+}
+
+impl Pending {
+    /// Add one line; the whole input once it is complete.
+    pub fn push(&mut self, line: &str) -> Option<String> {
+        if self.open {
+            self.text.push('\n');
         }
-        pending.push_str(&line);
-        if unbalanced(&pending) {
-            continue;
+        self.text.push_str(line);
+        self.open = true;
+        if unbalanced(&self.text) {
+            return None;
         }
-        let input = std::mem::take(&mut pending);
-        if input.trim() == "\\\\" {
-            break;
-        }
-        if input.trim().is_empty() {
-            continue;
-        }
-        let out = eval_line(it, &input);
-        let mut so = std::io::stdout().lock();
-        match out {
-            Ok(Some(text)) => {
-                let _ = writeln!(so, "{text}");
-            }
-            Ok(None) => {}
-            Err(e) => {
-                let _ = writeln!(so, "{}", error_text(&e, &input));
-            }
-        }
-        let _ = so.flush();
+        self.open = false;
+        Some(std::mem::take(&mut self.text))
     }
+
+    /// Whether an input has started and not yet closed.
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
+    /// Drop a half-typed input (Ctrl-C on the terminal).
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.open = false;
+    }
+}
+
+/// The console prompt: `q)` in the root namespace, `q.ns)` after `\d .ns`, like q; and
+/// none while a multi-line input is still open (q shows none there either).
+pub fn prompt(it: &Interp, continuing: bool) -> String {
+    if continuing {
+        String::new()
+    } else if it.ns.is_null() || it.ns.as_bytes() == b"." {
+        "q)".to_string()
+    } else {
+        format!("q{})", it.ns.as_str())
+    }
+}
+
+/// The terminal console's history file: `QTICK_HISTORY` names it (`off` or empty: no
+/// history), else `$HOME/.qtick_history`; none without either.
+pub fn history_path() -> Option<PathBuf> {
+    history_path_from(std::env::var_os("QTICK_HISTORY"), std::env::var_os("HOME"))
+}
+
+fn history_path_from(var: Option<OsString>, home: Option<OsString>) -> Option<PathBuf> {
+    match var {
+        Some(v) if v.is_empty() || v == "off" => None,
+        Some(v) => Some(PathBuf::from(v)),
+        None => home
+            .filter(|h| !h.is_empty())
+            .map(|h| PathBuf::from(h).join(".qtick_history")),
+    }
+}
+
+/// What the terminal reader hands the evaluation thread.
+pub enum TermInput {
+    Line(String),
+    /// Ctrl-C: forget the line being typed and any open multi-line input.
+    Cancel,
+    /// Ctrl-D on an empty line (or the terminal went away): leave, like `\\`.
+    Eof,
+}
+
+/// Read the terminal with line editing and history on a thread of its own, so the
+/// evaluation thread keeps serving the port and the timer while a person types. Each
+/// line goes to `post`; the reader then waits on `prompts` for the next prompt, which the
+/// evaluation thread sends once it has printed the result, so a prompt never lands in
+/// the middle of output. Err when the terminal cannot be set up.
+pub fn spawn_terminal_reader(
+    post: impl Fn(TermInput) + Send + 'static,
+    prompts: std::sync::mpsc::Receiver<String>,
+) -> Result<(), String> {
+    use rustyline::error::ReadlineError;
+    let config = rustyline::Config::builder()
+        .max_history_size(10_000)
+        .map_err(|e| e.to_string())?
+        .auto_add_history(false)
+        .build();
+    let mut ed = rustyline::DefaultEditor::with_config(config).map_err(|e| e.to_string())?;
+    let history = history_path();
+    if let Some(p) = &history {
+        // A missing file is the first run; history is a convenience, never an error.
+        let _ = ed.load_history(p);
+    }
+    std::thread::spawn(move || {
+        while let Ok(p) = prompts.recv() {
+            match ed.readline(&p) {
+                Ok(line) => {
+                    if !line.trim().is_empty() {
+                        let _ = ed.add_history_entry(line.as_str());
+                        if let Some(h) = &history {
+                            let _ = ed.append_history(h);
+                        }
+                    }
+                    post(TermInput::Line(line));
+                }
+                Err(ReadlineError::Interrupted) => post(TermInput::Cancel),
+                Err(_) => {
+                    post(TermInput::Eof);
+                    break;
+                }
+            }
+        }
+    });
+    Ok(())
 }
 
 /// Run console inputs in a fresh interpreter and return what the last one printed (its
@@ -340,4 +422,49 @@ pub(crate) fn run_lines(lines: &[&str]) -> String {
         .map(str::trim_end)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pending_joins_open_lines() {
+        let mut p = Pending::default();
+        assert_eq!(p.push("f:{[x]"), None);
+        assert!(p.is_open());
+        assert_eq!(p.push(" x*2}").as_deref(), Some("f:{[x]\n x*2}"));
+        assert!(!p.is_open());
+        assert_eq!(p.push("s:\"a(").as_deref(), None);
+        p.clear();
+        assert!(!p.is_open());
+        assert_eq!(p.push("1+1").as_deref(), Some("1+1"));
+    }
+
+    #[test]
+    fn prompt_follows_namespace() {
+        let mut it = Interp::new();
+        assert_eq!(prompt(&it, false), "q)");
+        assert_eq!(prompt(&it, true), "");
+        system(&mut it, "d .foo").unwrap();
+        assert_eq!(prompt(&it, false), "q.foo)");
+        system(&mut it, "d .").unwrap();
+        assert_eq!(prompt(&it, false), "q)");
+    }
+
+    #[test]
+    fn history_path_choice() {
+        let home = Some(OsString::from("/home/u"));
+        assert_eq!(
+            history_path_from(None, home.clone()),
+            Some(PathBuf::from("/home/u/.qtick_history"))
+        );
+        assert_eq!(history_path_from(Some("off".into()), home.clone()), None);
+        assert_eq!(history_path_from(Some("".into()), home.clone()), None);
+        assert_eq!(
+            history_path_from(Some("/tmp/h".into()), home),
+            Some(PathBuf::from("/tmp/h"))
+        );
+        assert_eq!(history_path_from(None, None), None);
+    }
 }

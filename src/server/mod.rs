@@ -19,7 +19,7 @@ use bytes::{Bytes, BytesMut};
 use qipc::codec::Frame;
 use qipc::{MsgType, Sym, Ty, K};
 use std::collections::{HashMap, VecDeque};
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc as smpsc;
@@ -69,6 +69,8 @@ impl Default for Config {
 /// later connection, so an event whose id is no longer the handle's is stale and dropped.
 pub enum Event {
     Console(String),
+    /// Ctrl-C at the terminal prompt.
+    ConsoleCancel,
     ConsoleEof,
     Open {
         h: i32,
@@ -883,22 +885,52 @@ fn on_close(it: &mut Interp, hub: &Arc<Hub>, h: i32, id: u64) {
     }
 }
 
+/// Piped standard input: one event per line, then the end.
+fn spawn_line_reader(hub: &Arc<Hub>) {
+    let h = hub.clone();
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        for line in stdin.lock().lines() {
+            match line {
+                Ok(l) => h.post(Event::Console(l)),
+                Err(_) => break,
+            }
+        }
+        h.post(Event::ConsoleEof);
+    });
+}
+
 /// The evaluation loop: console lines, messages, opens and closes, the timer.
 pub fn run(it: &mut Interp, hub: &Arc<Hub>, console_input: bool) {
-    if console_input {
+    // On a terminal the console edits lines and keeps history; it is told the next prompt
+    // after each input. Piped input is read and evaluated line by line as before.
+    let mut prompts: Option<smpsc::Sender<String>> = None;
+    let terminal =
+        console_input && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if terminal {
+        let (ptx, prx) = smpsc::channel();
         let h = hub.clone();
-        std::thread::spawn(move || {
-            let stdin = std::io::stdin();
-            for line in stdin.lock().lines() {
-                match line {
-                    Ok(l) => h.post(Event::Console(l)),
-                    Err(_) => break,
-                }
+        let post = move |i: console::TermInput| {
+            h.post(match i {
+                console::TermInput::Line(l) => Event::Console(l),
+                console::TermInput::Cancel => Event::ConsoleCancel,
+                console::TermInput::Eof => Event::ConsoleEof,
+            })
+        };
+        match console::spawn_terminal_reader(post, prx) {
+            Ok(()) => {
+                let _ = ptx.send(console::prompt(it, false));
+                prompts = Some(ptx);
             }
-            h.post(Event::ConsoleEof);
-        });
+            Err(e) => {
+                eprintln!("terminal: {e}");
+                spawn_line_reader(hub);
+            }
+        }
+    } else if console_input {
+        spawn_line_reader(hub);
     }
-    let mut pending = String::new();
+    let mut pending = console::Pending::default();
     let mut next_tick = Instant::now() + Duration::from_millis(it.timer_ms);
     loop {
         hub.has_pw_hook.store(
@@ -924,39 +956,43 @@ pub fn run(it: &mut Interp, hub: &Arc<Hub>, console_input: bool) {
         };
         match ev {
             Event::Console(line) => {
-                if !pending.is_empty() {
-                    pending.push('\n');
-                }
-                pending.push_str(&line);
-                if console::unbalanced(&pending) {
-                    continue;
-                }
-                let input = std::mem::take(&mut pending);
-                if input.trim() == "\\\\" {
-                    break;
-                }
-                if input.trim().is_empty() {
-                    continue;
-                }
-                let before = it.timer_ms;
-                let out = console::eval_line(it, &input);
-                if it.timer_ms != before {
-                    next_tick = Instant::now() + Duration::from_millis(it.timer_ms);
-                }
-                let mut so = std::io::stdout().lock();
-                match out {
-                    Ok(Some(t)) => {
-                        let _ = writeln!(so, "{t}");
+                if let Some(input) = pending.push(&line) {
+                    if input.trim() == "\\\\" {
+                        break;
                     }
-                    Ok(None) => {}
-                    Err(e) => {
-                        let _ = writeln!(so, "{}", console::error_text(&e, &input));
+                    if !input.trim().is_empty() {
+                        let before = it.timer_ms;
+                        let out = console::eval_line(it, &input);
+                        if it.timer_ms != before {
+                            next_tick = Instant::now() + Duration::from_millis(it.timer_ms);
+                        }
+                        let mut so = std::io::stdout().lock();
+                        match out {
+                            Ok(Some(t)) => {
+                                let _ = writeln!(so, "{t}");
+                            }
+                            Ok(None) => {}
+                            Err(e) => {
+                                let _ = writeln!(so, "{}", console::error_text(&e, &input));
+                            }
+                        }
+                        let _ = so.flush();
                     }
                 }
-                let _ = so.flush();
+                if let Some(p) = &prompts {
+                    let _ = p.send(console::prompt(it, pending.is_open()));
+                }
+            }
+            Event::ConsoleCancel => {
+                pending.clear();
+                if let Some(p) = &prompts {
+                    let _ = p.send(console::prompt(it, false));
+                }
             }
             Event::ConsoleEof => {
-                if hub.cfg.listen.is_none() {
+                // Ctrl-D on a terminal leaves like `\\`; piped input that ends leaves a
+                // process with a port serving.
+                if prompts.is_some() || hub.cfg.listen.is_none() {
                     break;
                 }
             }
