@@ -201,3 +201,34 @@ fn q_server_calls_another_server() {
     assert_eq!(a.eval_line("hb\"2+3\""), "5");
     assert_eq!(a.eval_line("hb(+;1;2)"), "3");
 }
+
+#[test]
+fn a_char_atom_in_function_position_names_the_function() {
+    let mut a = Server::start("f:{x+1};g:{[a;b;c] a+b+c};k:{r::x};r:0;\n");
+    let p = a.port;
+    let script = format!(
+        r#"h:hopen {p};
+-1 "dyadic primitive ",-3!h("+";2;2);
+-1 "monadic lambda ",-3!h("f";41);
+-1 "triadic lambda ",-3!h("g";1;2;3);
+neg[h]("k";7);
+-1 "async ",-3!h"r";
+-1 "symbol still ",-3!h(`f;1);
+-1 "string still ",-3!h(enlist "f";2);
+-1 "undefined ",@[h;("z";1);{{"caught ",x}}];
+"#
+    );
+    let out = client(&script);
+    let want = [
+        "dyadic primitive 4",
+        "monadic lambda 42",
+        "triadic lambda 6",
+        "async 7",
+        "symbol still 2",
+        "string still 3",
+        "undefined caught z",
+    ];
+    let got: Vec<&str> = out.iter().map(String::as_str).collect();
+    assert_eq!(got, want);
+    assert_eq!(a.eval_line("r"), "7");
+}

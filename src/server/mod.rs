@@ -741,17 +741,14 @@ pub fn default_eval(it: &mut Interp, x: K) -> QResult {
     if let K::List(l) = &x {
         if let Some(f) = l.items.first() {
             let f = match f {
-                K::Vector(v) if v.ty == Ty::Char => {
-                    let text = f.as_string().unwrap_or(&[]);
-                    // A plain name (`".u.upd"`, the usual feed call) is looked up without
-                    // running the parser on every message.
-                    match plain_name(text) {
-                        Some(n) => it
-                            .get_global(n, it.ns)
-                            .ok_or_else(|| QError::new(n.as_str().into_owned()))?,
-                        None => it.eval_str(&String::from_utf8_lossy(text))?,
-                    }
-                }
+                // A string names the function; so does a char atom, a one-character
+                // name (q reads `("+";2;2)` as `value ("+";2;2)` does).
+                K::Vector(v) if v.ty == Ty::Char => name_value(it, f.as_string().unwrap_or(&[]))?,
+                K::Atom(qipc::Atom {
+                    ty: Ty::Char,
+                    v: qipc::Scalar::U8(c),
+                    ..
+                }) => name_value(it, &[*c])?,
                 _ => f.clone(),
             };
             let args: Vec<K> = l.items[1..].to_vec();
@@ -767,6 +764,17 @@ pub fn default_eval(it: &mut Interp, x: K) -> QResult {
         .cloned()
         .ok_or_else(QError::nyi)?;
     crate::lang::builtins::q(it.apply(&v, vec![x]))
+}
+
+/// The value a function-position string stands for. A plain name (`".u.upd"`, the usual
+/// feed call) is looked up without running the parser on every message.
+fn name_value(it: &mut Interp, text: &[u8]) -> QResult {
+    match plain_name(text) {
+        Some(n) => it
+            .get_global(n, it.ns)
+            .ok_or_else(|| QError::new(n.as_str().into_owned())),
+        None => it.eval_str(&String::from_utf8_lossy(text)),
+    }
 }
 
 /// `text` as a name when it is nothing else: letters, digits, `_` and inner dots, not
