@@ -232,3 +232,49 @@ neg[h]("k";7);
     assert_eq!(got, want);
     assert_eq!(a.eval_line("r"), "7");
 }
+
+#[test]
+fn deferred_sync_responses_and_trapped_remote_errors() {
+    // The server defers two kinds of request with -30!(::) and answers them from its
+    // timer with -30!(h;isError;msg), as a gateway answers when its workers call back.
+    let mut a = Server::start(
+        r#"pend:();
+.z.pg:{[q] $[q~"defer";[pend,::enlist(.z.w;0b;42);-30!(::);`ignored];q~"defererr";[pend,::enlist(.z.w;1b;"nope");-30!(::)];value q]};
+.z.ts:{if[count pend;r:first pend;pend::1_pend;-30!r]};
+\t 20
+"#,
+    );
+    let p = a.port;
+    let script = format!(
+        r#"h:hopen {p};
+-1 "deferred ",-3!h"defer";
+-1 "deferred error ",@[h;"defererr";{{"caught ",x}}];
+-1 "trap signal ",@[h;"'`boom";{{"caught ",x}}];
+-1 "trap type ",@[h;"1+`a";{{"caught ",x}}];
+-1 "trap value ",-3!@[h;"6*7";{{"caught ",x}}];
+-1 "not expecting ",h"@[{{-30!x}};(.z.w;0b;1);{{x}}]";
+-1 "not a handle ",h"@[{{-30!x}};(9999i;0b;1);{{x}}]";
+-1 "bad isError ",h"@[{{-30!x}};(.z.w;1;1);{{x}}]";
+-1 "deferred again ",-3!h"defer";
+-1 "sync after ",-3!h"1+1";
+"#
+    );
+    let out = client(&script);
+    let got: Vec<&str> = out.iter().map(String::as_str).collect();
+    assert_eq!(got.len(), 10, "client printed {got:?}");
+    assert_eq!(got[0], "deferred 42");
+    assert_eq!(got[1], "deferred error caught nope");
+    assert_eq!(got[2], "trap signal caught boom");
+    assert_eq!(got[3], "trap type caught type");
+    assert_eq!(got[4], "trap value 42");
+    assert!(
+        got[5].starts_with("not expecting Handle ")
+            && got[5].ends_with(" was not expecting a response msg"),
+        "{got:?}"
+    );
+    assert_eq!(got[6], "not a handle domain");
+    assert_eq!(got[7], "bad isError type");
+    assert_eq!(got[8], "deferred again 42");
+    assert_eq!(got[9], "sync after 2");
+    assert_eq!(a.eval_line("count pend"), "0");
+}

@@ -417,7 +417,11 @@ fn take_keeping_enums(it: &Interp, x: &K, y: &K) -> QResult {
         match r {
             K::Atom(_) => Ok(K::EnumAtom(d, r.as_i64().ok_or_else(QError::type_)?)),
             K::Vector(v) => match v.data {
-                qipc::Data::I64(idx) => Ok(K::Enum(qipc::Enum { domain: d, attr: qipc::Attr::None, idx })),
+                qipc::Data::I64(idx) => Ok(K::Enum(qipc::Enum {
+                    domain: d,
+                    attr: qipc::Attr::None,
+                    idx,
+                })),
                 _ => Err(QError::type_()),
             },
             _ => Err(QError::type_()),
@@ -425,7 +429,9 @@ fn take_keeping_enums(it: &Interp, x: &K, y: &K) -> QResult {
     };
     match y {
         K::EnumAtom(d, i) if shaped && x.is_atom() => wrap(*d, list::take(x, &K::long(*i))?),
-        K::Enum(e) if shaped && x.is_atom() => wrap(e.domain, list::take(x, &K::longs(e.idx.to_vec()))?),
+        K::Enum(e) if shaped && x.is_atom() => {
+            wrap(e.domain, list::take(x, &K::longs(e.idx.to_vec()))?)
+        }
         _ => list::take(x, &it.resolve_enums(y.clone())),
     }
 }
@@ -893,7 +899,33 @@ fn internal(it: &mut Interp, n: i64, x: &K) -> EvalResult {
         -21 => Ok(super::io::compression_stats(x)?),
         -22 => Ok(K::long(qipc::serialized_len(x) as i64)),
         -27 => format_decimals(x),
+        -30 => deferred_response(it, x),
         _ => Err(QError::nyi().into()),
+    }
+}
+
+/// `-30!x`: `-30!(::)` defers the response to the sync request being evaluated;
+/// `-30!(h;isError;msg)` sends it later.
+fn deferred_response(it: &mut Interp, x: &K) -> EvalResult {
+    let net = it.net.clone().ok_or_else(QError::nyi)?;
+    if x.is_null() {
+        net.defer_response();
+        return Ok(K::NULL);
+    }
+    match items(x).as_slice() {
+        [h, e, msg] => {
+            let h = h.as_i64().ok_or_else(QError::type_)?;
+            let is_error = match e {
+                K::Atom(qipc::Atom {
+                    ty: Ty::Bool,
+                    v: qipc::Scalar::U8(b),
+                }) => *b != 0,
+                _ => return Err(QError::type_().into()),
+            };
+            net.send_deferred(h, is_error, msg)?;
+            Ok(K::NULL)
+        }
+        _ => Err(QError::length().into()),
     }
 }
 

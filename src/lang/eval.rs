@@ -171,6 +171,12 @@ pub trait Net: Send + Sync {
     fn is_open(&self, h: i64) -> bool;
     /// The listening port (`\p`), 0 when not listening.
     fn port(&self) -> i64;
+    /// `-30!(::)`: the sync request being evaluated is answered later, by
+    /// `-30!(h;isError;msg)`; outside a sync request it does nothing.
+    fn defer_response(&self);
+    /// `-30!(h;isError;msg)`: answer a deferred sync request on handle `h` with `msg`, or
+    /// with the error `msg` (a string) when `is_error`.
+    fn send_deferred(&self, h: i64, is_error: bool, msg: &K) -> QResult<()>;
 }
 
 const MAX_DEPTH: usize = 2000;

@@ -135,6 +135,11 @@ pub struct Hub {
     pub has_pw_hook: std::sync::atomic::AtomicBool,
     port: Mutex<i64>,
     next_id: AtomicU64,
+    /// Sync requests being evaluated, innermost last (a sync call out evaluates requests
+    /// that arrive meanwhile): the handle, and whether `-30!(::)` deferred its response.
+    replying: Mutex<Vec<(i32, bool)>>,
+    /// Deferred sync requests not yet answered, per handle: its connection id and count.
+    awaiting: Mutex<HashMap<i32, (u64, u32)>>,
 }
 
 impl Hub {
@@ -160,6 +165,8 @@ impl Hub {
             has_pw_hook: std::sync::atomic::AtomicBool::new(false),
             port: Mutex::new(0),
             next_id: AtomicU64::new(1),
+            replying: Mutex::new(Vec::new()),
+            awaiting: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -704,6 +711,54 @@ impl Net for HubNet {
     fn port(&self) -> i64 {
         *self.0.port.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    fn defer_response(&self) {
+        if let Some(top) = lock(&self.0.replying).last_mut() {
+            top.1 = true;
+        }
+    }
+
+    fn send_deferred(&self, h: i64, is_error: bool, msg: &K) -> QResult<()> {
+        let hub = &self.0;
+        let hh = i32::try_from(h).map_err(|_| QError::domain())?;
+        let id = hub
+            .lock_conns()
+            .get(&hh)
+            .map(|c| c.id)
+            .ok_or_else(QError::domain)?;
+        let reply = if is_error {
+            let text = match (msg.as_string(), msg.as_sym()) {
+                (Some(s), _) => String::from_utf8_lossy(s).into_owned(),
+                (None, Some(s)) => s.as_str().into_owned(),
+                _ => return Err(QError::type_()),
+            };
+            K::error(text)
+        } else {
+            msg.clone()
+        };
+        {
+            let mut aw = lock(&hub.awaiting);
+            match aw.get_mut(&hh) {
+                Some((i, n)) if *i == id && *n > 0 => {
+                    *n -= 1;
+                    if *n == 0 {
+                        aw.remove(&hh);
+                    }
+                }
+                _ => {
+                    return Err(QError::new(format!(
+                        "Handle {h} was not expecting a response msg"
+                    )))
+                }
+            }
+        }
+        hub.send(hh, MsgType::Response, &reply)
+    }
+}
+
+/// A lock that survives a panicked holder (the data are plain bookkeeping).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn hook(it: &Interp, name: &str) -> Option<K> {
@@ -853,12 +908,27 @@ pub fn process_msg(it: &mut Interp, hub: &Arc<Hub>, h: i32, id: u64, frame: Fram
             ".z.ps"
         },
     );
+    let sync = msg_type == MsgType::Sync;
+    if sync {
+        lock(&hub.replying).push((h, false));
+    }
     let r = match handler {
         Some(f) => crate::lang::builtins::q(it.apply(&f, vec![x])),
         None => default_eval(it, x),
     };
     (it.zw, it.zu, it.za) = saved;
+    let deferred = sync && lock(&hub.replying).pop().is_some_and(|(_, d)| d);
     match (msg_type, r) {
+        // The handler's value is dropped: `-30!(h;isError;msg)` answers later. An error
+        // is still answered now, or the caller would wait for good.
+        (MsgType::Sync, Ok(_)) if deferred => {
+            let mut aw = lock(&hub.awaiting);
+            let e = aw.entry(h).or_insert((id, 0));
+            if e.0 != id {
+                *e = (id, 0);
+            }
+            e.1 += 1;
+        }
         (MsgType::Sync, Ok(v)) => {
             if let Err(e) = hub.send(h, MsgType::Response, &v) {
                 let _ = hub.send(h, MsgType::Response, &K::error(e.msg.to_string()));
@@ -885,6 +955,12 @@ fn on_open(it: &mut Interp, hub: &Arc<Hub>, h: i32, id: u64) {
 /// The peer went away (or we stopped reading after a close of ours): forget the handle
 /// and run `.z.pc` unless `hclose` already forgot it.
 fn on_close(it: &mut Interp, hub: &Arc<Hub>, h: i32, id: u64) {
+    {
+        let mut aw = lock(&hub.awaiting);
+        if aw.get(&h).is_some_and(|(i, _)| *i == id) {
+            aw.remove(&h);
+        }
+    }
     if let Some(c) = hub.remove_conn(h, id) {
         if let Some(f) = hook(it, ".z.pc") {
             let _ = run_hook(it, hub, &f, h, (c.user, c.addr), vec![K::int(h)]);
