@@ -758,11 +758,17 @@ fn amend(it: &mut Interp, x: &K, path: &[K], f: &K, y: Option<&K>, at_form: bool
         return Ok(x.clone());
     }
     let (target, name) = match x.as_sym() {
-        Some(s) => (
-            it.get_global(s, it.ns)
-                .ok_or_else(|| QError::new(s.as_str().into_owned()))?,
-            Some(s),
-        ),
+        Some(s) => match it.get_global(s, it.ns) {
+            Some(v) => (v, Some(s)),
+            // `.[`name;();:;v]` assigns the whole value, so it defines a name that does
+            // not exist yet (r.q sets its tables this way from `.u.sub`'s result).
+            None if !at_form && path.is_empty() && matches!(f, K::Func(Func::Binary(0))) => {
+                let v = y.ok_or_else(QError::rank)?.clone();
+                it.set_global(s, it.ns, v);
+                return Ok(x.clone());
+            }
+            None => return Err(QError::new(s.as_str().into_owned()).into()),
+        },
         None => (x.clone(), None),
     };
     let updated = amend_path(it, &target, path, f, y, at_form)?;
@@ -991,6 +997,21 @@ mod tests {
         assert_eq!(q(&["like"]), "like");
         assert_eq!(q(&[".q?(+:)"]), "`flip");
         assert_eq!(q(&[".q.neg 3"]), "-3");
+    }
+
+    #[test]
+    fn dot_assign_defines_an_undefined_global() {
+        assert_eq!(q(&[".[`newg;();:;1 2 3]", "newg"]), "1 2 3");
+        assert_eq!(q(&[".[`.u.nx;();:;7]", ".u.nx"]), "7");
+        assert_eq!(q(&[".[`newg;();:;1 2 3]"]), "`newg");
+        // r.q's `.u.rep` shape: each (name;value) pair through `.[;();:;]`.
+        assert_eq!(
+            q(&["(.[;();:;].)each((`t1;([]a:1 2));(`t2;3))", "(t1`a;t2)"]),
+            "1 2\n3"
+        );
+        // Other functions still need the value.
+        assert_eq!(q(&[".[`undefd;();,;4]"]), "'undefd");
+        assert_eq!(q(&[".[`undefd;`a;:;4]"]), "'undefd");
     }
 
     #[test]

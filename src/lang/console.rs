@@ -17,6 +17,15 @@ pub fn eval_line(it: &mut Interp, line: &str) -> QResult<Option<String>> {
     if let Some(cmd) = trimmed.strip_prefix('\\') {
         if !cmd.starts_with('\\') || cmd.len() > 1 {
             let r = system(it, cmd)?;
+            // A shell command's output is shown as the lines it wrote, like q does.
+            let name = cmd.split_whitespace().next().unwrap_or("");
+            if !is_q_command(name) {
+                let lines: Vec<String> = super::value::items(&r)
+                    .iter()
+                    .map(|l| String::from_utf8_lossy(l.as_string().unwrap_or(&[])).into_owned())
+                    .collect();
+                return Ok((!lines.is_empty()).then(|| lines.join("\n")));
+            }
             return Ok(if r.is_null() {
                 None
             } else {
@@ -216,8 +225,71 @@ pub fn system(it: &mut Interp, cmd: &str) -> QResult {
             std::env::set_current_dir(arg).map_err(|_| QError::new(arg.to_string()))?;
             Ok(K::NULL)
         }
-        _ => Err(QError::new("nyi")),
+        _ if is_q_command(name) => Err(QError::new("nyi")),
+        _ => shell(cmd),
     }
+}
+
+/// q's own system commands (`\a` ... `\_`); any other command goes to the shell.
+fn is_q_command(name: &str) -> bool {
+    matches!(
+        name,
+        "a" | "b"
+            | "B"
+            | "c"
+            | "C"
+            | "cd"
+            | "d"
+            | "e"
+            | "E"
+            | "f"
+            | "g"
+            | "l"
+            | "o"
+            | "p"
+            | "P"
+            | "r"
+            | "s"
+            | "S"
+            | "t"
+            | "T"
+            | "ts"
+            | "u"
+            | "v"
+            | "w"
+            | "W"
+            | "x"
+            | "z"
+            | "1"
+            | "2"
+            | "_"
+            | "\\"
+    )
+}
+
+/// Run `cmd` with `/bin/sh -c`, as q does for a command that is not its own: the lines
+/// it writes to standard output, as strings; `'os` when it fails. Its standard error
+/// passes through to ours; it gets no standard input, which belongs to the console.
+pub fn shell(cmd: &str) -> QResult {
+    let out = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(cmd)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|_| QError::new("os"))?;
+    if !out.status.success() {
+        return Err(QError::new("os"));
+    }
+    let text = out.stdout.strip_suffix(b"\n").unwrap_or(&out.stdout);
+    if text.is_empty() && out.stdout.is_empty() {
+        return Ok(K::list(Vec::new()));
+    }
+    Ok(K::list(
+        text.split(|&b| b == b'\n')
+            .map(|l| K::string(l.strip_suffix(b"\r").unwrap_or(l).to_vec()))
+            .collect(),
+    ))
 }
 
 /// Load a script: lines starting with white space continue the previous line; a line
@@ -450,6 +522,25 @@ mod tests {
         assert_eq!(prompt(&it, false), "q.foo)");
         system(&mut it, "d .").unwrap();
         assert_eq!(prompt(&it, false), "q)");
+    }
+
+    #[test]
+    fn system_runs_other_commands_in_the_shell() {
+        use super::run_lines as q;
+        assert_eq!(q(&["-3!system\"echo hi\""]), "\",\\\"hi\\\"\"");
+        assert_eq!(q(&["system\"printf 'a\\\\nbc\\\\n'\""]), ",\"a\"\n\"bc\"");
+        assert_eq!(q(&["count system\"true\""]), "0");
+        assert_eq!(q(&["system\"exit 3\""]), "'os");
+        assert_eq!(q(&["system\"sleep 0\""]), "()");
+        // q's own commands are not sent to the shell.
+        assert_eq!(q(&["system\"e\""]), "'nyi");
+        // At the console a shell command shows the lines it wrote.
+        let mut it = Interp::new();
+        assert_eq!(
+            eval_line(&mut it, "\\echo a b").unwrap().as_deref(),
+            Some("a b")
+        );
+        assert_eq!(eval_line(&mut it, "\\true").unwrap(), None);
     }
 
     #[test]
