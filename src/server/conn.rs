@@ -113,6 +113,7 @@ pub fn start<R, W>(
             addr: peer.addr,
             capability,
             local: peer.local,
+            corked: Vec::new(),
         },
     );
     if announce {
@@ -238,6 +239,7 @@ pub async fn writer<W: AsyncWrite + Unpin>(
         loop {
             match m {
                 Outgoing::Bytes(b) => batch.push(b),
+                Outgoing::Batch(v) => batch.extend(v),
                 Outgoing::Flush(done) => {
                     open = open && write_batch(&mut wr, &mut batch, &queued, &signals).await;
                     if open {

@@ -105,6 +105,9 @@ pub enum Event {
 /// A writer task's instructions.
 pub enum Outgoing {
     Bytes(Bytes),
+    /// Several messages in order, handed over with one channel operation (a cork's
+    /// contents).
+    Batch(Vec<Bytes>),
     Flush(oneshot::Sender<()>),
     Close,
 }
@@ -120,7 +123,35 @@ pub struct Conn {
     pub addr: i32,
     pub capability: u8,
     pub local: bool,
+    /// Messages held back by [`Hub::send_corked`] until the evaluation loop goes idle;
+    /// counted in `queued` already.
+    pub corked: Vec<Bytes>,
 }
+
+impl Conn {
+    /// Hand what is corked to the writer, in order, ahead of anything sent after.
+    fn uncork(&mut self) {
+        match self.corked.len() {
+            0 => {}
+            1 => {
+                if let Some(b) = self.corked.pop() {
+                    let _ = self.out.send(Outgoing::Bytes(b));
+                }
+            }
+            _ => {
+                let _ = self
+                    .out
+                    .send(Outgoing::Batch(std::mem::take(&mut self.corked)));
+            }
+        }
+    }
+}
+
+/// Corked bytes, all handles together, above which the cork is pulled at once.
+const CORK_BYTES: usize = 256 << 10;
+/// Corked sends (publishes) after which the cork is pulled even while events keep
+/// coming, bounding the delay a burst adds.
+const CORK_SENDS: usize = 64;
 
 /// The process's network side, shared by the socket tasks and the evaluation thread.
 pub struct Hub {
@@ -140,6 +171,9 @@ pub struct Hub {
     replying: Mutex<Vec<(i32, bool)>>,
     /// Deferred sync requests not yet answered, per handle: its connection id and count.
     awaiting: Mutex<HashMap<i32, (u64, u32)>>,
+    /// Bytes and sends corked since the last uncork (touched on the evaluation thread).
+    corked_bytes: AtomicUsize,
+    corked_sends: AtomicUsize,
 }
 
 impl Hub {
@@ -167,6 +201,8 @@ impl Hub {
             next_id: AtomicU64::new(1),
             replying: Mutex::new(Vec::new()),
             awaiting: Mutex::new(HashMap::new()),
+            corked_bytes: AtomicUsize::new(0),
+            corked_sends: AtomicUsize::new(0),
         }))
     }
 
@@ -333,6 +369,14 @@ impl Hub {
             return Some(e);
         }
         let rx = self.rx.lock().unwrap_or_else(|e| e.into_inner());
+        if self.corked_sends.load(Ordering::Relaxed) > 0 {
+            // Nothing more to evaluate right now: what a burst published goes out.
+            match rx.try_recv() {
+                Ok(e) => return Some(e),
+                Err(smpsc::TryRecvError::Empty) => self.uncork(),
+                Err(smpsc::TryRecvError::Disconnected) => return None,
+            }
+        }
         match timeout {
             Some(t) => rx.recv_timeout(t).ok(),
             None => rx.recv().ok(),
@@ -385,8 +429,11 @@ impl Hub {
     /// Queue already-encoded bytes on `h` (one encoding can go to many handles). A peer
     /// that has left more than the bound unread loses its connection instead.
     pub fn send_bytes(&self, h: i32, b: Bytes) -> QResult<()> {
-        let conns = self.lock_conns();
-        let c = conns.get(&h).ok_or_else(|| QError::new(h.to_string()))?;
+        let mut conns = self.lock_conns();
+        let c = conns
+            .get_mut(&h)
+            .ok_or_else(|| QError::new(h.to_string()))?;
+        c.uncork();
         let before = c.queued.load(Ordering::Relaxed);
         if before > self.cfg.max_queue {
             self.log(&format!(
@@ -404,10 +451,67 @@ impl Hub {
         Ok(())
     }
 
+    /// Queue each `(handle; bytes)` under one lock, held back (corked) until the
+    /// evaluation loop has nothing more to do, so a burst of publishes reaches each
+    /// socket as one write; anything else sent to a handle goes after its corked bytes.
+    /// Handles that are gone, or over the unread bound (closed as by `send_bytes`), are
+    /// appended to `dead`.
+    pub fn send_corked(&self, sends: &mut Vec<(i32, Bytes)>, dead: &mut Vec<i32>) {
+        if sends.is_empty() {
+            return;
+        }
+        let mut conns = self.lock_conns();
+        let mut total = 0;
+        for (h, b) in sends.drain(..) {
+            let Some(c) = conns.get_mut(&h) else {
+                dead.push(h);
+                continue;
+            };
+            let before = c.queued.load(Ordering::Relaxed);
+            if before > self.cfg.max_queue {
+                self.log(&format!(
+                    "handle {h}: {before} bytes unread, over the {} byte bound; closing the handle",
+                    self.cfg.max_queue
+                ));
+                c.signals.kill.notify_one();
+                c.signals.stop.notify_one();
+                dead.push(h);
+                continue;
+            }
+            c.queued.fetch_add(b.len(), Ordering::Relaxed);
+            total += b.len();
+            c.corked.push(b);
+        }
+        let bytes = self.corked_bytes.fetch_add(total, Ordering::Relaxed) + total;
+        let n = self.corked_sends.fetch_add(1, Ordering::Relaxed) + 1;
+        if bytes >= CORK_BYTES || n >= CORK_SENDS {
+            Self::uncork_all(&mut conns);
+            self.corked_bytes.store(0, Ordering::Relaxed);
+            self.corked_sends.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// Hand every corked message to its writer.
+    pub fn uncork(&self) {
+        if self.corked_sends.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        Self::uncork_all(&mut self.lock_conns());
+        self.corked_bytes.store(0, Ordering::Relaxed);
+        self.corked_sends.store(0, Ordering::Relaxed);
+    }
+
+    fn uncork_all(conns: &mut HashMap<i32, Conn>) {
+        for c in conns.values_mut() {
+            c.uncork();
+        }
+    }
+
     /// Close a handle from our side: stop reading, write what is queued, then shut the
     /// socket (given up after a grace period if the peer does not read it).
     pub fn shutdown(&self, h: i32) {
-        if let Some(c) = self.lock_conns().get(&h) {
+        if let Some(c) = self.lock_conns().get_mut(&h) {
+            c.uncork();
             c.signals.stop.notify_one();
             let _ = c.out.send(Outgoing::Close);
             let signals = c.signals.clone();
@@ -425,6 +529,11 @@ impl Hub {
             .map(|c| c.queued.load(Ordering::Relaxed))
     }
 
+    /// The capability `h` negotiated at its handshake; None when it is not open.
+    pub fn capability(&self, h: i32) -> Option<u8> {
+        self.lock_conns().get(&h).map(|c| c.capability)
+    }
+
     /// Whether q's rule compresses large messages to `h`: a peer on another machine (or
     /// any peer when `compress_local` is set) that negotiated capability 1 or more.
     pub fn compresses(&self, h: i32) -> bool {
@@ -436,7 +545,10 @@ impl Hub {
     /// Cut `h` off now: what is queued is dropped unwritten and reading stops, so the
     /// close is posted and `.z.pc` runs as for any other disconnect.
     pub fn kill(&self, h: i32) {
-        if let Some(c) = self.lock_conns().get(&h) {
+        if let Some(c) = self.lock_conns().get_mut(&h) {
+            for b in c.corked.drain(..) {
+                c.queued.fetch_sub(b.len(), Ordering::Relaxed);
+            }
             c.signals.kill.notify_one();
             c.signals.stop.notify_one();
         }
@@ -616,6 +728,8 @@ impl Net for HubNet {
             let ev = match hub.take_deferred_for(h, id) {
                 Some(e) => e,
                 None => {
+                    // Nothing corked waits behind a call that may block for long.
+                    hub.uncork();
                     let rx = hub.rx.lock().unwrap_or_else(|e| e.into_inner());
                     rx.recv().map_err(|_| QError::new("close"))?
                 }
@@ -666,11 +780,12 @@ impl Net for HubNet {
     fn flush(&self, h: i64) -> QResult<()> {
         let (tx, rx) = oneshot::channel();
         {
-            let conns = self.0.lock_conns();
+            let mut conns = self.0.lock_conns();
             let c = i32::try_from(h)
                 .ok()
-                .and_then(|h| conns.get(&h))
+                .and_then(|h| conns.get_mut(&h))
                 .ok_or_else(|| QError::new(h.to_string()))?;
+            c.uncork();
             let _ = c.out.send(Outgoing::Flush(tx));
         }
         let _ = self.0.rt.block_on(rx);
