@@ -1,7 +1,7 @@
 //! The `qtick q` console on a terminal, as a person uses it: run under a pseudo-terminal
-//! (util-linux `script`), typed at with line editing, history kept in a file, Ctrl-C and
-//! Ctrl-D, the `q)` prompt following `\d`, and the port and timer still served while the
-//! prompt waits for input.
+//! (util-linux `script`), typed at with line editing, history kept in a file, Ctrl-C (at
+//! the prompt and while evaluating) and Ctrl-D, the `q)` prompt following `\d`, and the
+//! port and timer still served while the prompt waits for input.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -184,6 +184,12 @@ fn terminal_console_edits_keeps_history_and_serves_while_waiting() {
     let at = t.wait_for(at, "g:{[x]\n");
     t.type_keys("\x03");
     let at = t.wait_for(at, "q)");
+    // Ctrl-C while something runs stops it with 'stop, as in q; the process goes on.
+    t.type_keys("while[1;1]\n");
+    let at = t.wait_for(at, "while[1;1]\n");
+    std::thread::sleep(Duration::from_millis(300));
+    t.type_keys("\x03");
+    let at = t.wait_for(at, "'stop\nq)");
     t.type_keys("7*6\n");
     let at = t.wait_for(at, "7*6\n42\nq)");
     assert!(!t.text().contains("'abc"), "screen:\n{}", t.text());

@@ -424,6 +424,25 @@ fn history_path_from(var: Option<OsString>, home: Option<OsString>) -> Option<Pa
     }
 }
 
+/// Ctrl-C outside the line editor (while something evaluates) raises SIGINT: take it
+/// as an interrupt of the evaluation, as q does, rather than the end of the process.
+fn catch_interrupt() -> Result<(), String> {
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+    extern "C" fn on_sigint(_: nix::libc::c_int) {
+        // Only an atomic store: async-signal-safe.
+        super::eval::INTERRUPT.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    let action = SigAction::new(
+        SigHandler::Handler(on_sigint),
+        SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe { sigaction(Signal::SIGINT, &action) }
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 /// What the terminal reader hands the evaluation thread.
 pub enum TermInput {
     Line(String),
@@ -449,6 +468,7 @@ pub fn spawn_terminal_reader(
         .auto_add_history(false)
         .build();
     let mut ed = rustyline::DefaultEditor::with_config(config).map_err(|e| e.to_string())?;
+    catch_interrupt()?;
     let history = history_path();
     if let Some(p) = &history {
         // A missing file is the first run; history is a convenience, never an error.

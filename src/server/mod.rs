@@ -1150,6 +1150,8 @@ pub fn run(it: &mut Interp, hub: &Arc<Hub>, console_input: bool) {
         }
         let timeout =
             (it.timer_ms > 0).then(|| next_tick.saturating_duration_since(Instant::now()));
+        // Ctrl-C interrupts what runs; one pressed while idle is not kept for later.
+        crate::lang::eval::INTERRUPT.store(false, Ordering::Relaxed);
         let Some(ev) = hub.next_event(timeout) else {
             continue;
         };
