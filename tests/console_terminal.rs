@@ -200,6 +200,10 @@ fn terminal_console_edits_keeps_history_and_serves_while_waiting() {
 
     let saved = std::fs::read_to_string(&hist).expect("history file written");
     assert!(saved.contains("f 21"), "history: {saved}");
+    // The two-line lambda is one entry (rustyline writes its newline as `\n`); the
+    // cancelled one is not kept.
+    assert!(saved.contains("f:{[x]\\n x*2}"), "history: {saved}");
+    assert!(!saved.contains("g:{[x]"), "history: {saved}");
     assert!(saved.contains("7*6"), "history: {saved}");
 
     // A new session recalls the last input with the up arrow.
@@ -211,6 +215,9 @@ fn terminal_console_edits_keeps_history_and_serves_while_waiting() {
     t.wait_for(at, "42\nq)");
     t.type_keys("\\\\\n");
     t.wait_exit();
+    // `\\` is not kept: recalled by mistake it would end the session.
+    let saved = std::fs::read_to_string(&hist).expect("history file");
+    assert!(!saved.lines().any(|l| l == r"\\\\"), "history: {saved}");
 
     // QTICK_HISTORY=off keeps no file.
     let mut t = Term::start(Path::new("off"), "");

@@ -475,18 +475,26 @@ pub fn spawn_terminal_reader(
         let _ = ed.load_history(p);
     }
     std::thread::spawn(move || {
+        // A lambda typed over several lines is one history entry, recalled whole.
+        let mut input = Pending::default();
         while let Ok(p) = prompts.recv() {
             match ed.readline(&p) {
                 Ok(line) => {
-                    if !line.trim().is_empty() {
-                        let _ = ed.add_history_entry(line.as_str());
-                        if let Some(h) = &history {
-                            let _ = ed.append_history(h);
+                    if let Some(whole) = input.push(&line) {
+                        // `\\` is left out: recalled by mistake it would end the session.
+                        if !whole.trim().is_empty() && whole.trim() != "\\\\" {
+                            let _ = ed.add_history_entry(whole.as_str());
+                            if let Some(h) = &history {
+                                let _ = ed.append_history(h);
+                            }
                         }
                     }
                     post(TermInput::Line(line));
                 }
-                Err(ReadlineError::Interrupted) => post(TermInput::Cancel),
+                Err(ReadlineError::Interrupted) => {
+                    input.clear();
+                    post(TermInput::Cancel);
+                }
                 Err(_) => {
                     post(TermInput::Eof);
                     break;
