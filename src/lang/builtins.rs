@@ -327,6 +327,17 @@ pub fn install(it: &mut Interp) {
         let s = String::from_utf8_lossy(s).into_owned();
         Ok(super::console::system(it, &s)?)
     });
+    // `tables x`: the tables of namespace x (`.`, `` ` `` or `::` for the root).
+    register(it, "tables", 1, 1, |it, a| {
+        let ns = match &a[0] {
+            x if x.is_null() => Sym::NULL,
+            x => match x.as_sym().ok_or_else(QError::type_)? {
+                s if s.as_bytes() == b"." => Sym::NULL,
+                s => s,
+            },
+        };
+        Ok(K::syms(super::console::tables_in(it, ns)))
+    });
     register(it, "fby", 2, 2, super::sql::fby);
     register(it, "?", 2, 6, question);
     register(it, "rand", 1, 1, |it, a| {
@@ -1017,6 +1028,21 @@ mod tests {
         // Other functions still need the value.
         assert_eq!(q(&[".[`undefd;();,;4]"]), "'undefd");
         assert_eq!(q(&[".[`undefd;`a;:;4]"]), "'undefd");
+    }
+
+    #[test]
+    fn tables_lists_a_namespace() {
+        let setup = ["t:([]a:1 2)", "k:([a:1 2]b:3 4)", "n:1", ".foo.u:([]x:1)"];
+        let run = |e: &str| {
+            let mut l = setup.to_vec();
+            l.push(e);
+            q(&l)
+        };
+        assert_eq!(run("tables[]"), "`k`t");
+        assert_eq!(run("tables`."), "`k`t");
+        assert_eq!(run("tables`.foo"), ",`u");
+        assert_eq!(run("\\a .foo"), ",`u");
+        assert_eq!(run("tables 1"), "'type");
     }
 
     #[test]

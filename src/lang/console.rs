@@ -176,18 +176,12 @@ pub fn system(it: &mut Interp, cmd: &str) -> QResult {
             Ok(K::syms(names))
         }
         "a" => {
-            let mut names: Vec<Sym> = it
-                .globals
-                .iter()
-                .filter(|(k, v)| {
-                    !k.as_bytes().starts_with(b".") && matches!(v, K::Table(_))
-                        || matches!(v, K::Dict(d) if super::value::is_keyed(d))
-                            && !k.as_bytes().starts_with(b".")
-                })
-                .map(|(k, _)| *k)
-                .collect();
-            names.sort();
-            Ok(K::syms(names))
+            let ns = match arg {
+                "" => it.ns,
+                "." => Sym::NULL,
+                a => Sym::from_text(a),
+            };
+            Ok(K::syms(tables_in(it, ns)))
         }
         "f" => {
             let mut names: Vec<Sym> = it
@@ -228,6 +222,32 @@ pub fn system(it: &mut Interp, cmd: &str) -> QResult {
         _ if is_q_command(name) => Err(QError::new("nyi")),
         _ => shell(cmd),
     }
+}
+
+/// The tables (plain or keyed) of namespace `ns` (the root when null), by their names in
+/// it, sorted: `\a` and `tables`.
+pub fn tables_in(it: &Interp, ns: Sym) -> Vec<Sym> {
+    let prefix = ns.as_bytes();
+    let mut names: Vec<Sym> = it
+        .globals
+        .iter()
+        .filter(|(_, v)| {
+            matches!(v, K::Table(_)) || matches!(v, K::Dict(d) if super::value::is_keyed(d))
+        })
+        .filter_map(|(k, _)| {
+            let b = k.as_bytes();
+            if ns.is_null() {
+                (!b.starts_with(b".")).then_some(*k)
+            } else {
+                b.strip_prefix(prefix)
+                    .and_then(|r| r.strip_prefix(b"."))
+                    .filter(|r| !r.contains(&b'.'))
+                    .map(Sym::new)
+            }
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 /// q's own system commands (`\a` ... `\_`); any other command goes to the shell.
