@@ -19,6 +19,7 @@ pub fn eval_line(it: &mut Interp, line: &str) -> QResult<Option<String>> {
             let r = system(it, cmd)?;
             // A shell command's output is shown as the lines it wrote, like q does.
             let name = cmd.split_whitespace().next().unwrap_or("");
+            let name = name.split_once(':').map_or(name, |(n, _)| n);
             if !is_q_command(name) {
                 let lines: Vec<String> = super::value::items(&r)
                     .iter()
@@ -75,6 +76,11 @@ pub fn system(it: &mut Interp, cmd: &str) -> QResult {
     let (name, arg) = match cmd.find(char::is_whitespace) {
         Some(i) => (&cmd[..i], cmd[i..].trim()),
         None => (cmd, ""),
+    };
+    // `\t:n expr` and `\ts:n expr` carry their repeat count on the name.
+    let (name, arg) = match name.split_once(':') {
+        Some((n @ ("t" | "ts"), _)) => (n, cmd[n.len()..].trim()),
+        _ => (name, arg),
     };
     match name {
         "\\" => std::process::exit(0),
@@ -580,8 +586,11 @@ mod tests {
         assert_eq!(q(&["count system\"true\""]), "0");
         assert_eq!(q(&["system\"exit 3\""]), "'os");
         assert_eq!(q(&["system\"sleep 0\""]), "()");
-        // q's own commands are not sent to the shell.
+        // q's own commands are not sent to the shell, `\t:n` and `\ts:n` included.
         assert_eq!(q(&["system\"e\""]), "'nyi");
+        assert_eq!(q(&["type system\"t:2 til 10\""]), "-7h");
+        assert_eq!(q(&["count system\"ts:2 til 10\""]), "2");
+        assert_eq!(q(&["n:0", "\\t:3 n+:1", "n"]), "3");
         // At the console a shell command shows the lines it wrote.
         let mut it = Interp::new();
         assert_eq!(
