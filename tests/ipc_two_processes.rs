@@ -239,7 +239,7 @@ fn deferred_sync_responses_and_trapped_remote_errors() {
     // timer with -30!(h;isError;msg), as a gateway answers when its workers call back.
     let mut a = Server::start(
         r#"pend:();
-.z.pg:{[q] $[q~"defer";[pend,::enlist(.z.w;0b;42);-30!(::);`ignored];q~"defererr";[pend,::enlist(.z.w;1b;"nope");-30!(::)];value q]};
+.z.pg:{[q] $[q~"defer";[pend,::enlist(.z.w;0b;42);-30!(::);`ignored];q~"defererr";[pend,::enlist(.z.w;1b;"nope");-30!(::)];q~"now";[-30!(::);-30!(.z.w;0b;7);`ignored];q~"fails";[-30!(::);'oops];value q]};
 .z.ts:{if[count pend;r:first pend;pend::1_pend;-30!r]};
 \t 20
 "#,
@@ -257,11 +257,14 @@ fn deferred_sync_responses_and_trapped_remote_errors() {
 -1 "bad isError ",h"@[{{-30!x}};(.z.w;1;1);{{x}}]";
 -1 "deferred again ",-3!h"defer";
 -1 "sync after ",-3!h"1+1";
+-1 "answered inside the handler ",-3!h"now";
+-1 "deferred then failed ",@[h;"fails";{{"caught ",x}}];
+-1 "still in step ",-3!h"2+2";
 "#
     );
     let out = client(&script);
     let got: Vec<&str> = out.iter().map(String::as_str).collect();
-    assert_eq!(got.len(), 10, "client printed {got:?}");
+    assert_eq!(got.len(), 13, "client printed {got:?}");
     assert_eq!(got[0], "deferred 42");
     assert_eq!(got[1], "deferred error caught nope");
     assert_eq!(got[2], "trap signal caught boom");
@@ -276,5 +279,8 @@ fn deferred_sync_responses_and_trapped_remote_errors() {
     assert_eq!(got[7], "bad isError type");
     assert_eq!(got[8], "deferred again 42");
     assert_eq!(got[9], "sync after 2");
+    assert_eq!(got[10], "answered inside the handler 7");
+    assert_eq!(got[11], "deferred then failed caught oops");
+    assert_eq!(got[12], "still in step 4");
     assert_eq!(a.eval_line("count pend"), "0");
 }

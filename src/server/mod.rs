@@ -558,6 +558,22 @@ impl Hub {
         self.lock_conns().get(&h).map(|c| (c.user, c.addr))
     }
 
+    /// Take one deferred request of connection `id` on `h` as answered; false when it has
+    /// none waiting.
+    fn take_awaiting(&self, h: i32, id: u64) -> bool {
+        let mut aw = lock(&self.awaiting);
+        match aw.get_mut(&h) {
+            Some((i, n)) if *i == id && *n > 0 => {
+                *n -= 1;
+                if *n == 0 {
+                    aw.remove(&h);
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Forget handle `h` if it is still connection `id`; returns what it was.
     fn remove_conn(&self, h: i32, id: u64) -> Option<Conn> {
         let mut conns = self.lock_conns();
@@ -828,9 +844,27 @@ impl Net for HubNet {
     }
 
     fn defer_response(&self) {
-        if let Some(top) = lock(&self.0.replying).last_mut() {
-            top.1 = true;
+        let hub = &self.0;
+        let mut replying = lock(&hub.replying);
+        let Some(top) = replying.last_mut() else {
+            return;
+        };
+        if top.1 {
+            return;
         }
+        top.1 = true;
+        let h = top.0;
+        drop(replying);
+        // Awaiting from now on, so the handler itself may already answer it.
+        let Some(id) = hub.lock_conns().get(&h).map(|c| c.id) else {
+            return;
+        };
+        let mut aw = lock(&hub.awaiting);
+        let e = aw.entry(h).or_insert((id, 0));
+        if e.0 != id {
+            *e = (id, 0);
+        }
+        e.1 += 1;
     }
 
     fn send_deferred(&self, h: i64, is_error: bool, msg: &K) -> QResult<()> {
@@ -851,21 +885,10 @@ impl Net for HubNet {
         } else {
             msg.clone()
         };
-        {
-            let mut aw = lock(&hub.awaiting);
-            match aw.get_mut(&hh) {
-                Some((i, n)) if *i == id && *n > 0 => {
-                    *n -= 1;
-                    if *n == 0 {
-                        aw.remove(&hh);
-                    }
-                }
-                _ => {
-                    return Err(QError::new(format!(
-                        "Handle {h} was not expecting a response msg"
-                    )))
-                }
-            }
+        if !hub.take_awaiting(hh, id) {
+            return Err(QError::new(format!(
+                "Handle {h} was not expecting a response msg"
+            )));
         }
         hub.send(hh, MsgType::Response, &reply)
     }
@@ -1034,15 +1057,14 @@ pub fn process_msg(it: &mut Interp, hub: &Arc<Hub>, h: i32, id: u64, frame: Fram
     (it.zw, it.zu, it.za) = saved;
     let deferred = sync && lock(&hub.replying).pop().is_some_and(|(_, d)| d);
     match (msg_type, r) {
-        // The handler's value is dropped: `-30!(h;isError;msg)` answers later. An error
-        // is still answered now, or the caller would wait for good.
-        (MsgType::Sync, Ok(_)) if deferred => {
-            let mut aw = lock(&hub.awaiting);
-            let e = aw.entry(h).or_insert((id, 0));
-            if e.0 != id {
-                *e = (id, 0);
+        // The handler's value is dropped: `-30!(h;isError;msg)` answers (or answered).
+        (MsgType::Sync, Ok(_)) if deferred => {}
+        // A deferred request whose handler then failed is answered with the error now,
+        // unless it was answered already, or the caller would wait for good.
+        (MsgType::Sync, Err(e)) if deferred => {
+            if hub.take_awaiting(h, id) {
+                let _ = hub.send(h, MsgType::Response, &K::error(e.msg.to_string()));
             }
-            e.1 += 1;
         }
         (MsgType::Sync, Ok(v)) => {
             if let Err(e) = hub.send(h, MsgType::Response, &v) {
