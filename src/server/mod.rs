@@ -1061,11 +1061,10 @@ pub fn process_msg(it: &mut Interp, hub: &Arc<Hub>, h: i32, id: u64, frame: Fram
         (MsgType::Sync, Ok(_)) if deferred => {}
         // A deferred request whose handler then failed is answered with the error now,
         // unless it was answered already, or the caller would wait for good.
-        (MsgType::Sync, Err(e)) if deferred => {
-            if hub.take_awaiting(h, id) {
-                let _ = hub.send(h, MsgType::Response, &K::error(e.msg.to_string()));
-            }
+        (MsgType::Sync, Err(e)) if deferred && hub.take_awaiting(h, id) => {
+            let _ = hub.send(h, MsgType::Response, &K::error(e.msg.to_string()));
         }
+        (MsgType::Sync, Err(_)) if deferred => {}
         (MsgType::Sync, Ok(v)) => {
             if let Err(e) = hub.send(h, MsgType::Response, &v) {
                 let _ = hub.send(h, MsgType::Response, &K::error(e.msg.to_string()));
