@@ -46,12 +46,16 @@ impl Server {
         let mut stdin = child.stdin.take().expect("piped stdin");
         stdin.write_all(setup.as_bytes()).expect("write setup");
         stdin.flush().expect("flush");
-        Server {
+        let mut s = Server {
             child,
             stdin,
             lines,
             port,
-        }
+        };
+        // The port is up before the console has read the setup: wait until it has, or a
+        // client could call a function the setup has not defined yet.
+        assert_eq!(s.eval_line("`ready"), "`ready");
+        s
     }
 
     /// Evaluate `expr` at the console and return the line it prints.
