@@ -46,12 +46,16 @@ impl Server {
         let mut stdin = child.stdin.take().expect("piped stdin");
         stdin.write_all(setup.as_bytes()).expect("write setup");
         stdin.flush().expect("flush");
-        Server {
+        let mut s = Server {
             child,
             stdin,
             lines,
             port,
-        }
+        };
+        // The port is up before the console has read the setup: wait until it has, or a
+        // client could call a function the setup has not defined yet.
+        assert_eq!(s.eval_line("`ready"), "`ready");
+        s
     }
 
     /// Evaluate `expr` at the console and return the line it prints.
@@ -200,4 +204,87 @@ fn q_server_calls_another_server() {
     a.eval_line(&format!("hb:hopen {pb}"));
     assert_eq!(a.eval_line("hb\"2+3\""), "5");
     assert_eq!(a.eval_line("hb(+;1;2)"), "3");
+}
+
+#[test]
+fn a_char_atom_in_function_position_names_the_function() {
+    let mut a = Server::start("f:{x+1};g:{[a;b;c] a+b+c};k:{r::x};r:0;\n");
+    let p = a.port;
+    let script = format!(
+        r#"h:hopen {p};
+-1 "dyadic primitive ",-3!h("+";2;2);
+-1 "monadic lambda ",-3!h("f";41);
+-1 "triadic lambda ",-3!h("g";1;2;3);
+neg[h]("k";7);
+-1 "async ",-3!h"r";
+-1 "symbol still ",-3!h(`f;1);
+-1 "string still ",-3!h(enlist "f";2);
+-1 "undefined ",@[h;("z";1);{{"caught ",x}}];
+"#
+    );
+    let out = client(&script);
+    let want = [
+        "dyadic primitive 4",
+        "monadic lambda 42",
+        "triadic lambda 6",
+        "async 7",
+        "symbol still 2",
+        "string still 3",
+        "undefined caught z",
+    ];
+    let got: Vec<&str> = out.iter().map(String::as_str).collect();
+    assert_eq!(got, want);
+    assert_eq!(a.eval_line("r"), "7");
+}
+
+#[test]
+fn deferred_sync_responses_and_trapped_remote_errors() {
+    // The server defers two kinds of request with -30!(::) and answers them from its
+    // timer with -30!(h;isError;msg), as a gateway answers when its workers call back.
+    let mut a = Server::start(
+        r#"pend:();
+.z.pg:{[q] $[q~"defer";[pend,::enlist(.z.w;0b;42);-30!(::);`ignored];q~"defererr";[pend,::enlist(.z.w;1b;"nope");-30!(::)];q~"now";[-30!(::);-30!(.z.w;0b;7);`ignored];q~"fails";[-30!(::);'oops];value q]};
+.z.ts:{if[count pend;r:first pend;pend::1_pend;-30!r]};
+\t 20
+"#,
+    );
+    let p = a.port;
+    let script = format!(
+        r#"h:hopen {p};
+-1 "deferred ",-3!h"defer";
+-1 "deferred error ",@[h;"defererr";{{"caught ",x}}];
+-1 "trap signal ",@[h;"'`boom";{{"caught ",x}}];
+-1 "trap type ",@[h;"1+`a";{{"caught ",x}}];
+-1 "trap value ",-3!@[h;"6*7";{{"caught ",x}}];
+-1 "not expecting ",h"@[{{-30!x}};(.z.w;0b;1);{{x}}]";
+-1 "not a handle ",h"@[{{-30!x}};(9999i;0b;1);{{x}}]";
+-1 "bad isError ",h"@[{{-30!x}};(.z.w;1;1);{{x}}]";
+-1 "deferred again ",-3!h"defer";
+-1 "sync after ",-3!h"1+1";
+-1 "answered inside the handler ",-3!h"now";
+-1 "deferred then failed ",@[h;"fails";{{"caught ",x}}];
+-1 "still in step ",-3!h"2+2";
+"#
+    );
+    let out = client(&script);
+    let got: Vec<&str> = out.iter().map(String::as_str).collect();
+    assert_eq!(got.len(), 13, "client printed {got:?}");
+    assert_eq!(got[0], "deferred 42");
+    assert_eq!(got[1], "deferred error caught nope");
+    assert_eq!(got[2], "trap signal caught boom");
+    assert_eq!(got[3], "trap type caught type");
+    assert_eq!(got[4], "trap value 42");
+    assert!(
+        got[5].starts_with("not expecting Handle ")
+            && got[5].ends_with(" was not expecting a response msg"),
+        "{got:?}"
+    );
+    assert_eq!(got[6], "not a handle domain");
+    assert_eq!(got[7], "bad isError type");
+    assert_eq!(got[8], "deferred again 42");
+    assert_eq!(got[9], "sync after 2");
+    assert_eq!(got[10], "answered inside the handler 7");
+    assert_eq!(got[11], "deferred then failed caught oops");
+    assert_eq!(got[12], "still in step 4");
+    assert_eq!(a.eval_line("count pend"), "0");
 }

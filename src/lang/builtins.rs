@@ -327,6 +327,17 @@ pub fn install(it: &mut Interp) {
         let s = String::from_utf8_lossy(s).into_owned();
         Ok(super::console::system(it, &s)?)
     });
+    // `tables x`: the tables of namespace x (`.`, `` ` `` or `::` for the root).
+    register(it, "tables", 1, 1, |it, a| {
+        let ns = match &a[0] {
+            x if x.is_null() => Sym::NULL,
+            x => match x.as_sym().ok_or_else(QError::type_)? {
+                s if s.as_bytes() == b"." => Sym::NULL,
+                s => s,
+            },
+        };
+        Ok(K::syms(super::console::tables_in(it, ns)))
+    });
     register(it, "fby", 2, 2, super::sql::fby);
     register(it, "?", 2, 6, question);
     register(it, "rand", 1, 1, |it, a| {
@@ -763,11 +774,17 @@ fn amend(it: &mut Interp, x: &K, path: &[K], f: &K, y: Option<&K>, at_form: bool
         return Ok(x.clone());
     }
     let (target, name) = match x.as_sym() {
-        Some(s) => (
-            it.get_global(s, it.ns)
-                .ok_or_else(|| QError::new(s.as_str().into_owned()))?,
-            Some(s),
-        ),
+        Some(s) => match it.get_global(s, it.ns) {
+            Some(v) => (v, Some(s)),
+            // `.[`name;();:;v]` assigns the whole value, so it defines a name that does
+            // not exist yet (r.q sets its tables this way from `.u.sub`'s result).
+            None if !at_form && path.is_empty() && matches!(f, K::Func(Func::Binary(0))) => {
+                let v = y.ok_or_else(QError::rank)?.clone();
+                it.set_global(s, it.ns, v);
+                return Ok(x.clone());
+            }
+            None => return Err(QError::new(s.as_str().into_owned()).into()),
+        },
         None => (x.clone(), None),
     };
     let updated = amend_path(it, &target, path, f, y, at_form)?;
@@ -904,7 +921,33 @@ fn internal(it: &mut Interp, n: i64, x: &K) -> EvalResult {
         -21 => Ok(super::io::compression_stats(x)?),
         -22 => Ok(K::long(qipc::serialized_len(x) as i64)),
         -27 => format_decimals(x),
+        -30 => deferred_response(it, x),
         _ => Err(QError::nyi().into()),
+    }
+}
+
+/// `-30!x`: `-30!(::)` defers the response to the sync request being evaluated;
+/// `-30!(h;isError;msg)` sends it later.
+fn deferred_response(it: &mut Interp, x: &K) -> EvalResult {
+    let net = it.net.clone().ok_or_else(QError::nyi)?;
+    if x.is_null() {
+        net.defer_response();
+        return Ok(K::NULL);
+    }
+    match items(x).as_slice() {
+        [h, e, msg] => {
+            let h = h.as_i64().ok_or_else(QError::type_)?;
+            let is_error = match e {
+                K::Atom(qipc::Atom {
+                    ty: Ty::Bool,
+                    v: qipc::Scalar::U8(b),
+                }) => *b != 0,
+                _ => return Err(QError::type_().into()),
+            };
+            net.send_deferred(h, is_error, msg)?;
+            Ok(K::NULL)
+        }
+        _ => Err(QError::length().into()),
     }
 }
 
@@ -970,6 +1013,36 @@ mod tests {
         assert_eq!(q(&["like"]), "like");
         assert_eq!(q(&[".q?(+:)"]), "`flip");
         assert_eq!(q(&[".q.neg 3"]), "-3");
+    }
+
+    #[test]
+    fn dot_assign_defines_an_undefined_global() {
+        assert_eq!(q(&[".[`newg;();:;1 2 3]", "newg"]), "1 2 3");
+        assert_eq!(q(&[".[`.u.nx;();:;7]", ".u.nx"]), "7");
+        assert_eq!(q(&[".[`newg;();:;1 2 3]"]), "`newg");
+        // r.q's `.u.rep` shape: each (name;value) pair through `.[;();:;]`.
+        assert_eq!(
+            q(&["(.[;();:;].)each((`t1;([]a:1 2));(`t2;3))", "(t1`a;t2)"]),
+            "1 2\n3"
+        );
+        // Other functions still need the value.
+        assert_eq!(q(&[".[`undefd;();,;4]"]), "'undefd");
+        assert_eq!(q(&[".[`undefd;`a;:;4]"]), "'undefd");
+    }
+
+    #[test]
+    fn tables_lists_a_namespace() {
+        let setup = ["t:([]a:1 2)", "k:([a:1 2]b:3 4)", "n:1", ".foo.u:([]x:1)"];
+        let run = |e: &str| {
+            let mut l = setup.to_vec();
+            l.push(e);
+            q(&l)
+        };
+        assert_eq!(run("tables[]"), "`k`t");
+        assert_eq!(run("tables`."), "`k`t");
+        assert_eq!(run("tables`.foo"), ",`u");
+        assert_eq!(run("\\a .foo"), ",`u");
+        assert_eq!(run("tables 1"), "'type");
     }
 
     #[test]

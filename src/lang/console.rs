@@ -7,7 +7,8 @@ use super::error::{QError, QResult};
 use super::eval::Interp;
 use super::parse;
 use qipc::{Sym, K};
-use std::io::{BufRead, Write};
+use std::ffi::OsString;
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// What the console should print for one input: the text, or nothing.
@@ -16,6 +17,16 @@ pub fn eval_line(it: &mut Interp, line: &str) -> QResult<Option<String>> {
     if let Some(cmd) = trimmed.strip_prefix('\\') {
         if !cmd.starts_with('\\') || cmd.len() > 1 {
             let r = system(it, cmd)?;
+            // A shell command's output is shown as the lines it wrote, like q does.
+            let name = cmd.split_whitespace().next().unwrap_or("");
+            let name = name.split_once(':').map_or(name, |(n, _)| n);
+            if !is_q_command(name) {
+                let lines: Vec<String> = super::value::items(&r)
+                    .iter()
+                    .map(|l| String::from_utf8_lossy(l.as_string().unwrap_or(&[])).into_owned())
+                    .collect();
+                return Ok((!lines.is_empty()).then(|| lines.join("\n")));
+            }
             return Ok(if r.is_null() {
                 None
             } else {
@@ -65,6 +76,11 @@ pub fn system(it: &mut Interp, cmd: &str) -> QResult {
     let (name, arg) = match cmd.find(char::is_whitespace) {
         Some(i) => (&cmd[..i], cmd[i..].trim()),
         None => (cmd, ""),
+    };
+    // `\t:n expr` and `\ts:n expr` carry their repeat count on the name.
+    let (name, arg) = match name.split_once(':') {
+        Some((n @ ("t" | "ts"), _)) => (n, cmd[n.len()..].trim()),
+        _ => (name, arg),
     };
     match name {
         "\\" => std::process::exit(0),
@@ -166,18 +182,12 @@ pub fn system(it: &mut Interp, cmd: &str) -> QResult {
             Ok(K::syms(names))
         }
         "a" => {
-            let mut names: Vec<Sym> = it
-                .globals
-                .iter()
-                .filter(|(k, v)| {
-                    !k.as_bytes().starts_with(b".") && matches!(v, K::Table(_))
-                        || matches!(v, K::Dict(d) if super::value::is_keyed(d))
-                            && !k.as_bytes().starts_with(b".")
-                })
-                .map(|(k, _)| *k)
-                .collect();
-            names.sort();
-            Ok(K::syms(names))
+            let ns = match arg {
+                "" => it.ns,
+                "." => Sym::NULL,
+                a => Sym::from_text(a),
+            };
+            Ok(K::syms(tables_in(it, ns)))
         }
         "f" => {
             let mut names: Vec<Sym> = it
@@ -215,8 +225,97 @@ pub fn system(it: &mut Interp, cmd: &str) -> QResult {
             std::env::set_current_dir(arg).map_err(|_| QError::new(arg.to_string()))?;
             Ok(K::NULL)
         }
-        _ => Err(QError::new("nyi")),
+        _ if is_q_command(name) => Err(QError::new("nyi")),
+        _ => shell(cmd),
     }
+}
+
+/// The tables (plain or keyed) of namespace `ns` (the root when null), by their names in
+/// it, sorted: `\a` and `tables`.
+pub fn tables_in(it: &Interp, ns: Sym) -> Vec<Sym> {
+    let prefix = ns.as_bytes();
+    let mut names: Vec<Sym> = it
+        .globals
+        .iter()
+        .filter(|(_, v)| {
+            matches!(v, K::Table(_)) || matches!(v, K::Dict(d) if super::value::is_keyed(d))
+        })
+        .filter_map(|(k, _)| {
+            let b = k.as_bytes();
+            if ns.is_null() {
+                (!b.starts_with(b".")).then_some(*k)
+            } else {
+                b.strip_prefix(prefix)
+                    .and_then(|r| r.strip_prefix(b"."))
+                    .filter(|r| !r.contains(&b'.'))
+                    .map(Sym::new)
+            }
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// q's own system commands (`\a` ... `\_`); any other command goes to the shell.
+fn is_q_command(name: &str) -> bool {
+    matches!(
+        name,
+        "a" | "b"
+            | "B"
+            | "c"
+            | "C"
+            | "cd"
+            | "d"
+            | "e"
+            | "E"
+            | "f"
+            | "g"
+            | "l"
+            | "o"
+            | "p"
+            | "P"
+            | "r"
+            | "s"
+            | "S"
+            | "t"
+            | "T"
+            | "ts"
+            | "u"
+            | "v"
+            | "w"
+            | "W"
+            | "x"
+            | "z"
+            | "1"
+            | "2"
+            | "_"
+            | "\\"
+    )
+}
+
+/// Run `cmd` with `/bin/sh -c`, as q does for a command that is not its own: the lines
+/// it writes to standard output, as strings; `'os` when it fails. Its standard error
+/// passes through to ours; it gets no standard input, which belongs to the console.
+pub fn shell(cmd: &str) -> QResult {
+    let out = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(cmd)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|_| QError::new("os"))?;
+    if !out.status.success() {
+        return Err(QError::new("os"));
+    }
+    let text = out.stdout.strip_suffix(b"\n").unwrap_or(&out.stdout);
+    if text.is_empty() && out.stdout.is_empty() {
+        return Ok(K::list(Vec::new()));
+    }
+    Ok(K::list(
+        text.split(|&b| b == b'\n')
+            .map(|l| K::string(l.strip_suffix(b"\r").unwrap_or(l).to_vec()))
+            .collect(),
+    ))
 }
 
 /// Load a script: lines starting with white space continue the previous line; a line
@@ -288,39 +387,148 @@ pub fn unbalanced(s: &str) -> bool {
     depth > 0 || in_str
 }
 
-/// Run the console on standard input until end of input or `\\`.
-pub fn repl(it: &mut Interp) {
-    let stdin = std::io::stdin();
-    let mut pending = String::new();
-    for line in stdin.lock().lines() {
-        let Ok(line) = line else { break };
-        if !pending.is_empty() {
-            pending.push('\n');
+/// Console lines joined into one input while brackets, braces or a string stay open, so
+/// a lambda can be typed over several lines; the piped console and the terminal share it.
+#[derive(Default)]
+pub struct Pending {
+    text: String,
+    open: bool,
+}
+
+impl Pending {
+    /// Add one line; the whole input once it is complete.
+    pub fn push(&mut self, line: &str) -> Option<String> {
+        if self.open {
+            self.text.push('\n');
         }
-        pending.push_str(&line);
-        if unbalanced(&pending) {
-            continue;
+        self.text.push_str(line);
+        self.open = true;
+        if unbalanced(&self.text) {
+            return None;
         }
-        let input = std::mem::take(&mut pending);
-        if input.trim() == "\\\\" {
-            break;
-        }
-        if input.trim().is_empty() {
-            continue;
-        }
-        let out = eval_line(it, &input);
-        let mut so = std::io::stdout().lock();
-        match out {
-            Ok(Some(text)) => {
-                let _ = writeln!(so, "{text}");
-            }
-            Ok(None) => {}
-            Err(e) => {
-                let _ = writeln!(so, "{}", error_text(&e, &input));
-            }
-        }
-        let _ = so.flush();
+        self.open = false;
+        Some(std::mem::take(&mut self.text))
     }
+
+    /// Whether an input has started and not yet closed.
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
+    /// Drop a half-typed input (Ctrl-C on the terminal).
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.open = false;
+    }
+}
+
+/// The console prompt: `q)` in the root namespace, `q.ns)` after `\d .ns`, like q; and
+/// none while a multi-line input is still open (q shows none there either).
+pub fn prompt(it: &Interp, continuing: bool) -> String {
+    if continuing {
+        String::new()
+    } else if it.ns.is_null() || it.ns.as_bytes() == b"." {
+        "q)".to_string()
+    } else {
+        format!("q{})", it.ns.as_str())
+    }
+}
+
+/// The terminal console's history file: `QTICK_HISTORY` names it (`off` or empty: no
+/// history), else `$HOME/.qtick_history`; none without either.
+pub fn history_path() -> Option<PathBuf> {
+    history_path_from(std::env::var_os("QTICK_HISTORY"), std::env::var_os("HOME"))
+}
+
+fn history_path_from(var: Option<OsString>, home: Option<OsString>) -> Option<PathBuf> {
+    match var {
+        Some(v) if v.is_empty() || v == "off" => None,
+        Some(v) => Some(PathBuf::from(v)),
+        None => home
+            .filter(|h| !h.is_empty())
+            .map(|h| PathBuf::from(h).join(".qtick_history")),
+    }
+}
+
+/// Ctrl-C outside the line editor (while something evaluates) raises SIGINT: take it
+/// as an interrupt of the evaluation, as q does, rather than the end of the process.
+fn catch_interrupt() -> Result<(), String> {
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+    extern "C" fn on_sigint(_: nix::libc::c_int) {
+        // Only an atomic store: async-signal-safe.
+        super::eval::INTERRUPT.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    let action = SigAction::new(
+        SigHandler::Handler(on_sigint),
+        SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe { sigaction(Signal::SIGINT, &action) }
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// What the terminal reader hands the evaluation thread.
+pub enum TermInput {
+    Line(String),
+    /// Ctrl-C: forget the line being typed and any open multi-line input.
+    Cancel,
+    /// Ctrl-D on an empty line (or the terminal went away): leave, like `\\`.
+    Eof,
+}
+
+/// Read the terminal with line editing and history on a thread of its own, so the
+/// evaluation thread keeps serving the port and the timer while a person types. Each
+/// line goes to `post`; the reader then waits on `prompts` for the next prompt, which the
+/// evaluation thread sends once it has printed the result, so a prompt never lands in
+/// the middle of output. Err when the terminal cannot be set up.
+pub fn spawn_terminal_reader(
+    post: impl Fn(TermInput) + Send + 'static,
+    prompts: std::sync::mpsc::Receiver<String>,
+) -> Result<(), String> {
+    use rustyline::error::ReadlineError;
+    let config = rustyline::Config::builder()
+        .max_history_size(10_000)
+        .map_err(|e| e.to_string())?
+        .auto_add_history(false)
+        .build();
+    let mut ed = rustyline::DefaultEditor::with_config(config).map_err(|e| e.to_string())?;
+    catch_interrupt()?;
+    let history = history_path();
+    if let Some(p) = &history {
+        // A missing file is the first run; history is a convenience, never an error.
+        let _ = ed.load_history(p);
+    }
+    std::thread::spawn(move || {
+        // A lambda typed over several lines is one history entry, recalled whole.
+        let mut input = Pending::default();
+        while let Ok(p) = prompts.recv() {
+            match ed.readline(&p) {
+                Ok(line) => {
+                    if let Some(whole) = input.push(&line) {
+                        // `\\` is left out: recalled by mistake it would end the session.
+                        if !whole.trim().is_empty() && whole.trim() != "\\\\" {
+                            let _ = ed.add_history_entry(whole.as_str());
+                            if let Some(h) = &history {
+                                let _ = ed.append_history(h);
+                            }
+                        }
+                    }
+                    post(TermInput::Line(line));
+                }
+                Err(ReadlineError::Interrupted) => {
+                    input.clear();
+                    post(TermInput::Cancel);
+                }
+                Err(_) => {
+                    post(TermInput::Eof);
+                    break;
+                }
+            }
+        }
+    });
+    Ok(())
 }
 
 /// Run console inputs in a fresh interpreter and return what the last one printed (its
@@ -340,4 +548,71 @@ pub(crate) fn run_lines(lines: &[&str]) -> String {
         .map(str::trim_end)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pending_joins_open_lines() {
+        let mut p = Pending::default();
+        assert_eq!(p.push("f:{[x]"), None);
+        assert!(p.is_open());
+        assert_eq!(p.push(" x*2}").as_deref(), Some("f:{[x]\n x*2}"));
+        assert!(!p.is_open());
+        assert_eq!(p.push("s:\"a(").as_deref(), None);
+        p.clear();
+        assert!(!p.is_open());
+        assert_eq!(p.push("1+1").as_deref(), Some("1+1"));
+    }
+
+    #[test]
+    fn prompt_follows_namespace() {
+        let mut it = Interp::new();
+        assert_eq!(prompt(&it, false), "q)");
+        assert_eq!(prompt(&it, true), "");
+        system(&mut it, "d .foo").unwrap();
+        assert_eq!(prompt(&it, false), "q.foo)");
+        system(&mut it, "d .").unwrap();
+        assert_eq!(prompt(&it, false), "q)");
+    }
+
+    #[test]
+    fn system_runs_other_commands_in_the_shell() {
+        use super::run_lines as q;
+        assert_eq!(q(&["-3!system\"echo hi\""]), "\",\\\"hi\\\"\"");
+        assert_eq!(q(&["system\"printf 'a\\\\nbc\\\\n'\""]), ",\"a\"\n\"bc\"");
+        assert_eq!(q(&["count system\"true\""]), "0");
+        assert_eq!(q(&["system\"exit 3\""]), "'os");
+        assert_eq!(q(&["system\"sleep 0\""]), "()");
+        // q's own commands are not sent to the shell, `\t:n` and `\ts:n` included.
+        assert_eq!(q(&["system\"e\""]), "'nyi");
+        assert_eq!(q(&["type system\"t:2 til 10\""]), "-7h");
+        assert_eq!(q(&["count system\"ts:2 til 10\""]), "2");
+        assert_eq!(q(&["n:0", "\\t:3 n+:1", "n"]), "3");
+        // At the console a shell command shows the lines it wrote.
+        let mut it = Interp::new();
+        assert_eq!(
+            eval_line(&mut it, "\\echo a b").unwrap().as_deref(),
+            Some("a b")
+        );
+        assert_eq!(eval_line(&mut it, "\\true").unwrap(), None);
+    }
+
+    #[test]
+    fn history_path_choice() {
+        let home = Some(OsString::from("/home/u"));
+        assert_eq!(
+            history_path_from(None, home.clone()),
+            Some(PathBuf::from("/home/u/.qtick_history"))
+        );
+        assert_eq!(history_path_from(Some("off".into()), home.clone()), None);
+        assert_eq!(history_path_from(Some("".into()), home.clone()), None);
+        assert_eq!(
+            history_path_from(Some("/tmp/h".into()), home),
+            Some(PathBuf::from("/tmp/h"))
+        );
+        assert_eq!(history_path_from(None, None), None);
+    }
 }

@@ -175,9 +175,29 @@ pub trait Net: Send + Sync {
     fn tls_info(&self, _h: i64) -> Option<K> {
         None
     }
+    /// `-30!(::)`: the sync request being evaluated is answered later, by
+    /// `-30!(h;isError;msg)`; outside a sync request it does nothing.
+    fn defer_response(&self);
+    /// `-30!(h;isError;msg)`: answer a deferred sync request on handle `h` with `msg`, or
+    /// with the error `msg` (a string) when `is_error`.
+    fn send_deferred(&self, h: i64, is_error: bool, msg: &K) -> QResult<()>;
 }
 
 const MAX_DEPTH: usize = 2000;
+
+/// Set by Ctrl-C (SIGINT) while the terminal console is evaluating: the running
+/// evaluation stops with `'stop` at its next lambda call or loop turn, as in q.
+pub static INTERRUPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `'stop` when Ctrl-C was pressed since the flag was last taken.
+#[inline]
+fn check_interrupt() -> Result<(), Ctl> {
+    use std::sync::atomic::Ordering;
+    if INTERRUPT.load(Ordering::Relaxed) && INTERRUPT.swap(false, Ordering::Relaxed) {
+        return Err(QError::new("stop").into());
+    }
+    Ok(())
+}
 
 impl Default for Interp {
     fn default() -> Interp {
@@ -732,6 +752,7 @@ impl Interp {
                 };
                 let n = n.as_i64().ok_or_else(QError::type_)?;
                 for _ in 0..n.max(0) {
+                    check_interrupt()?;
                     for x in &args[1..] {
                         self.eval(x, frame)?;
                     }
@@ -741,6 +762,7 @@ impl Interp {
             Expr::While(args) => {
                 let c = args.first().ok_or_else(QError::rank)?;
                 loop {
+                    check_interrupt()?;
                     let v = self.eval(c, frame)?;
                     if !truthy(&v)? {
                         break;
@@ -1073,6 +1095,7 @@ impl Interp {
         if self.depth >= MAX_DEPTH {
             return Err(QError::new("stack").into());
         }
+        check_interrupt()?;
         let mut frame = Frame {
             names: Vec::with_capacity(def.params.len() + def.locals.len()),
             vals: Vec::with_capacity(def.params.len() + def.locals.len()),

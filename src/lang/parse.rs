@@ -107,11 +107,30 @@ enum Term {
     Verb(Verb),
 }
 
+/// The one-glyph verbs that have a modifying assignment form (`+:`, `,::`).
+const GLYPH_VERBS: &[u8] = b"+-*%!&|^=<>,#_~$?@.";
+
 fn is_assign_op(v: &str) -> bool {
     v.len() == 2 && v.ends_with(':') && v != "::" && !v.starts_with(':')
 }
 
 impl Parser<'_> {
+    /// Whether the one-glyph verb `v` at the cursor is followed, with no space, by `::`
+    /// and then a value: `x,::y` amends the global `x` (`x+::1`, `x,::enlist r`). A
+    /// `::` with nothing after it (`x~::`) stays the identity.
+    fn global_op_follows(&self, v: &str) -> bool {
+        let glyph = v.len() == 1 && v != ":" && v.bytes().all(|c| GLYPH_VERBS.contains(&c));
+        let colons = self
+            .toks
+            .get(self.i + 1)
+            .is_some_and(|t| !t.space_before && matches!(&t.tok, Tok::Verb(c) if c == "::"));
+        let value_after = self
+            .toks
+            .get(self.i + 2)
+            .is_some_and(|t| !matches!(t.tok, Tok::RParen | Tok::RBrack | Tok::RBrace | Tok::Semi));
+        glyph && colons && value_after
+    }
+
     fn peek(&self) -> Option<&Tok> {
         self.toks.get(self.i).map(|t| &t.tok)
     }
@@ -338,8 +357,14 @@ impl Parser<'_> {
                     let assignable = matches!(target, Expr::Name(_))
                         || matches!(target, Expr::Apply(f, _) if matches!(**f, Expr::Name(_)));
                     let in_sql_phrase = self.stop().comma;
-                    if assignable && !in_sql_phrase && (v == ":" || v == "::" || is_assign_op(&v)) {
-                        self.i += 1;
+                    // `x,::y` (lexed `,` then `::`): the modifying form of `::`.
+                    let global_op = assignable && !in_sql_phrase && self.global_op_follows(&v);
+                    if global_op
+                        || assignable
+                            && !in_sql_phrase
+                            && (v == ":" || v == "::" || is_assign_op(&v))
+                    {
+                        self.i += if global_op { 2 } else { 1 };
                         let value = self.expr()?;
                         let (name, index) = match target {
                             Expr::Name(n) => (*n, None),
@@ -349,12 +374,12 @@ impl Parser<'_> {
                             },
                             _ => return Err(self.err_at(start)),
                         };
-                        let op = is_assign_op(&v).then(|| Verb::Prim(v[..1].into()));
+                        let op = (is_assign_op(&v) || global_op).then(|| Verb::Prim(v[..1].into()));
                         terms.push(Term::Noun(Expr::Assign(Box::new(Assign {
                             name,
                             index,
                             op,
-                            global: v == "::",
+                            global: v == "::" || global_op,
                             value,
                         }))));
                         break;
@@ -1148,6 +1173,32 @@ mod tests {
         // A parenthesised verb is a noun: applying a function to it does not compose.
         assert_eq!(q(&["type (+)"]), "102h");
         assert_eq!(q(&["type (0|+)"]), "105h");
+    }
+
+    #[test]
+    fn op_global_assign_amends_the_global() {
+        use crate::lang::console::run_lines as q;
+        // `x,::y` in a lambda appends to the global, as q code does with `.kfk.stats,::`.
+        assert_eq!(
+            q(&["x:1 2", "f:{[a] x,::a}", "f 3", "f 4 5", "x"]),
+            "1 2 3 4 5"
+        );
+        assert_eq!(q(&["n:0", "f:{n+::1}", "f[]", "f[]", "n"]), "2");
+        assert_eq!(
+            q(&["r:()", "f:{r,::enlist x}", "f 1 2", "f`a", "r"]),
+            "1 2\n`a"
+        );
+        assert_eq!(q(&["d:`a`b!1 2", "f:{d[`a]+::10}", "f[]", "d`a"]), "11");
+        // A local of that name is the one amended, as with `::`.
+        assert_eq!(q(&["y:0", "g:{[y] y,::1; y}", "g 5"]), "5 1");
+        assert_eq!(q(&["y:0", "g:{[y] y,::1; y}", "g 5", "y"]), "0");
+        // Top level: the same as `x,:y`.
+        assert_eq!(q(&["z:1", "z,::2", "z"]), "1 2");
+        // An undefined global is its name.
+        assert_eq!(q(&["f:{undefd,::1}", "f[]"]), "'undefd");
+        // `::` with nothing after it is still the identity, not an assignment.
+        assert_eq!(q(&["a:1", "b:(a~::;0)", "a"]), "1");
+        assert_eq!(q(&["a:1", "a~(::)"]), "0b");
     }
 
     #[test]

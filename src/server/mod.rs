@@ -20,7 +20,7 @@ use bytes::{Bytes, BytesMut};
 use qipc::codec::Frame;
 use qipc::{MsgType, Sym, Ty, K};
 use std::collections::{HashMap, VecDeque};
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc as smpsc;
@@ -73,6 +73,8 @@ impl Default for Config {
 /// later connection, so an event whose id is no longer the handle's is stale and dropped.
 pub enum Event {
     Console(String),
+    /// Ctrl-C at the terminal prompt.
+    ConsoleCancel,
     ConsoleEof,
     Open {
         h: i32,
@@ -172,6 +174,11 @@ pub struct Hub {
     next_id: AtomicU64,
     /// Present under `-E 1`/`-E 2`: the TLS side of the port.
     pub tls: Option<tokio_rustls::TlsAcceptor>,
+    /// Sync requests being evaluated, innermost last (a sync call out evaluates requests
+    /// that arrive meanwhile): the handle, and whether `-30!(::)` deferred its response.
+    replying: Mutex<Vec<(i32, bool)>>,
+    /// Deferred sync requests not yet answered, per handle: its connection id and count.
+    awaiting: Mutex<HashMap<i32, (u64, u32)>>,
     /// Bytes and sends corked since the last uncork (touched on the evaluation thread).
     corked_bytes: AtomicUsize,
     corked_sends: AtomicUsize,
@@ -213,6 +220,8 @@ impl Hub {
             port: Mutex::new(0),
             next_id: AtomicU64::new(1),
             tls,
+            replying: Mutex::new(Vec::new()),
+            awaiting: Mutex::new(HashMap::new()),
             corked_bytes: AtomicUsize::new(0),
             corked_sends: AtomicUsize::new(0),
         }))
@@ -589,6 +598,22 @@ impl Hub {
         self.lock_conns().get(&h).map(|c| (c.user, c.addr))
     }
 
+    /// Take one deferred request of connection `id` on `h` as answered; false when it has
+    /// none waiting.
+    fn take_awaiting(&self, h: i32, id: u64) -> bool {
+        let mut aw = lock(&self.awaiting);
+        match aw.get_mut(&h) {
+            Some((i, n)) if *i == id && *n > 0 => {
+                *n -= 1;
+                if *n == 0 {
+                    aw.remove(&h);
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Forget handle `h` if it is still connection `id`; returns what it was.
     fn remove_conn(&self, h: i32, id: u64) -> Option<Conn> {
         let mut conns = self.lock_conns();
@@ -921,6 +946,60 @@ impl Net for HubNet {
             ]),
         ))
     }
+    fn defer_response(&self) {
+        let hub = &self.0;
+        let mut replying = lock(&hub.replying);
+        let Some(top) = replying.last_mut() else {
+            return;
+        };
+        if top.1 {
+            return;
+        }
+        top.1 = true;
+        let h = top.0;
+        drop(replying);
+        // Awaiting from now on, so the handler itself may already answer it.
+        let Some(id) = hub.lock_conns().get(&h).map(|c| c.id) else {
+            return;
+        };
+        let mut aw = lock(&hub.awaiting);
+        let e = aw.entry(h).or_insert((id, 0));
+        if e.0 != id {
+            *e = (id, 0);
+        }
+        e.1 += 1;
+    }
+
+    fn send_deferred(&self, h: i64, is_error: bool, msg: &K) -> QResult<()> {
+        let hub = &self.0;
+        let hh = i32::try_from(h).map_err(|_| QError::domain())?;
+        let id = hub
+            .lock_conns()
+            .get(&hh)
+            .map(|c| c.id)
+            .ok_or_else(QError::domain)?;
+        let reply = if is_error {
+            let text = match (msg.as_string(), msg.as_sym()) {
+                (Some(s), _) => String::from_utf8_lossy(s).into_owned(),
+                (None, Some(s)) => s.as_str().into_owned(),
+                _ => return Err(QError::type_()),
+            };
+            K::error(text)
+        } else {
+            msg.clone()
+        };
+        if !hub.take_awaiting(hh, id) {
+            return Err(QError::new(format!(
+                "Handle {h} was not expecting a response msg"
+            )));
+        }
+        hub.send(hh, MsgType::Response, &reply)
+    }
+}
+
+/// A lock that survives a panicked holder (the data are plain bookkeeping).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn hook(it: &Interp, name: &str) -> Option<K> {
@@ -958,17 +1037,14 @@ pub fn default_eval(it: &mut Interp, x: K) -> QResult {
     if let K::List(l) = &x {
         if let Some(f) = l.items.first() {
             let f = match f {
-                K::Vector(v) if v.ty == Ty::Char => {
-                    let text = f.as_string().unwrap_or(&[]);
-                    // A plain name (`".u.upd"`, the usual feed call) is looked up without
-                    // running the parser on every message.
-                    match plain_name(text) {
-                        Some(n) => it
-                            .get_global(n, it.ns)
-                            .ok_or_else(|| QError::new(n.as_str().into_owned()))?,
-                        None => it.eval_str(&String::from_utf8_lossy(text))?,
-                    }
-                }
+                // A string names the function; so does a char atom, a one-character
+                // name (q reads `("+";2;2)` as `value ("+";2;2)` does).
+                K::Vector(v) if v.ty == Ty::Char => name_value(it, f.as_string().unwrap_or(&[]))?,
+                K::Atom(qipc::Atom {
+                    ty: Ty::Char,
+                    v: qipc::Scalar::U8(c),
+                    ..
+                }) => name_value(it, &[*c])?,
                 _ => f.clone(),
             };
             let args: Vec<K> = l.items[1..].to_vec();
@@ -984,6 +1060,17 @@ pub fn default_eval(it: &mut Interp, x: K) -> QResult {
         .cloned()
         .ok_or_else(QError::nyi)?;
     crate::lang::builtins::q(it.apply(&v, vec![x]))
+}
+
+/// The value a function-position string stands for. A plain name (`".u.upd"`, the usual
+/// feed call) is looked up without running the parser on every message.
+fn name_value(it: &mut Interp, text: &[u8]) -> QResult {
+    match plain_name(text) {
+        Some(n) => it
+            .get_global(n, it.ns)
+            .ok_or_else(|| QError::new(n.as_str().into_owned())),
+        None => it.eval_str(&String::from_utf8_lossy(text)),
+    }
 }
 
 /// `text` as a name when it is nothing else: letters, digits, `_` and inner dots, not
@@ -1062,12 +1149,25 @@ pub fn process_msg(it: &mut Interp, hub: &Arc<Hub>, h: i32, id: u64, frame: Fram
             ".z.ps"
         },
     );
+    let sync = msg_type == MsgType::Sync;
+    if sync {
+        lock(&hub.replying).push((h, false));
+    }
     let r = match handler {
         Some(f) => crate::lang::builtins::q(it.apply(&f, vec![x])),
         None => default_eval(it, x),
     };
     (it.zw, it.zu, it.za) = saved;
+    let deferred = sync && lock(&hub.replying).pop().is_some_and(|(_, d)| d);
     match (msg_type, r) {
+        // The handler's value is dropped: `-30!(h;isError;msg)` answers (or answered).
+        (MsgType::Sync, Ok(_)) if deferred => {}
+        // A deferred request whose handler then failed is answered with the error now,
+        // unless it was answered already, or the caller would wait for good.
+        (MsgType::Sync, Err(e)) if deferred && hub.take_awaiting(h, id) => {
+            let _ = hub.send(h, MsgType::Response, &K::error(e.msg.to_string()));
+        }
+        (MsgType::Sync, Err(_)) if deferred => {}
         (MsgType::Sync, Ok(v)) => {
             if let Err(e) = hub.send(h, MsgType::Response, &v) {
                 let _ = hub.send(h, MsgType::Response, &K::error(e.msg.to_string()));
@@ -1094,6 +1194,12 @@ fn on_open(it: &mut Interp, hub: &Arc<Hub>, h: i32, id: u64) {
 /// The peer went away (or we stopped reading after a close of ours): forget the handle
 /// and run `.z.pc` unless `hclose` already forgot it.
 fn on_close(it: &mut Interp, hub: &Arc<Hub>, h: i32, id: u64) {
+    {
+        let mut aw = lock(&hub.awaiting);
+        if aw.get(&h).is_some_and(|(i, _)| *i == id) {
+            aw.remove(&h);
+        }
+    }
     if let Some(c) = hub.remove_conn(h, id) {
         if let Some(f) = hook(it, ".z.pc") {
             let _ = run_hook(it, hub, &f, h, (c.user, c.addr), vec![K::int(h)]);
@@ -1102,22 +1208,52 @@ fn on_close(it: &mut Interp, hub: &Arc<Hub>, h: i32, id: u64) {
     }
 }
 
+/// Piped standard input: one event per line, then the end.
+fn spawn_line_reader(hub: &Arc<Hub>) {
+    let h = hub.clone();
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        for line in stdin.lock().lines() {
+            match line {
+                Ok(l) => h.post(Event::Console(l)),
+                Err(_) => break,
+            }
+        }
+        h.post(Event::ConsoleEof);
+    });
+}
+
 /// The evaluation loop: console lines, messages, opens and closes, the timer.
 pub fn run(it: &mut Interp, hub: &Arc<Hub>, console_input: bool) {
-    if console_input {
+    // On a terminal the console edits lines and keeps history; it is told the next prompt
+    // after each input. Piped input is read and evaluated line by line as before.
+    let mut prompts: Option<smpsc::Sender<String>> = None;
+    let terminal =
+        console_input && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if terminal {
+        let (ptx, prx) = smpsc::channel();
         let h = hub.clone();
-        std::thread::spawn(move || {
-            let stdin = std::io::stdin();
-            for line in stdin.lock().lines() {
-                match line {
-                    Ok(l) => h.post(Event::Console(l)),
-                    Err(_) => break,
-                }
+        let post = move |i: console::TermInput| {
+            h.post(match i {
+                console::TermInput::Line(l) => Event::Console(l),
+                console::TermInput::Cancel => Event::ConsoleCancel,
+                console::TermInput::Eof => Event::ConsoleEof,
+            })
+        };
+        match console::spawn_terminal_reader(post, prx) {
+            Ok(()) => {
+                let _ = ptx.send(console::prompt(it, false));
+                prompts = Some(ptx);
             }
-            h.post(Event::ConsoleEof);
-        });
+            Err(e) => {
+                eprintln!("terminal: {e}");
+                spawn_line_reader(hub);
+            }
+        }
+    } else if console_input {
+        spawn_line_reader(hub);
     }
-    let mut pending = String::new();
+    let mut pending = console::Pending::default();
     let mut next_tick = Instant::now() + Duration::from_millis(it.timer_ms);
     loop {
         hub.has_pw_hook.store(
@@ -1138,44 +1274,50 @@ pub fn run(it: &mut Interp, hub: &Arc<Hub>, console_input: bool) {
         }
         let timeout =
             (it.timer_ms > 0).then(|| next_tick.saturating_duration_since(Instant::now()));
+        // Ctrl-C interrupts what runs; one pressed while idle is not kept for later.
+        crate::lang::eval::INTERRUPT.store(false, Ordering::Relaxed);
         let Some(ev) = hub.next_event(timeout) else {
             continue;
         };
         match ev {
             Event::Console(line) => {
-                if !pending.is_empty() {
-                    pending.push('\n');
-                }
-                pending.push_str(&line);
-                if console::unbalanced(&pending) {
-                    continue;
-                }
-                let input = std::mem::take(&mut pending);
-                if input.trim() == "\\\\" {
-                    break;
-                }
-                if input.trim().is_empty() {
-                    continue;
-                }
-                let before = it.timer_ms;
-                let out = console::eval_line(it, &input);
-                if it.timer_ms != before {
-                    next_tick = Instant::now() + Duration::from_millis(it.timer_ms);
-                }
-                let mut so = std::io::stdout().lock();
-                match out {
-                    Ok(Some(t)) => {
-                        let _ = writeln!(so, "{t}");
+                if let Some(input) = pending.push(&line) {
+                    if input.trim() == "\\\\" {
+                        break;
                     }
-                    Ok(None) => {}
-                    Err(e) => {
-                        let _ = writeln!(so, "{}", console::error_text(&e, &input));
+                    if !input.trim().is_empty() {
+                        let before = it.timer_ms;
+                        let out = console::eval_line(it, &input);
+                        if it.timer_ms != before {
+                            next_tick = Instant::now() + Duration::from_millis(it.timer_ms);
+                        }
+                        let mut so = std::io::stdout().lock();
+                        match out {
+                            Ok(Some(t)) => {
+                                let _ = writeln!(so, "{t}");
+                            }
+                            Ok(None) => {}
+                            Err(e) => {
+                                let _ = writeln!(so, "{}", console::error_text(&e, &input));
+                            }
+                        }
+                        let _ = so.flush();
                     }
                 }
-                let _ = so.flush();
+                if let Some(p) = &prompts {
+                    let _ = p.send(console::prompt(it, pending.is_open()));
+                }
+            }
+            Event::ConsoleCancel => {
+                pending.clear();
+                if let Some(p) = &prompts {
+                    let _ = p.send(console::prompt(it, false));
+                }
             }
             Event::ConsoleEof => {
-                if hub.cfg.listen.is_none() {
+                // Ctrl-D on a terminal leaves like `\\`; piped input that ends leaves a
+                // process with a port serving.
+                if prompts.is_some() || hub.cfg.listen.is_none() {
                     break;
                 }
             }
