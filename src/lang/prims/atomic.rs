@@ -2108,6 +2108,141 @@ pub const DYADS: &[(&str, Dyad)] = &[
     ("or", max2),
 ];
 
+// ---------------------------------------------------------------------------------------
+// A column against a constant, stretch by stretch (qSQL where phrases)
+// ---------------------------------------------------------------------------------------
+
+/// `col op c` for a simple vector `col` and an atom `c`, prepared once and then run over
+/// any stretch of the column: qSQL's where fast path evaluates stretches on several threads
+/// and ANDs them into one mask. Only built where [`compare`] would read the column in place
+/// (no temporal conversion, the atom converted to the column's storage), so every item's
+/// answer is the dyad's.
+pub struct ColCmp<'a> {
+    op: Op,
+    col: ColArg<'a>,
+}
+
+enum ColArg<'a> {
+    U8(&'a [u8], u8),
+    I16(&'a [i16], i16),
+    I32(&'a [i32], i32),
+    I64(&'a [i64], i64),
+    F32(&'a [f32], f32),
+    F64(&'a [f64], f64),
+    Sym(&'a [Sym], Sym),
+}
+
+fn num_atom<T: Num>(c: &K) -> Option<T> {
+    match num_arg::<T>(c).ok()? {
+        Arg::A(x) => Some(x),
+        Arg::V(_) => None,
+    }
+}
+
+/// Prepare `col op c` (`op` one of `= <> < > <= >=`); `None` when the shape needs the
+/// general dyad (which also raises its errors).
+pub fn col_cmp<'a>(glyph: &str, col: &'a K, c: &K) -> Option<ColCmp<'a>> {
+    let op = match glyph {
+        "=" => Op::Eq,
+        "<>" => Op::Ne,
+        "<" => Op::Lt,
+        ">" => Op::Gt,
+        "<=" => Op::Le,
+        ">=" => Op::Ge,
+        _ => return None,
+    };
+    let (K::Vector(v), K::Atom(a)) = (col, c) else {
+        return None;
+    };
+    let (tx, ty) = (v.ty, a.ty);
+    let common = grid(&FILL, tx, ty)?;
+    match (common.storage(), &v.data, a.v) {
+        (Storage::Sym, Data::Sym(d), Scalar::Sym(s)) => {
+            return Some(ColCmp {
+                op,
+                col: ColArg::Sym(d, s),
+            })
+        }
+        (Storage::Sym | Storage::Guid, _, _) => return None,
+        _ => {}
+    }
+    if tx.is_temporal() && ty.is_temporal() && tx != ty {
+        return None;
+    }
+    let sx = v.data.storage();
+    let sy = a.ty.storage();
+    // The storage `compare` would pick; the column must be read in place.
+    let s = if sx == sy {
+        sx
+    } else if is_float(sx) || is_float(sy) {
+        Storage::F64
+    } else if c.as_i64().is_some_and(|x| fits(x, sx)) {
+        sx
+    } else {
+        Storage::I64
+    };
+    if s != sx {
+        return None;
+    }
+    let col = match &v.data {
+        Data::U8(d) => ColArg::U8(d, num_atom(c)?),
+        Data::I16(d) => ColArg::I16(d, num_atom(c)?),
+        Data::I32(d) => ColArg::I32(d, num_atom(c)?),
+        Data::I64(d) => ColArg::I64(d, num_atom(c)?),
+        Data::F32(d) => ColArg::F32(d, num_atom(c)?),
+        Data::F64(d) => ColArg::F64(d, num_atom(c)?),
+        Data::Sym(_) | Data::Guid(_) => return None,
+    };
+    Some(ColCmp { op, col })
+}
+
+impl ColCmp<'_> {
+    /// `mask[k] &= col[start+k] op c` for every `k` (items past the column's end clear it).
+    pub fn and_into(&self, start: usize, mask: &mut [u8]) {
+        match &self.col {
+            ColArg::U8(d, c) => and_num(self.op, d, *c, start, mask),
+            ColArg::I16(d, c) => and_num(self.op, d, *c, start, mask),
+            ColArg::I32(d, c) => and_num(self.op, d, *c, start, mask),
+            ColArg::I64(d, c) => and_num(self.op, d, *c, start, mask),
+            ColArg::F32(d, c) => and_num(self.op, d, *c, start, mask),
+            ColArg::F64(d, c) => and_num(self.op, d, *c, start, mask),
+            ColArg::Sym(d, c) => {
+                let d = d.get(start..).unwrap_or(&[]);
+                if d.len() < mask.len() {
+                    mask[d.len()..].fill(0);
+                }
+                let c = *c;
+                match self.op {
+                    Op::Eq => mask.iter_mut().zip(d).for_each(|(m, &x)| *m &= (x == c) as u8),
+                    Op::Ne => mask.iter_mut().zip(d).for_each(|(m, &x)| *m &= (x != c) as u8),
+                    Op::Lt => mask.iter_mut().zip(d).for_each(|(m, &x)| *m &= (x < c) as u8),
+                    Op::Gt => mask.iter_mut().zip(d).for_each(|(m, &x)| *m &= (x > c) as u8),
+                    Op::Le => mask.iter_mut().zip(d).for_each(|(m, &x)| *m &= (x <= c) as u8),
+                    _ => mask.iter_mut().zip(d).for_each(|(m, &x)| *m &= (x >= c) as u8),
+                }
+            }
+        }
+    }
+}
+
+/// One loop per operator, each the same test `cmp_in` makes.
+fn and_num<T: Num>(op: Op, d: &[T], c: T, start: usize, mask: &mut [u8]) {
+    let d = d.get(start..).unwrap_or(&[]);
+    if d.len() < mask.len() {
+        mask[d.len()..].fill(0);
+    }
+    let it = mask.iter_mut().zip(d);
+    match op {
+        Op::Eq => it.for_each(|(m, &x)| *m &= T::qeq(x, c) as u8),
+        Op::Ne => it.for_each(|(m, &x)| *m &= !T::qeq(x, c) as u8),
+        Op::Lt => it.for_each(|(m, &x)| *m &= T::qlt(x, c) as u8),
+        Op::Gt => it.for_each(|(m, &x)| *m &= T::qlt(c, x) as u8),
+        Op::Le => it.for_each(|(m, &x)| *m &= !T::qlt(c, x) as u8),
+        _ => it.for_each(|(m, &x)| *m &= !T::qlt(x, c) as u8),
+    }
+}
+
+
 #[cfg(test)]
 // Expected values are written as q prints them (digits beyond f64 precision, 7-digit
 // constants such as 2.718282), so they read the same as the docs.

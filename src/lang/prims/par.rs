@@ -1,0 +1,140 @@
+//! Data parallelism for the large-vector kernels (qSQL's grouped aggregation and where
+//! masks, gathers): how many threads to use, as q's `-s` sets its secondary threads, and
+//! running one closure per stretch of rows on scoped threads.
+//!
+//! Work is split only for inputs of at least [`MIN_ROWS`] items: below that the cost of
+//! starting threads outweighs the gain, and results stay exactly those of one sequential
+//! pass.
+
+use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Inputs shorter than this run on the calling thread alone.
+pub const MIN_ROWS: usize = 1_000_000;
+
+/// The `-s` setting plus one; 0 while unset (then the machine's cores are used).
+static SETTING: AtomicUsize = AtomicUsize::new(0);
+
+/// Threads a large kernel may use: q's `-s N` (N secondary threads; 0 means the main
+/// thread alone), or, when not set, the cores the process may run on.
+pub fn threads() -> usize {
+    match SETTING.load(Ordering::Relaxed) {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        s => (s - 1).max(1),
+    }
+}
+
+/// The value `\s` shows: the `-s` setting, or the cores used when it is not set.
+pub fn secondary() -> usize {
+    match SETTING.load(Ordering::Relaxed) {
+        0 => threads(),
+        s => s - 1,
+    }
+}
+
+/// Set the number of secondary threads (`-s N`, `\s N`).
+pub fn set_threads(n: usize) {
+    SETTING.store(n.saturating_add(1), Ordering::Relaxed);
+}
+
+/// `0..n` split into one stretch per thread (a single stretch for small `n`).
+pub fn split(n: usize) -> Vec<Range<usize>> {
+    let t = threads();
+    if n < MIN_ROWS || t <= 1 {
+        return vec![0..n];
+    }
+    let step = n.div_ceil(t);
+    (0..t)
+        .map(|i| (i * step).min(n)..((i + 1) * step).min(n))
+        .filter(|r| !r.is_empty())
+        .collect()
+}
+
+/// `f` over each stretch, the stretches after the first on scoped threads; results in
+/// stretch order.
+pub fn map<T: Send>(parts: &[Range<usize>], f: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
+    match parts {
+        [] => Vec::new(),
+        [one] => vec![f(one.clone())],
+        [first, rest @ ..] => std::thread::scope(|s| {
+            let f = &f;
+            let handles: Vec<_> = rest
+                .iter()
+                .map(|r| {
+                    let r = r.clone();
+                    s.spawn(move || f(r))
+                })
+                .collect();
+            let mut out = Vec::with_capacity(parts.len());
+            out.push(f(first.clone()));
+            for h in handles {
+                // A panic in a worker is a bug in a kernel; pass it on to the caller.
+                match h.join() {
+                    Ok(v) => out.push(v),
+                    Err(p) => std::panic::resume_unwind(p),
+                }
+            }
+            out
+        }),
+    }
+}
+
+/// Fill `out` (one item per index) from `src` at `idx`, the stretches in parallel; an index
+/// outside `src` gives `null`.
+pub fn gather_into<T: Copy + Send + Sync>(src: &[T], idx: &[i64], null: T) -> Vec<T> {
+    let parts = split(idx.len());
+    if parts.len() <= 1 {
+        return idx
+            .iter()
+            .map(|&i| usize::try_from(i).ok().and_then(|i| src.get(i)).copied().unwrap_or(null))
+            .collect();
+    }
+    let mut out = vec![null; idx.len()];
+    std::thread::scope(|s| {
+        let mut rest: &mut [T] = &mut out;
+        let mut handles = Vec::new();
+        for r in &parts {
+            let (mine, tail) = rest.split_at_mut(r.len());
+            rest = tail;
+            let ix = &idx[r.clone()];
+            handles.push(s.spawn(move || {
+                for (o, &i) in mine.iter_mut().zip(ix) {
+                    if let Some(v) = usize::try_from(i).ok().and_then(|i| src.get(i)) {
+                        *o = *v;
+                    }
+                }
+            }));
+        }
+        for h in handles {
+            if let Err(p) = h.join() {
+                std::panic::resume_unwind(p);
+            }
+        }
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_covers_and_gather_matches() {
+        let n = MIN_ROWS + 7;
+        let parts = split(n);
+        assert_eq!(parts.first().map(|r| r.start), Some(0));
+        assert_eq!(parts.last().map(|r| r.end), Some(n));
+        assert!(parts.windows(2).all(|w| w[0].end == w[1].start));
+        assert_eq!(split(10), vec![0..10]);
+        let sums = map(&parts, |r| r.len());
+        assert_eq!(sums.iter().sum::<usize>(), n);
+        let src: Vec<i64> = (0..100).collect();
+        let idx: Vec<i64> = (0..n as i64).map(|i| (i * 7) % 103 - 1).collect();
+        let got = gather_into(&src, &idx, -5);
+        let want: Vec<i64> = idx
+            .iter()
+            .map(|&i| if (0..100).contains(&i) { i } else { -5 })
+            .collect();
+        assert_eq!(got, want);
+    }
+}

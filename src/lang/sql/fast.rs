@@ -1,0 +1,853 @@
+//! Fast paths for the commonest qSQL shapes on large tables. Each gives what the general
+//! path gives, or declines and the general path runs:
+//!
+//! - a where phrase's leading run of column-against-constant tests (`sym in S`, `price>x`,
+//!   `size=100`): the tests are pure, so running every one on every row and ANDing them
+//!   keeps exactly the rows that filtering one test after another keeps. One pass over
+//!   stretches of rows (on several threads for large tables), no intermediate row lists.
+//! - `select a1, a2 .. by k1, k2 .. from t` whose aggregations are `sum avg min max count
+//!   first last wavg wsum` of columns and whose keys are symbols or integer-valued (ints,
+//!   longs, temporal values, `5 xbar time.minute`): each row's group slot comes from direct
+//!   indexing (a symbol's pooled id, an integer key's value less its minimum), all
+//!   aggregations accumulate in the same pass, no per-group row lists are made, and large
+//!   tables are split into stretches accumulated on several threads and then merged.
+//!   Float sums added stretch by stretch can differ from one sequential sum in the last
+//!   bits (as q's own multithreaded sums do); tables below `par::MIN_ROWS` rows are one
+//!   stretch.
+
+use super::agg::Agg;
+use super::{check_dups, conform, eval_in, phrase_names, scope, View};
+use crate::lang::ast::{Expr, Verb};
+use crate::lang::eval::{EvalResult, Frame, Interp};
+use crate::lang::prims::atomic::{col_cmp, ColCmp};
+use crate::lang::prims::{par, table};
+use crate::lang::QError;
+use qipc::{null, Data, Func, Sym, Table, Ty, K};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// Rows handled per inner step: slot and mask buffers this long stay in L1.
+const BLOCK: usize = 2048;
+
+/// Most group slots the grouped kernel allocates (per thread); more and it declines.
+const MAX_SLOTS: usize = 1 << 22;
+
+// ------------------------------------------------------------------------------------------
+// Where
+
+/// One column-against-constant test.
+pub(super) enum Test<'a> {
+    Cmp(ColCmp<'a>),
+    /// `sym in S`: a flag per pooled symbol id.
+    In(&'a [Sym], Vec<u8>),
+}
+
+impl Test<'_> {
+    fn and_into(&self, start: usize, mask: &mut [u8]) {
+        match self {
+            Test::Cmp(c) => c.and_into(start, mask),
+            Test::In(d, set) => {
+                let d = d.get(start..).unwrap_or(&[]);
+                if d.len() < mask.len() {
+                    mask[d.len()..].fill(0);
+                }
+                for (m, s) in mask.iter_mut().zip(d) {
+                    *m &= set.get(s.id() as usize).copied().unwrap_or(0);
+                }
+            }
+        }
+    }
+}
+
+/// The keyword a function-position expression names, unless a column or local hides it.
+fn keyword(e: &Expr, t: &Table, frame: &Option<&mut Frame>) -> Option<Sym> {
+    match e {
+        Expr::Name(n) if !t.names.contains(n) && !frame.as_ref().is_some_and(|f| f.declares(*n)) => {
+            Some(*n)
+        }
+        Expr::Verb(Verb::Word(w)) => Some(*w),
+        Expr::Lit(K::Func(Func::Native(b))) => Some(Sym::from_text(b.name())),
+        _ => None,
+    }
+}
+
+/// A plain (undotted) column of `t`.
+fn column<'t>(e: &Expr, t: &'t Table) -> Option<&'t K> {
+    match e {
+        Expr::Name(n) => t.names.iter().position(|c| c == n).and_then(|i| t.cols.get(i)),
+        _ => None,
+    }
+}
+
+/// The value of a constant operand: a literal, or a name that is no column and is bound
+/// (a local of the enclosing lambda or a global), so reading it cannot fail or act.
+fn constant(
+    it: &Interp,
+    e: &Expr,
+    t: &Table,
+    frame: &Option<&mut Frame>,
+    ctx: Sym,
+) -> Option<K> {
+    match e {
+        Expr::Lit(k) => Some(k.clone()),
+        Expr::Name(n) if !t.names.contains(n) && !n.as_bytes().contains(&b'.') => {
+            match frame.as_ref().filter(|f| f.declares(*n)) {
+                Some(f) => f.get(*n).cloned(),
+                None => it.get_global(*n, ctx),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// A where constraint as a [`Test`], when it is one.
+fn test<'a>(
+    it: &Interp,
+    w: &Expr,
+    t: &'a Table,
+    frame: &Option<&mut Frame>,
+    ctx: Sym,
+) -> Option<Test<'a>> {
+    let Expr::Dyad(f, x, Some(y)) = w else {
+        return None;
+    };
+    let col = column(x, t)?;
+    let c = constant(it, y, t, frame, ctx)?;
+    if let Expr::Verb(Verb::Prim(p)) = &**f {
+        return col_cmp(p, col, &c).map(Test::Cmp);
+    }
+    if keyword(f, t, frame)?.as_bytes() != b"in" {
+        return None;
+    }
+    let K::Vector(v) = col else { return None };
+    let Data::Sym(d) = &v.data else { return None };
+    let wanted: Vec<Sym> = match &c {
+        K::Atom(a) if a.ty == Ty::Sym => vec![c.as_sym()?],
+        K::Vector(s) if s.ty == Ty::Sym => match &s.data {
+            Data::Sym(s) => s.to_vec(),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    // Every symbol in the column was interned before this bound was read.
+    let mut set = vec![0u8; qipc::sym::id_bound()];
+    for s in wanted {
+        if let Some(f) = set.get_mut(s.id() as usize) {
+            *f = 1;
+        }
+    }
+    Some(Test::In(d, set))
+}
+
+/// The leading where constraints that are [`Test`]s.
+pub(super) fn tests<'a>(
+    it: &Interp,
+    wheres: &[Expr],
+    t: &'a Table,
+    frame: &Option<&mut Frame>,
+    ctx: Sym,
+) -> Vec<Test<'a>> {
+    wheres
+        .iter()
+        .map_while(|w| test(it, w, t, frame, ctx))
+        .collect()
+}
+
+/// The rows of `0..n` passing every test, in order.
+pub(super) fn passing(tests: &[Test], n: usize) -> Vec<i64> {
+    let parts = par::split(n);
+    let lists = par::map(&parts, |r| {
+        let mut out = Vec::new();
+        let mut mask = [0u8; BLOCK];
+        let mut s = r.start;
+        while s < r.end {
+            let e = (s + BLOCK).min(r.end);
+            let m = &mut mask[..e - s];
+            m.fill(1);
+            for t in tests {
+                t.and_into(s, m);
+            }
+            for (k, &b) in m.iter().enumerate() {
+                if b != 0 {
+                    out.push((s + k) as i64);
+                }
+            }
+            s = e;
+        }
+        out
+    });
+    if lists.len() == 1 {
+        return lists.into_iter().next().unwrap_or_default();
+    }
+    let mut all = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+    for l in lists {
+        all.extend_from_slice(&l);
+    }
+    all
+}
+
+// ------------------------------------------------------------------------------------------
+// Grouped select
+
+/// A numeric column an aggregation reads.
+#[derive(Clone, Copy)]
+enum Col<'a> {
+    I32(&'a [i32]),
+    I64(&'a [i64]),
+    F64(&'a [f64]),
+}
+
+macro_rules! with_col {
+    ($c:expr, |$d:ident| $body:expr) => {
+        match $c {
+            Col::I32($d) => $body,
+            Col::I64($d) => $body,
+            Col::F64($d) => $body,
+        }
+    };
+}
+
+/// An item of a numeric column: nulls as the aggregation keywords see them.
+trait Val: Copy + Send + Sync {
+    /// As a float, integer nulls as NaN (what `avg`/`wavg` read).
+    fn f(self) -> f64;
+    /// As a long (integers only; nulls stay the type's minimum, below every other value).
+    fn i(self) -> i64;
+    fn null(self) -> bool;
+}
+
+impl Val for i32 {
+    #[inline]
+    fn f(self) -> f64 {
+        if self == null::I {
+            f64::NAN
+        } else {
+            self as f64
+        }
+    }
+    #[inline]
+    fn i(self) -> i64 {
+        self as i64
+    }
+    #[inline]
+    fn null(self) -> bool {
+        self == null::I
+    }
+}
+
+impl Val for i64 {
+    #[inline]
+    fn f(self) -> f64 {
+        if self == null::J {
+            f64::NAN
+        } else {
+            self as f64
+        }
+    }
+    #[inline]
+    fn i(self) -> i64 {
+        self
+    }
+    #[inline]
+    fn null(self) -> bool {
+        self == null::J
+    }
+}
+
+impl Val for f64 {
+    #[inline]
+    fn f(self) -> f64 {
+        self
+    }
+    #[inline]
+    fn i(self) -> i64 {
+        self as i64
+    }
+    #[inline]
+    fn null(self) -> bool {
+        self.is_nan()
+    }
+}
+
+/// An aggregation the kernel computes, with its columns.
+#[derive(Clone, Copy)]
+enum Spec<'a> {
+    Count,
+    First(&'a K),
+    Last(&'a K),
+    /// Sum of an int (`false`) or long (`true`) column.
+    SumI(Col<'a>, bool),
+    SumF(&'a [f64]),
+    Avg(Col<'a>),
+    /// Min/max of an int or long column (`true` for long), `true` for max.
+    ExtI(Col<'a>, bool, bool),
+    ExtF(&'a [f64], bool),
+    Wavg(Col<'a>, Col<'a>),
+    /// `wsum` with at least one float side.
+    WsumF(Col<'a>, Col<'a>),
+}
+
+fn num_col(k: &K) -> Option<(Col<'_>, Ty)> {
+    let K::Vector(v) = k else { return None };
+    let c = match (&v.data, v.ty) {
+        (Data::I32(d), Ty::Int) => Col::I32(d),
+        (Data::I64(d), Ty::Long) => Col::I64(d),
+        (Data::F64(d), Ty::Float) => Col::F64(d),
+        _ => return None,
+    };
+    Some((c, v.ty))
+}
+
+/// The aggregation a select expression is, over columns in `cols` (the view's columns).
+fn spec<'a>(
+    e: &Expr,
+    t: &Table,
+    cols: &'a [Option<K>],
+    frame: &Option<&mut Frame>,
+) -> Option<Spec<'a>> {
+    let (f, args): (&Expr, Vec<&Expr>) = match e {
+        Expr::Monad(f, x) => (f, vec![&**x]),
+        Expr::Dyad(f, x, Some(y)) => (f, vec![&**x, &**y]),
+        Expr::Apply(f, a) if a.iter().all(Option::is_some) => (f, a.iter().flatten().collect()),
+        _ => return None,
+    };
+    let op = Agg::of_name(keyword(f, t, frame)?.as_bytes())?;
+    if op.rank() != args.len() {
+        return None;
+    }
+    let at = |a: &Expr| -> Option<&'a K> {
+        let Expr::Name(n) = a else { return None };
+        let i = t.names.iter().position(|c| c == n)?;
+        cols.get(i)?.as_ref()
+    };
+    if op == Agg::Count {
+        // `count c` and `count i` are the group sizes.
+        let named_i = matches!(args[0], Expr::Name(n) if n.as_bytes() == b"i");
+        return (named_i || at(args[0]).is_some()).then_some(Spec::Count);
+    }
+    let x = at(args[0])?;
+    Some(match op {
+        Agg::First => Spec::First(x),
+        Agg::Last => Spec::Last(x),
+        Agg::Sum => match num_col(x)? {
+            (Col::F64(d), _) => Spec::SumF(d),
+            (c, ty) => Spec::SumI(c, ty == Ty::Long),
+        },
+        Agg::Avg => Spec::Avg(num_col(x)?.0),
+        Agg::Min | Agg::Max => match num_col(x)? {
+            (Col::F64(d), _) => Spec::ExtF(d, op == Agg::Max),
+            (c, ty) => Spec::ExtI(c, ty == Ty::Long, op == Agg::Max),
+        },
+        Agg::Wavg | Agg::Wsum => {
+            let (w, _) = num_col(x)?;
+            let (v, _) = num_col(at(args[1])?)?;
+            if op == Agg::Wavg {
+                Spec::Wavg(w, v)
+            } else if matches!(w, Col::F64(_)) || matches!(v, Col::F64(_)) {
+                Spec::WsumF(w, v)
+            } else {
+                return None;
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// A group key column, coded per row into `0..range`.
+enum Key<'a> {
+    /// Symbols by pooled id (`range` is the pool's id bound).
+    Sym(&'a [Sym]),
+    /// Integers: null is code 0, `v` is `1 + v - lo`.
+    I16(&'a [i16], i16),
+    I32(&'a [i32], i32),
+    I64(&'a [i64], i64),
+}
+
+/// Smallest and largest non-null item (None when all are null).
+fn bounds<T: Copy + Ord + Send + Sync>(d: &[T], nul: T) -> Option<(T, T)> {
+    let parts = par::split(d.len());
+    par::map(&parts, |r| {
+        let mut lo: Option<(T, T)> = None;
+        for &x in &d[r] {
+            if x != nul {
+                lo = Some(match lo {
+                    None => (x, x),
+                    Some((a, b)) => (a.min(x), b.max(x)),
+                });
+            }
+        }
+        lo
+    })
+    .into_iter()
+    .flatten()
+    .reduce(|(a, b), (c, d)| (a.min(c), b.max(d)))
+}
+
+/// A key column and its code range; `None` for types the kernel does not group.
+fn key(k: &K) -> Option<(Key<'_>, usize)> {
+    let K::Vector(v) = k else { return None };
+    fn span(lo: i64, hi: i64) -> Option<usize> {
+        usize::try_from((hi as i128 - lo as i128).checked_add(2)?).ok()
+    }
+    Some(match &v.data {
+        Data::Sym(d) => (Key::Sym(d), qipc::sym::id_bound()),
+        Data::I16(d) => match bounds(d, null::H) {
+            Some((lo, hi)) => (Key::I16(d, lo), span(lo as i64, hi as i64)?),
+            None => (Key::I16(d, 0), 1),
+        },
+        Data::I32(d) => match bounds(d, null::I) {
+            Some((lo, hi)) => (Key::I32(d, lo), span(lo as i64, hi as i64)?),
+            None => (Key::I32(d, 0), 1),
+        },
+        Data::I64(d) => match bounds(d, null::J) {
+            Some((lo, hi)) => (Key::I64(d, lo), span(lo, hi)?),
+            None => (Key::I64(d, 0), 1),
+        },
+        _ => return None,
+    })
+}
+
+impl Key<'_> {
+    /// Fold this key's codes for rows `start..` into `slots` (`slot * range + code`).
+    fn codes(&self, start: usize, range: u32, slots: &mut [u32], first: bool) {
+        fn go<T: Copy>(d: &[T], start: usize, slots: &mut [u32], first: bool, range: u32, code: impl Fn(T) -> u32) {
+            let d = d.get(start..).unwrap_or(&[]);
+            if first {
+                slots.iter_mut().zip(d).for_each(|(s, &x)| *s = code(x));
+            } else {
+                slots.iter_mut().zip(d).for_each(|(s, &x)| *s = *s * range + code(x));
+            }
+        }
+        match self {
+            Key::Sym(d) => go(d, start, slots, first, range, |s: Sym| s.id()),
+            Key::I16(d, lo) => go(d, start, slots, first, range, |x: i16| {
+                if x == null::H {
+                    0
+                } else {
+                    (x as i32 - *lo as i32) as u32 + 1
+                }
+            }),
+            Key::I32(d, lo) => go(d, start, slots, first, range, |x: i32| {
+                if x == null::I {
+                    0
+                } else {
+                    (x as i64 - *lo as i64) as u32 + 1
+                }
+            }),
+            Key::I64(d, lo) => go(d, start, slots, first, range, |x: i64| {
+                if x == null::J {
+                    0
+                } else {
+                    x.wrapping_sub(*lo) as u32 + 1
+                }
+            }),
+        }
+    }
+}
+
+/// One aggregation's running state, one entry per slot.
+enum Acc {
+    /// Count, first and last read the shared per-slot arrays.
+    Rows,
+    Int(Vec<i64>),
+    Float(Vec<f64>),
+    Pair(Vec<(f64, f64)>),
+}
+
+/// One stretch's accumulation.
+struct Part {
+    count: Vec<i64>,
+    /// Last row of each slot (the row whose key values the group shows).
+    last: Vec<i64>,
+    /// First row of each slot (-1: none), when a `first` needs it.
+    first: Vec<i64>,
+    accs: Vec<Acc>,
+}
+
+fn init(s: &Spec, n: usize) -> Acc {
+    match s {
+        Spec::Count | Spec::First(_) | Spec::Last(_) => Acc::Rows,
+        Spec::SumI(..) => Acc::Int(vec![0; n]),
+        Spec::ExtI(_, long, max) => Acc::Int(vec![
+            match (long, max) {
+                (true, true) => -null::WJ,
+                (true, false) => null::WJ,
+                (false, true) => -(null::WI as i64),
+                (false, false) => null::WI as i64,
+            };
+            n
+        ]),
+        Spec::SumF(_) => Acc::Float(vec![0.0; n]),
+        Spec::ExtF(_, max) => Acc::Float(vec![if *max { f64::NEG_INFINITY } else { f64::INFINITY }; n]),
+        Spec::Avg(_) | Spec::Wavg(..) | Spec::WsumF(..) => Acc::Pair(vec![(0.0, 0.0); n]),
+    }
+}
+
+/// Fold rows `start..start+slots.len()` of the spec's columns into its accumulator.
+fn update(s: &Spec, acc: &mut Acc, start: usize, slots: &[u32]) {
+    fn rows<T>(d: &[T], start: usize) -> &[T] {
+        d.get(start..).unwrap_or(&[])
+    }
+    fn sum_i<T: Val>(d: &[T], sl: &[u32], acc: &mut [i64]) {
+        for (&x, &s) in d.iter().zip(sl) {
+            if let Some(a) = acc.get_mut(s as usize) {
+                if !x.null() {
+                    *a = a.wrapping_add(x.i());
+                }
+            }
+        }
+    }
+    fn ext_i<T: Val>(d: &[T], sl: &[u32], acc: &mut [i64], max: bool) {
+        for (&x, &s) in d.iter().zip(sl) {
+            if let Some(a) = acc.get_mut(s as usize) {
+                // A null is below the initial -0W, so max never takes it; min skips it.
+                if max {
+                    *a = (*a).max(x.i());
+                } else if !x.null() {
+                    *a = (*a).min(x.i());
+                }
+            }
+        }
+    }
+    fn avg<T: Val>(d: &[T], sl: &[u32], acc: &mut [(f64, f64)]) {
+        for (&x, &s) in d.iter().zip(sl) {
+            let x = x.f();
+            if let Some(a) = acc.get_mut(s as usize) {
+                if !x.is_nan() {
+                    a.0 += x;
+                    a.1 += 1.0;
+                }
+            }
+        }
+    }
+    fn weighted<W: Val, X: Val>(w: &[W], x: &[X], sl: &[u32], acc: &mut [(f64, f64)]) {
+        for ((&p, &q), &s) in w.iter().zip(x).zip(sl) {
+            let (p, q) = (p.f(), q.f());
+            if let Some(a) = acc.get_mut(s as usize) {
+                if !(p.is_nan() || q.is_nan()) {
+                    a.0 += p * q;
+                    a.1 += p;
+                }
+            }
+        }
+    }
+    match (s, acc) {
+        (Spec::SumI(c, _), Acc::Int(a)) => with_col!(c, |d| sum_i(rows(d, start), slots, a)),
+        (Spec::ExtI(c, _, max), Acc::Int(a)) => {
+            with_col!(c, |d| ext_i(rows(d, start), slots, a, *max))
+        }
+        (Spec::SumF(d), Acc::Float(a)) => {
+            for (&x, &s) in rows(d, start).iter().zip(slots) {
+                if let Some(a) = a.get_mut(s as usize) {
+                    if !x.is_nan() {
+                        *a += x;
+                    }
+                }
+            }
+        }
+        (Spec::ExtF(d, max), Acc::Float(a)) => {
+            for (&x, &s) in rows(d, start).iter().zip(slots) {
+                if let Some(a) = a.get_mut(s as usize) {
+                    if (*max && x > *a) || (!*max && x < *a) {
+                        *a = x;
+                    }
+                }
+            }
+        }
+        (Spec::Avg(c), Acc::Pair(a)) => with_col!(c, |d| avg(rows(d, start), slots, a)),
+        (Spec::Wavg(w, x) | Spec::WsumF(w, x), Acc::Pair(a)) => {
+            with_col!(w, |wd| with_col!(x, |xd| weighted(
+                rows(wd, start),
+                rows(xd, start),
+                slots,
+                a
+            )))
+        }
+        _ => {}
+    }
+}
+
+fn merge(s: &Spec, into: &mut Acc, from: &Acc) {
+    match (into, from) {
+        (Acc::Int(a), Acc::Int(b)) => {
+            for (x, &y) in a.iter_mut().zip(b) {
+                *x = match s {
+                    Spec::ExtI(_, _, true) => (*x).max(y),
+                    Spec::ExtI(_, _, false) => (*x).min(y),
+                    _ => x.wrapping_add(y),
+                };
+            }
+        }
+        (Acc::Float(a), Acc::Float(b)) => {
+            for (x, &y) in a.iter_mut().zip(b) {
+                *x = match s {
+                    Spec::ExtF(_, true) => {
+                        if y > *x {
+                            y
+                        } else {
+                            *x
+                        }
+                    }
+                    Spec::ExtF(_, false) => {
+                        if y < *x {
+                            y
+                        } else {
+                            *x
+                        }
+                    }
+                    _ => *x + y,
+                };
+            }
+        }
+        (Acc::Pair(a), Acc::Pair(b)) => {
+            for (x, y) in a.iter_mut().zip(b) {
+                x.0 += y.0;
+                x.1 += y.1;
+            }
+        }
+        _ => {}
+    }
+}
+
+fn accumulate(
+    keys: &[(Key, u32)],
+    specs: &[Spec],
+    nslots: usize,
+    need_first: bool,
+    r: Range<usize>,
+) -> Part {
+    let mut p = Part {
+        count: vec![0; nslots],
+        last: vec![-1; nslots],
+        first: if need_first { vec![-1; nslots] } else { Vec::new() },
+        accs: specs.iter().map(|s| init(s, nslots)).collect(),
+    };
+    let mut buf = [0u32; BLOCK];
+    let mut s = r.start;
+    while s < r.end {
+        let e = (s + BLOCK).min(r.end);
+        let slots = &mut buf[..e - s];
+        for (k, (key, range)) in keys.iter().enumerate() {
+            key.codes(s, *range, slots, k == 0);
+        }
+        for (row, &sl) in (s as i64..).zip(slots.iter()) {
+            let i = sl as usize;
+            if let (Some(c), Some(l)) = (p.count.get_mut(i), p.last.get_mut(i)) {
+                *c += 1;
+                *l = row;
+            }
+        }
+        if need_first {
+            for (row, &sl) in (s as i64..).zip(slots.iter()) {
+                if let Some(f) = p.first.get_mut(sl as usize) {
+                    if *f < 0 {
+                        *f = row;
+                    }
+                }
+            }
+        }
+        for (spec, acc) in specs.iter().zip(p.accs.iter_mut()) {
+            update(spec, acc, s, slots);
+        }
+        s = e;
+    }
+    p
+}
+
+/// What the grouped kernel made of a query.
+pub(super) enum Grouped {
+    /// The answer.
+    Done(K),
+    /// Not a shape the kernel handles; the key columns, if evaluated, for the general path.
+    Declined(Option<Vec<K>>),
+}
+
+/// `select cols by by from t` over the view's rows.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn select_by(
+    it: &mut Interp,
+    cols: &[(Option<Sym>, Expr)],
+    by: &[(Option<Sym>, Expr)],
+    t: &Table,
+    view: &View,
+    frame: &Option<&mut Frame>,
+    ctx: Sym,
+) -> EvalResult<Grouped> {
+    if cols.is_empty() || by.is_empty() {
+        return Ok(Grouped::Declined(None));
+    }
+    // The columns the aggregations read, at the view's rows (gathered only when named).
+    let wanted = super::names_in(&cols.iter().map(|c| &c.1).collect::<Vec<_>>());
+    let mut vcols: Vec<Option<K>> = vec![None; t.cols.len()];
+    // Shapes first, on the whole table's columns: nothing is gathered for a query that
+    // is declined.
+    let whole: Vec<Option<K>> = t
+        .names
+        .iter()
+        .zip(&t.cols)
+        .map(|(n, c)| wanted.contains(n).then(|| c.clone()))
+        .collect();
+    if cols.iter().any(|c| spec(&c.1, t, &whole, frame).is_none()) {
+        return Ok(Grouped::Declined(None));
+    }
+    for ((n, c), v) in t.names.iter().zip(&t.cols).zip(vcols.iter_mut()) {
+        if wanted.contains(n) {
+            *v = Some(view.col(c)?);
+        }
+    }
+    let specs: Vec<Spec> = cols
+        .iter()
+        .filter_map(|c| spec(&c.1, t, &vcols, frame))
+        .collect();
+    if specs.len() != cols.len() {
+        return Ok(Grouped::Declined(None));
+    }
+    // The keys, evaluated as the general path evaluates them.
+    let by_exprs: Vec<&Expr> = by.iter().map(|c| &c.1).collect();
+    let keys = {
+        let mut f = scope(frame, t, view, &super::names_in(&by_exprs), ctx)?;
+        let mut keys = Vec::with_capacity(by_exprs.len());
+        for e in &by_exprs {
+            keys.push(eval_in(it, e, &mut f)?);
+        }
+        conform(keys, Some(view.n))?
+    };
+    let mut coded = Vec::with_capacity(keys.len());
+    let mut nslots = 1usize;
+    for k in &keys {
+        let Some((c, range)) = key(k) else {
+            return Ok(Grouped::Declined(Some(keys)));
+        };
+        nslots = match nslots.checked_mul(range) {
+            Some(s) if s <= MAX_SLOTS && range <= u32::MAX as usize => s,
+            _ => return Ok(Grouped::Declined(Some(keys))),
+        };
+        coded.push((c, range as u32));
+    }
+    let names = phrase_names(cols, t);
+    let key_names = phrase_names(by, t);
+    check_dups(&names, &key_names)?;
+
+    let need_first = specs.iter().any(|s| matches!(s, Spec::First(_)));
+    let parts = par::split(view.n);
+    let mut done = par::map(&parts, |r| accumulate(&coded, &specs, nslots, need_first, r));
+    let mut p = match done.len() {
+        0 => accumulate(&coded, &specs, nslots, need_first, 0..0),
+        _ => done.remove(0),
+    };
+    for q in &done {
+        for (x, &y) in p.count.iter_mut().zip(&q.count) {
+            *x += y;
+        }
+        for (x, &y) in p.last.iter_mut().zip(&q.last) {
+            if y >= 0 {
+                *x = y;
+            }
+        }
+        for (x, &y) in p.first.iter_mut().zip(&q.first) {
+            if *x < 0 {
+                *x = y;
+            }
+        }
+        for ((s, a), b) in specs.iter().zip(p.accs.iter_mut()).zip(&q.accs) {
+            merge(s, a, b);
+        }
+    }
+
+    // The groups in key order: symbols by text, integer codes already ascend (null first).
+    let present: Vec<usize> = (0..nslots).filter(|&s| p.count[s] > 0).collect();
+    let reps: Vec<i64> = present.iter().map(|&s| p.last[s]).collect();
+    let mut rank_keys = vec![0u64; present.len()];
+    let mut stride = 1u64;
+    for ((c, range), k) in coded.iter().zip(&keys).rev() {
+        let code_of = |s: usize| -> u64 { ((s as u64) / stride) % (*range as u64) };
+        match c {
+            Key::Sym(_) => {
+                let K::Vector(v) = k else {
+                    return Err(QError::type_().into());
+                };
+                let Data::Sym(d) = &v.data else {
+                    return Err(QError::type_().into());
+                };
+                let mut seen: HashMap<u64, Sym> = HashMap::new();
+                for (&s, &r) in present.iter().zip(&reps) {
+                    if let Some(&x) = d.get(r as usize) {
+                        seen.insert(code_of(s), x);
+                    }
+                }
+                let mut by_text: Vec<(Sym, u64)> = seen.into_iter().map(|(c, s)| (s, c)).collect();
+                by_text.sort_unstable();
+                let rank: HashMap<u64, u64> = by_text
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(_, c))| (c, i as u64))
+                    .collect();
+                for (rk, &s) in rank_keys.iter_mut().zip(&present) {
+                    *rk += stride * rank.get(&code_of(s)).copied().unwrap_or(0);
+                }
+            }
+            _ => {
+                for (rk, &s) in rank_keys.iter_mut().zip(&present) {
+                    *rk += stride * code_of(s);
+                }
+            }
+        }
+        stride *= *range as u64;
+    }
+    let mut order: Vec<usize> = (0..present.len()).collect();
+    order.sort_unstable_by_key(|&i| rank_keys[i]);
+    let slots: Vec<usize> = order.iter().map(|&i| present[i]).collect();
+    let at: Vec<i64> = order.iter().map(|&i| reps[i]).collect();
+
+    let key_cols = keys
+        .iter()
+        .map(|k| table::gather(k, &at))
+        .collect::<Result<Vec<K>, QError>>()?;
+    let mut vals = Vec::with_capacity(specs.len());
+    for (s, a) in specs.iter().zip(&p.accs) {
+        vals.push(output(s, a, &p, &slots)?);
+    }
+    Ok(Grouped::Done(K::dict(
+        K::table(key_names, key_cols),
+        K::table(names, vals),
+    )))
+}
+
+/// One aggregation's values for the groups at `slots`, typed as the keyword types them.
+fn output(s: &Spec, a: &Acc, p: &Part, slots: &[usize]) -> Result<K, QError> {
+    let rows = |v: &[i64]| -> Vec<i64> { slots.iter().map(|&s| v.get(s).copied().unwrap_or(-1)).collect() };
+    Ok(match (s, a) {
+        (Spec::Count, _) => K::longs(rows(&p.count)),
+        (Spec::First(c), _) => table::gather(c, &rows(&p.first))?,
+        (Spec::Last(c), _) => table::gather(c, &rows(&p.last))?,
+        (Spec::SumI(_, true), Acc::Int(v)) | (Spec::ExtI(_, true, _), Acc::Int(v)) => {
+            K::longs(rows(v))
+        }
+        (Spec::SumI(_, false), Acc::Int(v)) => K::ints(
+            rows(v)
+                .into_iter()
+                .map(|x| i32::try_from(x).unwrap_or(null::I))
+                .collect(),
+        ),
+        // Extremes of ints are items of the column or the ±0Wi starting values.
+        (Spec::ExtI(_, false, _), Acc::Int(v)) => {
+            K::ints(rows(v).into_iter().map(|x| x as i32).collect())
+        }
+        (Spec::SumF(_) | Spec::ExtF(..), Acc::Float(v)) => {
+            K::floats(slots.iter().map(|&s| v.get(s).copied().unwrap_or(f64::NAN)).collect())
+        }
+        (Spec::Avg(_) | Spec::Wavg(..), Acc::Pair(v)) => K::floats(
+            slots
+                .iter()
+                .map(|&s| v.get(s).map_or(f64::NAN, |(t, n)| t / n))
+                .collect(),
+        ),
+        (Spec::WsumF(..), Acc::Pair(v)) => K::floats(
+            slots
+                .iter()
+                .map(|&s| v.get(s).map_or(f64::NAN, |p| p.0))
+                .collect(),
+        ),
+        _ => return Err(QError::type_()),
+    })
+}
