@@ -240,6 +240,9 @@ fn json_str(s: &str) -> String {
 }
 
 fn run(a: Args) -> Result<(), String> {
+    // The memory settings `qtick q` starts with (freed blocks kept for reuse, as q does), so
+    // the queries run as they do in the q process.
+    qtick::memory::keep_freed_memory();
     let mut it = Interp::new();
     let t0 = Instant::now();
     let (nt, nq) = load(&mut it, &a.data)?;

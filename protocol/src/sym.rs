@@ -24,10 +24,7 @@ struct Entry {
 #[derive(Clone, Copy)]
 pub struct Sym(&'static Entry);
 
-static EMPTY: Entry = Entry {
-    bytes: b"",
-    id: 0,
-};
+static EMPTY: Entry = Entry { bytes: b"", id: 0 };
 
 /// The next id to hand out (0 is the null symbol's).
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);

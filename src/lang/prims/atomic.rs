@@ -1942,8 +1942,8 @@ fn span_as_long(x: &K) -> QResult {
 
 /// One pass of `x*y div x` for a positive integer width over a vector held in the same
 /// storage as the result.
-fn bar_in<T: Num>(w: T, ys: &[T], r: Ty, f: impl Fn(T, T) -> T) -> K {
-    finish(Out::V(ys.iter().map(|&v| f(v, w)).collect()), r)
+fn bar_in<T: Num + Default>(w: T, ys: &[T], r: Ty, f: impl Fn(T, T) -> T + Sync) -> K {
+    finish(Out::V(super::par::map_items(ys, |v| f(v, w))), r)
 }
 
 /// The common `xbar` of a width atom over a long/int-held or float vector, in one pass.
@@ -2213,12 +2213,30 @@ impl ColCmp<'_> {
                 }
                 let c = *c;
                 match self.op {
-                    Op::Eq => mask.iter_mut().zip(d).for_each(|(m, &x)| *m &= (x == c) as u8),
-                    Op::Ne => mask.iter_mut().zip(d).for_each(|(m, &x)| *m &= (x != c) as u8),
-                    Op::Lt => mask.iter_mut().zip(d).for_each(|(m, &x)| *m &= (x < c) as u8),
-                    Op::Gt => mask.iter_mut().zip(d).for_each(|(m, &x)| *m &= (x > c) as u8),
-                    Op::Le => mask.iter_mut().zip(d).for_each(|(m, &x)| *m &= (x <= c) as u8),
-                    _ => mask.iter_mut().zip(d).for_each(|(m, &x)| *m &= (x >= c) as u8),
+                    Op::Eq => mask
+                        .iter_mut()
+                        .zip(d)
+                        .for_each(|(m, &x)| *m &= (x == c) as u8),
+                    Op::Ne => mask
+                        .iter_mut()
+                        .zip(d)
+                        .for_each(|(m, &x)| *m &= (x != c) as u8),
+                    Op::Lt => mask
+                        .iter_mut()
+                        .zip(d)
+                        .for_each(|(m, &x)| *m &= (x < c) as u8),
+                    Op::Gt => mask
+                        .iter_mut()
+                        .zip(d)
+                        .for_each(|(m, &x)| *m &= (x > c) as u8),
+                    Op::Le => mask
+                        .iter_mut()
+                        .zip(d)
+                        .for_each(|(m, &x)| *m &= (x <= c) as u8),
+                    _ => mask
+                        .iter_mut()
+                        .zip(d)
+                        .for_each(|(m, &x)| *m &= (x >= c) as u8),
                 }
             }
         }
@@ -2241,7 +2259,6 @@ fn and_num<T: Num>(op: Op, d: &[T], c: T, start: usize, mask: &mut [u8]) {
         _ => it.for_each(|(m, &x)| *m &= !T::qlt(x, c) as u8),
     }
 }
-
 
 #[cfg(test)]
 // Expected values are written as q prints them (digits beyond f64 precision, 7-digit

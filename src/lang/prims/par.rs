@@ -86,7 +86,13 @@ pub fn gather_into<T: Copy + Send + Sync>(src: &[T], idx: &[i64], null: T) -> Ve
     if parts.len() <= 1 {
         return idx
             .iter()
-            .map(|&i| usize::try_from(i).ok().and_then(|i| src.get(i)).copied().unwrap_or(null))
+            .map(|&i| {
+                usize::try_from(i)
+                    .ok()
+                    .and_then(|i| src.get(i))
+                    .copied()
+                    .unwrap_or(null)
+            })
             .collect();
     }
     let mut out = vec![null; idx.len()];
@@ -102,6 +108,39 @@ pub fn gather_into<T: Copy + Send + Sync>(src: &[T], idx: &[i64], null: T) -> Ve
                     if let Some(v) = usize::try_from(i).ok().and_then(|i| src.get(i)) {
                         *o = *v;
                     }
+                }
+            }));
+        }
+        for h in handles {
+            if let Err(p) = h.join() {
+                std::panic::resume_unwind(p);
+            }
+        }
+    });
+    out
+}
+
+/// `f` of every item, the stretches in parallel (an elementwise kernel over a large vector).
+pub fn map_items<T: Copy + Sync, U: Copy + Send + Default>(
+    src: &[T],
+    f: impl Fn(T) -> U + Sync,
+) -> Vec<U> {
+    let parts = split(src.len());
+    if parts.len() <= 1 {
+        return src.iter().map(|&x| f(x)).collect();
+    }
+    let mut out = vec![U::default(); src.len()];
+    std::thread::scope(|s| {
+        let f = &f;
+        let mut rest: &mut [U] = &mut out;
+        let mut handles = Vec::new();
+        for r in &parts {
+            let (mine, tail) = rest.split_at_mut(r.len());
+            rest = tail;
+            let xs = &src[r.clone()];
+            handles.push(s.spawn(move || {
+                for (o, &x) in mine.iter_mut().zip(xs) {
+                    *o = f(x);
                 }
             }));
         }
@@ -136,5 +175,8 @@ mod tests {
             .map(|&i| if (0..100).contains(&i) { i } else { -5 })
             .collect();
         assert_eq!(got, want);
+        let big: Vec<i32> = (0..n as i32).collect();
+        let doubled = map_items(&big, |x| x as i64 * 2);
+        assert!(doubled.iter().enumerate().all(|(i, &x)| x == 2 * i as i64));
     }
 }

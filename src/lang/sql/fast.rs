@@ -32,6 +32,22 @@ const BLOCK: usize = 2048;
 /// Most group slots the grouped kernel allocates (per thread); more and it declines.
 const MAX_SLOTS: usize = 1 << 22;
 
+#[cfg(test)]
+thread_local! {
+    /// Tests turn the fast paths off to compare them with the general path.
+    pub(super) static OFF: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[cfg(test)]
+fn off() -> bool {
+    OFF.with(|o| o.get())
+}
+
+#[cfg(not(test))]
+fn off() -> bool {
+    false
+}
+
 // ------------------------------------------------------------------------------------------
 // Where
 
@@ -62,7 +78,9 @@ impl Test<'_> {
 /// The keyword a function-position expression names, unless a column or local hides it.
 fn keyword(e: &Expr, t: &Table, frame: &Option<&mut Frame>) -> Option<Sym> {
     match e {
-        Expr::Name(n) if !t.names.contains(n) && !frame.as_ref().is_some_and(|f| f.declares(*n)) => {
+        Expr::Name(n)
+            if !t.names.contains(n) && !frame.as_ref().is_some_and(|f| f.declares(*n)) =>
+        {
             Some(*n)
         }
         Expr::Verb(Verb::Word(w)) => Some(*w),
@@ -74,20 +92,18 @@ fn keyword(e: &Expr, t: &Table, frame: &Option<&mut Frame>) -> Option<Sym> {
 /// A plain (undotted) column of `t`.
 fn column<'t>(e: &Expr, t: &'t Table) -> Option<&'t K> {
     match e {
-        Expr::Name(n) => t.names.iter().position(|c| c == n).and_then(|i| t.cols.get(i)),
+        Expr::Name(n) => t
+            .names
+            .iter()
+            .position(|c| c == n)
+            .and_then(|i| t.cols.get(i)),
         _ => None,
     }
 }
 
 /// The value of a constant operand: a literal, or a name that is no column and is bound
 /// (a local of the enclosing lambda or a global), so reading it cannot fail or act.
-fn constant(
-    it: &Interp,
-    e: &Expr,
-    t: &Table,
-    frame: &Option<&mut Frame>,
-    ctx: Sym,
-) -> Option<K> {
+fn constant(it: &Interp, e: &Expr, t: &Table, frame: &Option<&mut Frame>, ctx: Sym) -> Option<K> {
     match e {
         Expr::Lit(k) => Some(k.clone()),
         Expr::Name(n) if !t.names.contains(n) && !n.as_bytes().contains(&b'.') => {
@@ -147,6 +163,9 @@ pub(super) fn tests<'a>(
     frame: &Option<&mut Frame>,
     ctx: Sym,
 ) -> Vec<Test<'a>> {
+    if off() {
+        return Vec::new();
+    }
     wheres
         .iter()
         .map_while(|w| test(it, w, t, frame, ctx))
@@ -410,12 +429,22 @@ fn key(k: &K) -> Option<(Key<'_>, usize)> {
 impl Key<'_> {
     /// Fold this key's codes for rows `start..` into `slots` (`slot * range + code`).
     fn codes(&self, start: usize, range: u32, slots: &mut [u32], first: bool) {
-        fn go<T: Copy>(d: &[T], start: usize, slots: &mut [u32], first: bool, range: u32, code: impl Fn(T) -> u32) {
+        fn go<T: Copy>(
+            d: &[T],
+            start: usize,
+            slots: &mut [u32],
+            first: bool,
+            range: u32,
+            code: impl Fn(T) -> u32,
+        ) {
             let d = d.get(start..).unwrap_or(&[]);
             if first {
                 slots.iter_mut().zip(d).for_each(|(s, &x)| *s = code(x));
             } else {
-                slots.iter_mut().zip(d).for_each(|(s, &x)| *s = *s * range + code(x));
+                slots
+                    .iter_mut()
+                    .zip(d)
+                    .for_each(|(s, &x)| *s = *s * range + code(x));
             }
         }
         match self {
@@ -457,10 +486,10 @@ enum Acc {
 /// One stretch's accumulation.
 struct Part {
     count: Vec<i64>,
-    /// Last row of each slot (the row whose key values the group shows).
-    last: Vec<i64>,
-    /// First row of each slot (-1: none), when a `first` needs it.
+    /// First row of each slot (-1: none); the group's key values are read there.
     first: Vec<i64>,
+    /// Last row of each slot (-1: none), kept only when a `last` needs it.
+    last: Vec<i64>,
     accs: Vec<Acc>,
 }
 
@@ -478,7 +507,14 @@ fn init(s: &Spec, n: usize) -> Acc {
             n
         ]),
         Spec::SumF(_) => Acc::Float(vec![0.0; n]),
-        Spec::ExtF(_, max) => Acc::Float(vec![if *max { f64::NEG_INFINITY } else { f64::INFINITY }; n]),
+        Spec::ExtF(_, max) => Acc::Float(vec![
+            if *max {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            };
+            n
+        ]),
         Spec::Avg(_) | Spec::Wavg(..) | Spec::WsumF(..) => Acc::Pair(vec![(0.0, 0.0); n]),
     }
 }
@@ -609,17 +645,22 @@ fn merge(s: &Spec, into: &mut Acc, from: &Acc) {
     }
 }
 
+/// Accumulate rows `r`; `keys` are in slot layout order (the first most significant).
 fn accumulate(
-    keys: &[(Key, u32)],
+    keys: &[(&Key, u32)],
     specs: &[Spec],
     nslots: usize,
-    need_first: bool,
+    need_last: bool,
     r: Range<usize>,
 ) -> Part {
     let mut p = Part {
         count: vec![0; nslots],
-        last: vec![-1; nslots],
-        first: if need_first { vec![-1; nslots] } else { Vec::new() },
+        first: vec![-1; nslots],
+        last: if need_last {
+            vec![-1; nslots]
+        } else {
+            Vec::new()
+        },
         accs: specs.iter().map(|s| init(s, nslots)).collect(),
     };
     let mut buf = [0u32; BLOCK];
@@ -632,17 +673,17 @@ fn accumulate(
         }
         for (row, &sl) in (s as i64..).zip(slots.iter()) {
             let i = sl as usize;
-            if let (Some(c), Some(l)) = (p.count.get_mut(i), p.last.get_mut(i)) {
+            if let (Some(c), Some(f)) = (p.count.get_mut(i), p.first.get_mut(i)) {
+                if *c == 0 {
+                    *f = row;
+                }
                 *c += 1;
-                *l = row;
             }
         }
-        if need_first {
+        if need_last {
             for (row, &sl) in (s as i64..).zip(slots.iter()) {
-                if let Some(f) = p.first.get_mut(sl as usize) {
-                    if *f < 0 {
-                        *f = row;
-                    }
+                if let Some(l) = p.last.get_mut(sl as usize) {
+                    *l = row;
                 }
             }
         }
@@ -673,7 +714,7 @@ pub(super) fn select_by(
     frame: &Option<&mut Frame>,
     ctx: Sym,
 ) -> EvalResult<Grouped> {
-    if cols.is_empty() || by.is_empty() {
+    if cols.is_empty() || by.is_empty() || off() {
         return Ok(Grouped::Declined(None));
     }
     // The columns the aggregations read, at the view's rows (gathered only when named).
@@ -728,11 +769,23 @@ pub(super) fn select_by(
     let key_names = phrase_names(by, t);
     check_dups(&names, &key_names)?;
 
-    let need_first = specs.iter().any(|s| matches!(s, Spec::First(_)));
+    // Slot layout: integer keys (time buckets) outermost and symbols innermost, so the
+    // groups one stretch of time touches sit side by side.
+    let mut layout: Vec<usize> = (0..coded.len()).collect();
+    layout.sort_by_key(|&k| matches!(coded[k].0, Key::Sym(_)));
+    let mut lstride = vec![1u64; coded.len()];
+    let mut acc_stride = 1u64;
+    for &k in layout.iter().rev() {
+        lstride[k] = acc_stride;
+        acc_stride *= coded[k].1 as u64;
+    }
+    let laid: Vec<(&Key, u32)> = layout.iter().map(|&k| (&coded[k].0, coded[k].1)).collect();
+
+    let need_last = specs.iter().any(|s| matches!(s, Spec::Last(_)));
     let parts = par::split(view.n);
-    let mut done = par::map(&parts, |r| accumulate(&coded, &specs, nslots, need_first, r));
+    let mut done = par::map(&parts, |r| accumulate(&laid, &specs, nslots, need_last, r));
     let mut p = match done.len() {
-        0 => accumulate(&coded, &specs, nslots, need_first, 0..0),
+        0 => accumulate(&laid, &specs, nslots, need_last, 0..0),
         _ => done.remove(0),
     };
     for q in &done {
@@ -756,11 +809,11 @@ pub(super) fn select_by(
 
     // The groups in key order: symbols by text, integer codes already ascend (null first).
     let present: Vec<usize> = (0..nslots).filter(|&s| p.count[s] > 0).collect();
-    let reps: Vec<i64> = present.iter().map(|&s| p.last[s]).collect();
+    let reps: Vec<i64> = present.iter().map(|&s| p.first[s]).collect();
     let mut rank_keys = vec![0u64; present.len()];
     let mut stride = 1u64;
-    for ((c, range), k) in coded.iter().zip(&keys).rev() {
-        let code_of = |s: usize| -> u64 { ((s as u64) / stride) % (*range as u64) };
+    for (((c, range), k), &ls) in coded.iter().zip(&keys).zip(&lstride).rev() {
+        let code_of = |s: usize| -> u64 { ((s as u64) / ls) % (*range as u64) };
         match c {
             Key::Sym(_) => {
                 let K::Vector(v) = k else {
@@ -815,7 +868,12 @@ pub(super) fn select_by(
 
 /// One aggregation's values for the groups at `slots`, typed as the keyword types them.
 fn output(s: &Spec, a: &Acc, p: &Part, slots: &[usize]) -> Result<K, QError> {
-    let rows = |v: &[i64]| -> Vec<i64> { slots.iter().map(|&s| v.get(s).copied().unwrap_or(-1)).collect() };
+    let rows = |v: &[i64]| -> Vec<i64> {
+        slots
+            .iter()
+            .map(|&s| v.get(s).copied().unwrap_or(-1))
+            .collect()
+    };
     Ok(match (s, a) {
         (Spec::Count, _) => K::longs(rows(&p.count)),
         (Spec::First(c), _) => table::gather(c, &rows(&p.first))?,
@@ -833,9 +891,12 @@ fn output(s: &Spec, a: &Acc, p: &Part, slots: &[usize]) -> Result<K, QError> {
         (Spec::ExtI(_, false, _), Acc::Int(v)) => {
             K::ints(rows(v).into_iter().map(|x| x as i32).collect())
         }
-        (Spec::SumF(_) | Spec::ExtF(..), Acc::Float(v)) => {
-            K::floats(slots.iter().map(|&s| v.get(s).copied().unwrap_or(f64::NAN)).collect())
-        }
+        (Spec::SumF(_) | Spec::ExtF(..), Acc::Float(v)) => K::floats(
+            slots
+                .iter()
+                .map(|&s| v.get(s).copied().unwrap_or(f64::NAN))
+                .collect(),
+        ),
         (Spec::Avg(_) | Spec::Wavg(..), Acc::Pair(v)) => K::floats(
             slots
                 .iter()
