@@ -2197,66 +2197,88 @@ pub fn col_cmp<'a>(glyph: &str, col: &'a K, c: &K) -> Option<ColCmp<'a>> {
 }
 
 impl ColCmp<'_> {
-    /// `mask[k] &= col[start+k] op c` for every `k` (items past the column's end clear it).
-    pub fn and_into(&self, start: usize, mask: &mut [u8]) {
+    /// The offsets `j` in `0..len` whose item `col[start+j]` passes, written to the front
+    /// of `out` (at least `len` long); their count.
+    pub fn first(&self, start: usize, len: usize, out: &mut [u32]) -> usize {
+        self.run(start, out, None, len)
+    }
+
+    /// Keep, in order, the offsets among `rows[..n]` whose items pass; their count.
+    pub fn refine(&self, start: usize, rows: &mut [u32], n: usize) -> usize {
+        self.run(start, rows, Some(n), n)
+    }
+
+    fn run(&self, start: usize, rows: &mut [u32], n: Option<usize>, len: usize) -> usize {
         match &self.col {
-            ColArg::U8(d, c) => and_num(self.op, d, *c, start, mask),
-            ColArg::I16(d, c) => and_num(self.op, d, *c, start, mask),
-            ColArg::I32(d, c) => and_num(self.op, d, *c, start, mask),
-            ColArg::I64(d, c) => and_num(self.op, d, *c, start, mask),
-            ColArg::F32(d, c) => and_num(self.op, d, *c, start, mask),
-            ColArg::F64(d, c) => and_num(self.op, d, *c, start, mask),
+            ColArg::U8(d, c) => sel_num(self.op, d, *c, start, rows, n, len),
+            ColArg::I16(d, c) => sel_num(self.op, d, *c, start, rows, n, len),
+            ColArg::I32(d, c) => sel_num(self.op, d, *c, start, rows, n, len),
+            ColArg::I64(d, c) => sel_num(self.op, d, *c, start, rows, n, len),
+            ColArg::F32(d, c) => sel_num(self.op, d, *c, start, rows, n, len),
+            ColArg::F64(d, c) => sel_num(self.op, d, *c, start, rows, n, len),
             ColArg::Sym(d, c) => {
-                let d = d.get(start..).unwrap_or(&[]);
-                if d.len() < mask.len() {
-                    mask[d.len()..].fill(0);
-                }
                 let c = *c;
                 match self.op {
-                    Op::Eq => mask
-                        .iter_mut()
-                        .zip(d)
-                        .for_each(|(m, &x)| *m &= (x == c) as u8),
-                    Op::Ne => mask
-                        .iter_mut()
-                        .zip(d)
-                        .for_each(|(m, &x)| *m &= (x != c) as u8),
-                    Op::Lt => mask
-                        .iter_mut()
-                        .zip(d)
-                        .for_each(|(m, &x)| *m &= (x < c) as u8),
-                    Op::Gt => mask
-                        .iter_mut()
-                        .zip(d)
-                        .for_each(|(m, &x)| *m &= (x > c) as u8),
-                    Op::Le => mask
-                        .iter_mut()
-                        .zip(d)
-                        .for_each(|(m, &x)| *m &= (x <= c) as u8),
-                    _ => mask
-                        .iter_mut()
-                        .zip(d)
-                        .for_each(|(m, &x)| *m &= (x >= c) as u8),
+                    Op::Eq => select(d, start, rows, n, len, |x| x == c),
+                    Op::Ne => select(d, start, rows, n, len, |x| x != c),
+                    Op::Lt => select(d, start, rows, n, len, |x| x < c),
+                    Op::Gt => select(d, start, rows, n, len, |x| x > c),
+                    Op::Le => select(d, start, rows, n, len, |x| x <= c),
+                    _ => select(d, start, rows, n, len, |x| x >= c),
                 }
             }
         }
     }
 }
 
-/// One loop per operator, each the same test `cmp_in` makes.
-fn and_num<T: Num>(op: Op, d: &[T], c: T, start: usize, mask: &mut [u8]) {
+/// Offsets (relative to `start`) of the items passing `keep`: all of `0..len` when `n` is
+/// `None`, else those in `rows[..n]`, compacted to the front of `rows` without branches.
+pub fn select<T: Copy>(
+    d: &[T],
+    start: usize,
+    rows: &mut [u32],
+    n: Option<usize>,
+    len: usize,
+    keep: impl Fn(T) -> bool,
+) -> usize {
     let d = d.get(start..).unwrap_or(&[]);
-    if d.len() < mask.len() {
-        mask[d.len()..].fill(0);
+    let mut k = 0;
+    match n {
+        None => {
+            let len = len.min(d.len()).min(rows.len());
+            for (j, &x) in d[..len].iter().enumerate() {
+                rows[k] = j as u32;
+                k += keep(x) as usize;
+            }
+        }
+        Some(n) => {
+            for j in 0..n.min(rows.len()) {
+                let r = rows[j];
+                rows[k] = r;
+                k += d.get(r as usize).is_some_and(|&x| keep(x)) as usize;
+            }
+        }
     }
-    let it = mask.iter_mut().zip(d);
+    k
+}
+
+/// One loop per operator, each the same test `cmp_in` makes.
+fn sel_num<T: Num>(
+    op: Op,
+    d: &[T],
+    c: T,
+    start: usize,
+    rows: &mut [u32],
+    n: Option<usize>,
+    len: usize,
+) -> usize {
     match op {
-        Op::Eq => it.for_each(|(m, &x)| *m &= T::qeq(x, c) as u8),
-        Op::Ne => it.for_each(|(m, &x)| *m &= !T::qeq(x, c) as u8),
-        Op::Lt => it.for_each(|(m, &x)| *m &= T::qlt(x, c) as u8),
-        Op::Gt => it.for_each(|(m, &x)| *m &= T::qlt(c, x) as u8),
-        Op::Le => it.for_each(|(m, &x)| *m &= !T::qlt(c, x) as u8),
-        _ => it.for_each(|(m, &x)| *m &= !T::qlt(x, c) as u8),
+        Op::Eq => select(d, start, rows, n, len, |x| T::qeq(x, c)),
+        Op::Ne => select(d, start, rows, n, len, |x| !T::qeq(x, c)),
+        Op::Lt => select(d, start, rows, n, len, |x| T::qlt(x, c)),
+        Op::Gt => select(d, start, rows, n, len, |x| T::qlt(c, x)),
+        Op::Le => select(d, start, rows, n, len, |x| !T::qlt(c, x)),
+        _ => select(d, start, rows, n, len, |x| !T::qlt(x, c)),
     }
 }
 

@@ -20,7 +20,7 @@ use super::{check_dups, conform, eval_in, phrase_names, scope, View};
 use crate::lang::ast::{Expr, Verb};
 use crate::lang::eval::{EvalResult, Frame, Interp};
 use crate::lang::prims::atomic::{col_cmp, ColCmp};
-use crate::lang::prims::{par, table};
+use crate::lang::prims::{atomic, par, table};
 use crate::lang::QError;
 use qipc::{null, Data, Func, Sym, Table, Ty, K};
 use std::collections::HashMap;
@@ -59,18 +59,14 @@ pub(super) enum Test<'a> {
 }
 
 impl Test<'_> {
-    fn and_into(&self, start: usize, mask: &mut [u8]) {
-        match self {
-            Test::Cmp(c) => c.and_into(start, mask),
-            Test::In(d, set) => {
-                let d = d.get(start..).unwrap_or(&[]);
-                if d.len() < mask.len() {
-                    mask[d.len()..].fill(0);
-                }
-                for (m, s) in mask.iter_mut().zip(d) {
-                    *m &= set.get(s.id() as usize).copied().unwrap_or(0);
-                }
-            }
+    /// See [`ColCmp::first`] and [`ColCmp::refine`]: `n` is `None` for the block's first test.
+    fn select(&self, start: usize, rows: &mut [u32], n: Option<usize>, len: usize) -> usize {
+        match (self, n) {
+            (Test::Cmp(c), None) => c.first(start, len, rows),
+            (Test::Cmp(c), Some(n)) => c.refine(start, rows, n),
+            (Test::In(d, set), _) => atomic::select(d, start, rows, n, len, |s: Sym| {
+                set.get(s.id() as usize).is_some_and(|&f| f != 0)
+            }),
         }
     }
 }
@@ -174,23 +170,22 @@ pub(super) fn tests<'a>(
 
 /// The rows of `0..n` passing every test, in order.
 pub(super) fn passing(tests: &[Test], n: usize) -> Vec<i64> {
+    if tests.is_empty() {
+        return (0..n as i64).collect();
+    }
     let parts = par::split(n);
     let lists = par::map(&parts, |r| {
         let mut out = Vec::new();
-        let mut mask = [0u8; BLOCK];
+        let mut rows = [0u32; BLOCK];
         let mut s = r.start;
         while s < r.end {
             let e = (s + BLOCK).min(r.end);
-            let m = &mut mask[..e - s];
-            m.fill(1);
+            let mut k = None;
             for t in tests {
-                t.and_into(s, m);
+                k = Some(t.select(s, &mut rows, k, e - s));
             }
-            for (k, &b) in m.iter().enumerate() {
-                if b != 0 {
-                    out.push((s + k) as i64);
-                }
-            }
+            let k = k.unwrap_or(e - s).min(BLOCK);
+            out.extend(rows[..k].iter().map(|&j| (s + j as usize) as i64));
             s = e;
         }
         out

@@ -529,11 +529,10 @@ fn apply_limit(q: &Query, out: K) -> EvalResult {
 /// All columns at the view's rows, keyed as the source was.
 fn whole_rows(src: &Source, view: &View) -> EvalResult {
     let t = &src.table;
-    let cols = t
-        .cols
-        .iter()
-        .map(|c| view.col(c))
-        .collect::<Result<Vec<K>, QError>>()?;
+    let cols = match &view.rows {
+        Some(r) => table::gather_columns(&t.cols, r)?,
+        None => t.cols.clone(),
+    };
     Ok(rekey(K::table(t.names.to_vec(), cols), src.nkeys)?)
 }
 
