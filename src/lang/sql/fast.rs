@@ -375,6 +375,56 @@ enum Key<'a> {
     I16(&'a [i16], i16),
     I32(&'a [i32], i32),
     I64(&'a [i64], i64),
+    /// Time-of-day buckets of a timestamp column: `width` units of `unit` nanoseconds
+    /// (`time.minute` is width 1 of a minute). Null is code 0, `-0W` 1, `0W` the last,
+    /// the buckets in between in time order.
+    Bucket(&'a [i64], i64, i64),
+}
+
+const DAY_NS: i64 = 86_400_000_000_000;
+
+/// The code range of a time-of-day bucket key.
+fn bucket_range(unit: i64, width: i64) -> usize {
+    (4 + (DAY_NS / unit - 1) / width) as usize
+}
+
+/// `c.minute`, `c.second` of a timestamp column `c`, or `n xbar` of one (`n` a positive
+/// integer): its column, unit and width. Such a key has a fixed range, so it is coded row
+/// by row without evaluating it over the whole column.
+fn bucket(e: &Expr, t: &Table, frame: &Option<&mut Frame>) -> Option<(usize, i64, i64)> {
+    let (name, width) = match e {
+        Expr::Name(n) => (*n, 1),
+        Expr::Dyad(f, w, Some(x)) => {
+            let Expr::Name(n) = &**x else { return None };
+            if keyword(f, t, frame)?.as_bytes() != b"xbar" {
+                return None;
+            }
+            let Expr::Lit(K::Atom(a)) = &**w else {
+                return None;
+            };
+            if !matches!(a.ty, Ty::Short | Ty::Int | Ty::Long) {
+                return None;
+            }
+            let w = K::Atom(*a).as_i64().filter(|&w| w > 0 && w != null::WJ)?;
+            (*n, w)
+        }
+        _ => return None,
+    };
+    let b = name.as_bytes();
+    let dot = b.iter().position(|&c| c == b'.')?;
+    let unit = match &b[dot + 1..] {
+        b"minute" => 60_000_000_000,
+        b"second" => 1_000_000_000,
+        _ => return None,
+    };
+    let col = Sym::new(&b[..dot]);
+    let i = t.names.iter().position(|&c| c == col)?;
+    match t.cols.get(i)? {
+        K::Vector(v) if v.ty == Ty::Timestamp && matches!(v.data, Data::I64(_)) => {
+            Some((i, unit, width))
+        }
+        _ => None,
+    }
 }
 
 /// Smallest and largest non-null item (None when all are null).
@@ -465,6 +515,29 @@ impl Key<'_> {
                     x.wrapping_sub(*lo) as u32 + 1
                 }
             }),
+            Key::Bucket(d, unit, width) => {
+                // The time of day as `time.minute`/`time.second` computes it, then its
+                // bucket; the units are constants so the divisions become multiplications.
+                let top = range - 1;
+                let w = *width as u32;
+                let code = move |x: i64, units: i64| -> u32 {
+                    match x {
+                        null::J => 0,
+                        null::WJ => top,
+                        x if x == -null::WJ => 1,
+                        _ => 2 + units as u32 / w,
+                    }
+                };
+                if *unit == 60_000_000_000 {
+                    go(d, start, slots, first, range, |x: i64| {
+                        code(x, x.rem_euclid(DAY_NS) / 60_000_000_000)
+                    })
+                } else {
+                    go(d, start, slots, first, range, |x: i64| {
+                        code(x, x.rem_euclid(DAY_NS) / 1_000_000_000)
+                    })
+                }
+            }
         }
     }
 }
@@ -738,27 +811,82 @@ pub(super) fn select_by(
     if specs.len() != cols.len() {
         return Ok(Grouped::Declined(None));
     }
-    // The keys, evaluated as the general path evaluates them.
+    // The keys: time-of-day buckets coded in place, the others evaluated as the general
+    // path evaluates them.
     let by_exprs: Vec<&Expr> = by.iter().map(|c| &c.1).collect();
-    let keys = {
-        let mut f = scope(frame, t, view, &super::names_in(&by_exprs), ctx)?;
-        let mut keys = Vec::with_capacity(by_exprs.len());
-        for e in &by_exprs {
-            keys.push(eval_in(it, e, &mut f)?);
+    let buckets: Vec<Option<(usize, i64, i64)>> =
+        by_exprs.iter().map(|e| bucket(e, t, frame)).collect();
+    let mut keys: Vec<Option<K>> = vec![None; by_exprs.len()];
+    {
+        let plain: Vec<&Expr> = by_exprs
+            .iter()
+            .zip(&buckets)
+            .filter(|(_, b)| b.is_none())
+            .map(|(e, _)| *e)
+            .collect();
+        if !plain.is_empty() {
+            let mut f = scope(frame, t, view, &super::names_in(&plain), ctx)?;
+            let mut vals = Vec::with_capacity(plain.len());
+            for e in &plain {
+                vals.push(eval_in(it, e, &mut f)?);
+            }
+            let mut vals = conform(vals, Some(view.n))?.into_iter();
+            for (k, b) in keys.iter_mut().zip(&buckets) {
+                if b.is_none() {
+                    *k = vals.next();
+                }
+            }
         }
-        conform(keys, Some(view.n))?
-    };
+    }
+    let bcols: Vec<Option<K>> = buckets
+        .iter()
+        .map(|b| match b {
+            Some((i, ..)) => t.cols.get(*i).map(|c| view.col(c)).transpose(),
+            None => Ok(None),
+        })
+        .collect::<Result<_, QError>>()?;
     let mut coded = Vec::with_capacity(keys.len());
     let mut nslots = 1usize;
-    for k in &keys {
-        let Some((c, range)) = key(k) else {
-            return Ok(Grouped::Declined(Some(keys)));
+    let mut fits = true;
+    for ((k, b), bc) in keys.iter().zip(&buckets).zip(&bcols) {
+        let c = match (k, b, bc) {
+            (_, Some((_, unit, width)), Some(K::Vector(v))) => match &v.data {
+                Data::I64(d) => Some((Key::Bucket(d, *unit, *width), bucket_range(*unit, *width))),
+                _ => None,
+            },
+            (Some(k), ..) => key(k),
+            _ => None,
+        };
+        let Some((c, range)) = c else {
+            fits = false;
+            break;
         };
         nslots = match nslots.checked_mul(range) {
             Some(s) if s <= MAX_SLOTS && range <= u32::MAX as usize => s,
-            _ => return Ok(Grouped::Declined(Some(keys))),
+            _ => {
+                fits = false;
+                break;
+            }
         };
         coded.push((c, range as u32));
+    }
+    if !fits {
+        // Hand the general path every key, the buckets evaluated now (once, as it would).
+        let missing: Vec<&Expr> = by_exprs
+            .iter()
+            .zip(&keys)
+            .filter(|(_, k)| k.is_none())
+            .map(|(e, _)| *e)
+            .collect();
+        let mut f = scope(frame, t, view, &super::names_in(&missing), ctx)?;
+        let mut all = Vec::with_capacity(keys.len());
+        for (e, k) in by_exprs.iter().zip(keys) {
+            all.push(match k {
+                Some(k) => k,
+                None => eval_in(it, e, &mut f)?,
+            });
+        }
+        return Ok(Grouped::Declined(Some(conform(all, Some(view.n))?)));
     }
     let names = phrase_names(cols, t);
     let key_names = phrase_names(by, t);
@@ -808,6 +936,7 @@ pub(super) fn select_by(
     let mut rank_keys = vec![0u64; present.len()];
     let mut stride = 1u64;
     for (((c, range), k), &ls) in coded.iter().zip(&keys).zip(&lstride).rev() {
+        let k = k.as_ref().unwrap_or(&K::NULL);
         let code_of = |s: usize| -> u64 { ((s as u64) / ls) % (*range as u64) };
         match c {
             Key::Sym(_) => {
@@ -847,10 +976,30 @@ pub(super) fn select_by(
     let slots: Vec<usize> = order.iter().map(|&i| present[i]).collect();
     let at: Vec<i64> = order.iter().map(|&i| reps[i]).collect();
 
-    let key_cols = keys
-        .iter()
-        .map(|k| table::gather(k, &at))
-        .collect::<Result<Vec<K>, QError>>()?;
+    // A bucket key's values are its expression evaluated at the groups' rows.
+    let abs: Vec<i64> = match &view.rows {
+        Some(r) => at
+            .iter()
+            .map(|&i| r.get(i as usize).copied().unwrap_or(-1))
+            .collect(),
+        None => at.clone(),
+    };
+    let mut key_cols = Vec::with_capacity(keys.len());
+    for (k, e) in keys.iter().zip(&by_exprs) {
+        key_cols.push(match k {
+            Some(k) => table::gather(k, &at)?,
+            None => {
+                let mut f = scope(
+                    frame,
+                    t,
+                    &View::of(abs.clone()),
+                    &super::names_in(&[e]),
+                    ctx,
+                )?;
+                eval_in(it, e, &mut f)?
+            }
+        });
+    }
     let mut vals = Vec::with_capacity(specs.len());
     for (s, a) in specs.iter().zip(&p.accs) {
         vals.push(output(s, a, &p, &slots)?);

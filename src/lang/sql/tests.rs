@@ -492,6 +492,7 @@ fn fast_paths_match_general_path() {
             "t:([]s:`b`a`c`b``a`c`c`b`a`d`b; j:1 0N 3 4 5 6 0N 8 9 10 11 0N; i:3 1 0N 2 2 1 0N 3 3 1 0N 2i; f:2.5 0n 1.0 -3.0 4.0 0n 7.5 1.0 0n 2.0 0.5 9.0; tm:2024.01.02D09:31:00 2024.01.02D09:30:10 2024.01.02D09:44:59 0Np 2024.01.02D09:36:00 2024.01.02D09:30:00 2024.01.02D10:01:00 2024.01.02D09:33:00 2024.01.02D09:35:00 2024.01.02D09:50:00 2024.01.02D09:31:30 2024.01.02D09:59:59)",
             "e:0#t",
             "x0:1.5",
+            "u:update tm:-0Wp from (update tm:0Wp from t where s=`a) where s=`c",
         ],
         &[
             "select sum j, avg f, min i, max j, count i, first f, last f by s from t",
@@ -527,6 +528,13 @@ fn fast_paths_match_general_path() {
             "select from t where f>`a",
             "select sum j by s from t where j>`a",
             "select sum s by s from ([]s:`a`b; j:1 2)",
+            "select v:j wavg f by s, 5 xbar tm.minute from e",
+            "select sum j by 7 xbar tm.second from t",
+            "select sum j, last tm by s, 3 xbar tm.minute from t where j>2",
+            "select sum j, count i by s, 5 xbar tm.minute from u",
+            "select sum j by tm.second, s from u",
+            "select sum j by 5 xbar tm.minute, f from t",
+            "select sum j by s, 5 xbar tm.minute, 2 xbar i from t",
         ],
     );
 }
