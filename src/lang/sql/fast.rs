@@ -23,7 +23,6 @@ use crate::lang::prims::atomic::{col_cmp, ColCmp};
 use crate::lang::prims::{atomic, par, table};
 use crate::lang::QError;
 use qipc::{null, Data, Func, Sym, Table, Ty, K};
-use std::collections::HashMap;
 use std::ops::Range;
 
 /// Rows handled per inner step: slot and mask buffers this long stay in L1.
@@ -427,6 +426,12 @@ fn bucket(e: &Expr, t: &Table, frame: &Option<&mut Frame>) -> Option<(usize, i64
     }
 }
 
+/// A multiplier `m` with `(u * m) >> 32 == u / w` for every `u` below 2^17: the error of
+/// `u * m / 2^32` against `u / w` stays under 2^-15, less than `1/w` for `w` below 2^15.
+fn small_div_magic(w: u64) -> Option<u64> {
+    (w > 0 && w < 1 << 15).then(|| (1u64 << 32) / w + 1)
+}
+
 /// Smallest and largest non-null item (None when all are null).
 fn bounds<T: Copy + Ord + Send + Sync>(d: &[T], nul: T) -> Option<(T, T)> {
     let parts = par::split(d.len());
@@ -519,13 +524,21 @@ impl Key<'_> {
                 // The time of day as `time.minute`/`time.second` computes it, then its
                 // bucket; the units are constants so the divisions become multiplications.
                 let top = range - 1;
-                let w = *width as u32;
+                let w = *width as u64;
+                // `units / w` for units below 2^17 as a multiplication: with this
+                // multiplier the error stays under 2^-15 < 1/w, so the floor is exact.
+                let magic = small_div_magic(w);
                 let code = move |x: i64, units: i64| -> u32 {
+                    let u = units as u64;
+                    let b = match magic {
+                        Some(m) => (u * m) >> 32,
+                        None => u / w,
+                    };
                     match x {
                         null::J => 0,
                         null::WJ => top,
                         x if x == -null::WJ => 1,
-                        _ => 2 + units as u32 / w,
+                        _ => 2 + b as u32,
                     }
                 };
                 if *unit == 60_000_000_000 {
@@ -946,21 +959,29 @@ pub(super) fn select_by(
                 let Data::Sym(d) = &v.data else {
                     return Err(QError::type_().into());
                 };
-                let mut seen: HashMap<u64, Sym> = HashMap::new();
+                // Codes are symbol ids, below the key's range.
+                let mut seen: Vec<Option<Sym>> = vec![None; *range as usize];
                 for (&s, &r) in present.iter().zip(&reps) {
-                    if let Some(&x) = d.get(r as usize) {
-                        seen.insert(code_of(s), x);
+                    if let (Some(slot), Some(&x)) =
+                        (seen.get_mut(code_of(s) as usize), d.get(r as usize))
+                    {
+                        *slot = Some(x);
                     }
                 }
-                let mut by_text: Vec<(Sym, u64)> = seen.into_iter().map(|(c, s)| (s, c)).collect();
-                by_text.sort_unstable();
-                let rank: HashMap<u64, u64> = by_text
+                let mut by_text: Vec<(Sym, usize)> = seen
                     .iter()
                     .enumerate()
-                    .map(|(i, &(_, c))| (c, i as u64))
+                    .filter_map(|(c, x)| x.map(|x| (x, c)))
                     .collect();
+                by_text.sort_unstable();
+                let mut rank = vec![0u64; *range as usize];
+                for (i, &(_, c)) in by_text.iter().enumerate() {
+                    if let Some(r) = rank.get_mut(c) {
+                        *r = i as u64;
+                    }
+                }
                 for (rk, &s) in rank_keys.iter_mut().zip(&present) {
-                    *rk += stride * rank.get(&code_of(s)).copied().unwrap_or(0);
+                    *rk += stride * rank.get(code_of(s) as usize).copied().unwrap_or(0);
                 }
             }
             _ => {
@@ -1055,4 +1076,21 @@ fn output(s: &Spec, a: &Acc, p: &Part, slots: &[usize]) -> Result<K, QError> {
         ),
         _ => return Err(QError::type_()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_division_by_multiplication_is_exact() {
+        for w in [1u64, 2, 3, 5, 7, 15, 60, 61, 1000, 1439, 32767] {
+            let m = small_div_magic(w).expect("small width");
+            for u in 0..(1u64 << 17) {
+                assert_eq!((u * m) >> 32, u / w, "{u} / {w}");
+            }
+        }
+        assert_eq!(small_div_magic(1 << 15), None);
+        assert_eq!(small_div_magic(0), None);
+    }
 }
