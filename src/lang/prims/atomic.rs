@@ -1942,7 +1942,7 @@ fn span_as_long(x: &K) -> QResult {
 
 /// One pass of `x*y div x` for a positive integer width over a vector held in the same
 /// storage as the result.
-fn bar_in<T: Num + Default>(w: T, ys: &[T], r: Ty, f: impl Fn(T, T) -> T + Sync) -> K {
+fn bar_in<T: Num>(w: T, ys: &[T], r: Ty, f: impl Fn(T, T) -> T + Sync) -> K {
     finish(Out::V(super::par::map_items(ys, |v| f(v, w))), r)
 }
 

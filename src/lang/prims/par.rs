@@ -79,12 +79,70 @@ pub fn map<T: Send>(parts: &[Range<usize>], f: impl Fn(Range<usize>) -> T + Sync
     }
 }
 
-/// Fill `out` (one item per index) from `src` at `idx`, the stretches in parallel; an index
-/// outside `src` gives `null`.
+/// Items per stretch that [`morsels`] hands out.
+const MORSEL: usize = 1 << 16;
+
+/// `f` over stretches of about [`MORSEL`] items of `0..n`, handed to the threads as each
+/// becomes free, so a thread slowed by other work on the machine takes fewer; results in
+/// stretch order (the same whatever thread ran which stretch). Small inputs are one
+/// stretch on the calling thread.
+pub fn morsels<T: Send>(n: usize, f: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
+    morsels_from(MIN_ROWS, n, f)
+}
+
+/// [`morsels`] with its own threshold: inputs below `min` items are one stretch.
+pub fn morsels_from<T: Send>(min: usize, n: usize, f: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
+    let t = threads();
+    if n < min.max(2 * MORSEL) || t <= 1 {
+        return vec![f(0..n)];
+    }
+    let m = n.div_ceil(MORSEL);
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut out = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= m {
+                break;
+            }
+            out.push((i, f(i * MORSEL..((i + 1) * MORSEL).min(n))));
+        }
+        out
+    };
+    let mut all = std::thread::scope(|s| {
+        let work = &work;
+        let handles: Vec<_> = (1..t).map(|_| s.spawn(work)).collect();
+        let mut all = work();
+        for h in handles {
+            match h.join() {
+                Ok(v) => all.extend(v),
+                Err(p) => std::panic::resume_unwind(p),
+            }
+        }
+        all
+    });
+    all.sort_unstable_by_key(|x| x.0);
+    all.into_iter().map(|x| x.1).collect()
+}
+
+/// Vectors laid end to end.
+fn concat<T: Copy>(parts: Vec<Vec<T>>) -> Vec<T> {
+    if parts.len() == 1 {
+        return parts.into_iter().next().unwrap_or_default();
+    }
+    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for p in parts {
+        out.extend_from_slice(&p);
+    }
+    out
+}
+
+/// `src` at each index, an index outside `src` giving `null`. Gathers of more than two
+/// stretches run in parallel: each item is a likely cache miss, so they gain sooner than
+/// streaming kernels.
 pub fn gather_into<T: Copy + Send + Sync>(src: &[T], idx: &[i64], null: T) -> Vec<T> {
-    let parts = split(idx.len());
-    if parts.len() <= 1 {
-        return idx
+    concat(morsels_from(0, idx.len(), |r| {
+        idx[r]
             .iter()
             .map(|&i| {
                 usize::try_from(i)
@@ -93,64 +151,15 @@ pub fn gather_into<T: Copy + Send + Sync>(src: &[T], idx: &[i64], null: T) -> Ve
                     .copied()
                     .unwrap_or(null)
             })
-            .collect();
-    }
-    let mut out = vec![null; idx.len()];
-    std::thread::scope(|s| {
-        let mut rest: &mut [T] = &mut out;
-        let mut handles = Vec::new();
-        for r in &parts {
-            let (mine, tail) = rest.split_at_mut(r.len());
-            rest = tail;
-            let ix = &idx[r.clone()];
-            handles.push(s.spawn(move || {
-                for (o, &i) in mine.iter_mut().zip(ix) {
-                    if let Some(v) = usize::try_from(i).ok().and_then(|i| src.get(i)) {
-                        *o = *v;
-                    }
-                }
-            }));
-        }
-        for h in handles {
-            if let Err(p) = h.join() {
-                std::panic::resume_unwind(p);
-            }
-        }
-    });
-    out
+            .collect()
+    }))
 }
 
-/// `f` of every item, the stretches in parallel (an elementwise kernel over a large vector).
-pub fn map_items<T: Copy + Sync, U: Copy + Send + Default>(
-    src: &[T],
-    f: impl Fn(T) -> U + Sync,
-) -> Vec<U> {
-    let parts = split(src.len());
-    if parts.len() <= 1 {
-        return src.iter().map(|&x| f(x)).collect();
-    }
-    let mut out = vec![U::default(); src.len()];
-    std::thread::scope(|s| {
-        let f = &f;
-        let mut rest: &mut [U] = &mut out;
-        let mut handles = Vec::new();
-        for r in &parts {
-            let (mine, tail) = rest.split_at_mut(r.len());
-            rest = tail;
-            let xs = &src[r.clone()];
-            handles.push(s.spawn(move || {
-                for (o, &x) in mine.iter_mut().zip(xs) {
-                    *o = f(x);
-                }
-            }));
-        }
-        for h in handles {
-            if let Err(p) = h.join() {
-                std::panic::resume_unwind(p);
-            }
-        }
-    });
-    out
+/// `f` of every item, large vectors in parallel (an elementwise kernel).
+pub fn map_items<T: Copy + Sync, U: Copy + Send>(src: &[T], f: impl Fn(T) -> U + Sync) -> Vec<U> {
+    concat(morsels(src.len(), |r| {
+        src[r].iter().map(|&x| f(x)).collect()
+    }))
 }
 
 #[cfg(test)]
@@ -167,6 +176,9 @@ mod tests {
         assert_eq!(split(10), vec![0..10]);
         let sums = map(&parts, |r| r.len());
         assert_eq!(sums.iter().sum::<usize>(), n);
+        let starts = morsels(n, |r| r.start);
+        assert!(starts.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(starts.first(), Some(&0));
         let src: Vec<i64> = (0..100).collect();
         let idx: Vec<i64> = (0..n as i64).map(|i| (i * 7) % 103 - 1).collect();
         let got = gather_into(&src, &idx, -5);

@@ -339,31 +339,9 @@ pub fn gather(col: &K, idx: &[i64]) -> QResult<K> {
     }
 }
 
-/// Rows `idx` of each column, as [`gather`]. Mid-sized gathers run a column per thread (a
-/// gather of a million rows or more is split by rows inside [`gather`] instead).
+/// Rows `idx` of each column, as [`gather`] (which runs large gathers in parallel).
 pub fn gather_columns(cols: &[K], idx: &[i64]) -> QResult<Vec<K>> {
-    const COLUMN_PARALLEL: usize = 1 << 16;
-    let t = super::par::threads().min(cols.len());
-    if t <= 1 || idx.len() < COLUMN_PARALLEL || idx.len() >= super::par::MIN_ROWS {
-        return cols.iter().map(|c| gather(c, idx)).collect();
-    }
-    let step = cols.len().div_ceil(t);
-    let parts: Vec<std::ops::Range<usize>> = (0..t)
-        .map(|i| (i * step).min(cols.len())..((i + 1) * step).min(cols.len()))
-        .filter(|r| !r.is_empty())
-        .collect();
-    let done = super::par::map(&parts, |r| {
-        cols.get(r)
-            .unwrap_or(&[])
-            .iter()
-            .map(|c| gather(c, idx))
-            .collect::<QResult<Vec<K>>>()
-    });
-    let mut out = Vec::with_capacity(cols.len());
-    for d in done {
-        out.extend(d?);
-    }
-    Ok(out)
+    cols.iter().map(|c| gather(c, idx)).collect()
 }
 
 /// `n` nulls of a column's type.

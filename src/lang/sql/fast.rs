@@ -172,8 +172,7 @@ pub(super) fn passing(tests: &[Test], n: usize) -> Vec<i64> {
     if tests.is_empty() {
         return (0..n as i64).collect();
     }
-    let parts = par::split(n);
-    let lists = par::map(&parts, |r| {
+    let lists = par::morsels(n, |r| {
         let mut out = Vec::new();
         let mut rows = [0u32; BLOCK];
         let mut s = r.start;
