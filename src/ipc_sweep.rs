@@ -9,7 +9,9 @@
 //! error responses; and large values that q's compression takes. This module only builds
 //! values: encoding stays in `qipc`.
 
+use crate::lang::display::type_name;
 use qipc::{null, Attr, Data, Dict, Func, Guid, Lambda, List, Storage, Sym, Table, Ty, K};
+use std::ops::{Add, Neg, Sub};
 use std::sync::Arc;
 
 /// One value of the sweep under a unique, descriptive name (`atom/long/null`).
@@ -28,30 +30,6 @@ pub const UNARY_CODES: [std::ops::RangeInclusive<u8>; 2] = [0..=41, 255..=255];
 pub const BINARY_CODES: std::ops::RangeInclusive<u8> = 0..=34;
 /// Iterator codes KX's C validator accepts (the six iterators).
 pub const ITERATOR_CODES: std::ops::RangeInclusive<u8> = 0..=5;
-
-/// q's name for each simple type, as `.Q.ty`/`meta` users know them.
-pub fn type_name(ty: Ty) -> &'static str {
-    match ty {
-        Ty::Bool => "boolean",
-        Ty::Guid => "guid",
-        Ty::Byte => "byte",
-        Ty::Short => "short",
-        Ty::Int => "int",
-        Ty::Long => "long",
-        Ty::Real => "real",
-        Ty::Float => "float",
-        Ty::Char => "char",
-        Ty::Sym => "symbol",
-        Ty::Timestamp => "timestamp",
-        Ty::Month => "month",
-        Ty::Date => "date",
-        Ty::Datetime => "datetime",
-        Ty::Timespan => "timespan",
-        Ty::Minute => "minute",
-        Ty::Second => "second",
-        Ty::Time => "time",
-    }
-}
 
 /// The whole sweep, in a fixed order with unique names.
 pub fn sweep() -> Vec<Case> {
@@ -761,12 +739,60 @@ fn sym_dict(keys: &[&str], vals: K) -> K {
     K::dict(K::syms(keys.iter().copied()), vals)
 }
 
+/// The labelled values of an integer type: `typical`, its null, both infinities, 0, 1,
+/// -1, the largest and smallest finite values, then the type's own `extra` ones.
+fn int_samples<T>(
+    typical: T,
+    null: T,
+    inf: T,
+    extra: &[(&'static str, T)],
+) -> (Vec<&'static str>, Vec<T>)
+where
+    T: Copy + From<i8> + Neg<Output = T> + Add<Output = T> + Sub<Output = T>,
+{
+    let one = T::from(1);
+    let mut labels = vec![
+        "typical", "null", "inf", "ninf", "zero", "one", "neg_one", "max", "min",
+    ];
+    let mut v = vec![
+        typical,
+        null,
+        inf,
+        -inf,
+        T::from(0),
+        one,
+        -one,
+        inf - one,
+        -inf + one,
+    ];
+    for &(l, x) in extra {
+        labels.push(l);
+        v.push(x);
+    }
+    (labels, v)
+}
+
+/// The labels of a float type's samples, the last one (`last`) its own.
+fn float_labels(last: &'static str) -> Vec<&'static str> {
+    vec![
+        "typical",
+        "null",
+        "inf",
+        "ninf",
+        "zero",
+        "neg_zero",
+        "max",
+        "min",
+        "tiny",
+        "subnormal",
+        "nan_negative",
+        last,
+    ]
+}
+
 /// Labels and a vector of the interesting values of one type. Item 0 is an ordinary
 /// value and item 1 the type's null (booleans and bytes have none: their zero stands in).
 fn samples(ty: Ty) -> (Vec<&'static str>, K) {
-    let ext = [
-        "typical", "null", "inf", "ninf", "zero", "one", "neg_one", "max", "min",
-    ];
     match ty {
         Ty::Bool => (vec!["true", "false"], K::bools(vec![true, false])),
         Ty::Byte => (
@@ -797,20 +823,10 @@ fn samples(ty: Ty) -> (Vec<&'static str>, K) {
                 ]),
             )
         }
-        Ty::Short => (
-            ext.to_vec(),
-            K::shorts(vec![
-                -234,
-                null::H,
-                null::WH,
-                -null::WH,
-                0,
-                1,
-                -1,
-                null::WH - 1,
-                -null::WH + 1,
-            ]),
-        ),
+        Ty::Short => {
+            let (labels, v) = int_samples(-234, null::H, null::WH, &[]);
+            (labels, K::shorts(v))
+        }
         Ty::Int | Ty::Month | Ty::Date | Ty::Minute | Ty::Second | Ty::Time => {
             let (typical, extra): (i32, &[(&'static str, i32)]) = match ty {
                 Ty::Month => (
@@ -830,22 +846,7 @@ fn samples(ty: Ty) -> (Vec<&'static str>, K) {
                 Ty::Time => (43499123, &[("t23_59_59_999", 86399999)]),
                 _ => (42, &[]),
             };
-            let mut labels = ext.to_vec();
-            let mut v = vec![
-                typical,
-                null::I,
-                null::WI,
-                -null::WI,
-                0,
-                1,
-                -1,
-                null::WI - 1,
-                -null::WI + 1,
-            ];
-            for &(l, x) in extra {
-                labels.push(l);
-                v.push(x);
-            }
+            let (labels, v) = int_samples(typical, null::I, null::WI, extra);
             (labels, K::i32s_of(ty, v))
         }
         Ty::Long | Ty::Timestamp | Ty::Timespan => {
@@ -860,39 +861,11 @@ fn samples(ty: Ty) -> (Vec<&'static str>, K) {
                 Ty::Timespan => (20_217_600_000_000, &[("d1", 86_400_000_000_000)]),
                 _ => (89_421_099_511_627_575, &[]),
             };
-            let mut labels = ext.to_vec();
-            let mut v = vec![
-                typical,
-                null::J,
-                null::WJ,
-                -null::WJ,
-                0,
-                1,
-                -1,
-                null::WJ - 1,
-                -null::WJ + 1,
-            ];
-            for &(l, x) in extra {
-                labels.push(l);
-                v.push(x);
-            }
+            let (labels, v) = int_samples(typical, null::J, null::WJ, extra);
             (labels, K::i64s_of(ty, v))
         }
         Ty::Real => (
-            vec![
-                "typical",
-                "null",
-                "inf",
-                "ninf",
-                "zero",
-                "neg_zero",
-                "max",
-                "min",
-                "tiny",
-                "subnormal",
-                "nan_negative",
-                "pi",
-            ],
+            float_labels("pi"),
             K::reals(vec![
                 5.5,
                 f32::from_bits(null::E_BITS),
@@ -909,20 +882,7 @@ fn samples(ty: Ty) -> (Vec<&'static str>, K) {
             ]),
         ),
         Ty::Float | Ty::Datetime => (
-            vec![
-                "typical",
-                "null",
-                "inf",
-                "ninf",
-                "zero",
-                "neg_zero",
-                "max",
-                "min",
-                "tiny",
-                "subnormal",
-                "nan_negative",
-                "neg",
-            ],
+            float_labels("neg"),
             K::vector(
                 ty,
                 Data::F64(Arc::new(vec![

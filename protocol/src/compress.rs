@@ -409,63 +409,38 @@ fn parse_header(msg: &[u8], max_len: u64) -> Result<Header, DecompressError> {
 /// "slot empty" and "would write past the end" need checking.
 fn expand(c: &[u8], u: &mut [u8]) -> Result<(), DecompressError> {
     let n = u.len();
-    let mut table = [0usize; 256];
-    let mut s = HEADER;
+    let mut o = Expand {
+        u,
+        table: [0usize; 256],
+        s: HEADER,
+        pending: false,
+        last: 0,
+    };
     let mut d = 0;
-    // Position s-1 waits for its pair to be registered after a literal; the last byte of
-    // a reference is never registered.
-    let mut pending = false;
-    // The byte at s-1 whenever `pending` holds: always a literal, so it is kept here
-    // rather than read back from `u`. Reading it back right after a reference's wide
-    // store defeats store-to-load forwarding (the load spans two stores), which made
-    // numeric columns (a literal then a 7-byte reference per long) decode at half speed.
-    let mut last = 0u8;
-    while s < n {
+    while o.s < n {
         let Some(&ctrl) = c.get(d) else {
             return Err(DecompressError::Corrupt(TRUNCATED));
         };
         d += 1;
         // Fast path: a whole group whose input is present and whose output cannot reach
         // the end, so no per-token stream or end-of-output checks are needed.
-        if d + 16 <= c.len() && s + MAX_GROUP_OUT <= n {
+        if d + 16 <= c.len() && o.s + MAX_GROUP_OUT <= n {
             let g = &c[d..d + 16];
             let mut i = 0;
             for bit in 0..8 {
                 if ctrl & (1 << bit) == 0 {
-                    let b = g[i];
+                    o.literal(g[i]);
                     i += 1;
-                    if pending {
-                        table[usize::from(last ^ b)] = s - 1;
-                    }
-                    u[s] = b;
-                    last = b;
-                    s += 1;
-                    pending = true;
                 } else {
-                    let h = usize::from(g[i]);
-                    let len = usize::from(g[i + 1]) + 2;
+                    o.reference::<false>(usize::from(g[i]), usize::from(g[i + 1]) + 2)?;
                     i += 2;
-                    let src = table[h];
-                    if src == 0 {
-                        return Err(DecompressError::Corrupt(EMPTY_SLOT));
-                    }
-                    // u[s] once copied; read from the source before the copy's store.
-                    let first = u[src];
-                    copy_match(u, src, s, len);
-                    if pending {
-                        table[usize::from(last ^ first)] = s - 1;
-                    }
-                    // The copied pair equals the pair at src, whose key is h.
-                    table[h] = s;
-                    s += len;
-                    pending = false;
                 }
             }
             d += i;
             continue;
         }
         for bit in 0..8 {
-            if s >= n {
+            if o.s >= n {
                 break;
             }
             if ctrl & (1 << bit) == 0 {
@@ -473,38 +448,78 @@ fn expand(c: &[u8], u: &mut [u8]) -> Result<(), DecompressError> {
                     return Err(DecompressError::Corrupt(TRUNCATED));
                 };
                 d += 1;
-                if pending {
-                    table[usize::from(last ^ b)] = s - 1;
-                }
-                u[s] = b;
-                last = b;
-                s += 1;
-                pending = true;
+                o.literal(b);
             } else {
                 let (Some(&h), Some(&len)) = (c.get(d), c.get(d + 1)) else {
                     return Err(DecompressError::Corrupt(TRUNCATED));
                 };
                 d += 2;
-                let h = usize::from(h);
-                let len = usize::from(len) + 2;
-                let src = table[h];
-                if src == 0 {
-                    return Err(DecompressError::Corrupt(EMPTY_SLOT));
-                }
-                if len > n - s {
-                    return Err(DecompressError::Corrupt(PAST_END));
-                }
-                if pending {
-                    table[usize::from(last ^ u[src])] = s - 1;
-                }
-                table[h] = s;
-                copy_match(u, src, s, len);
-                s += len;
-                pending = false;
+                o.reference::<true>(usize::from(h), usize::from(len) + 2)?;
             }
         }
     }
     Ok(())
+}
+
+/// The output side of [`expand`]: what has been written and the table of pair positions.
+/// One literal and one reference step serve both of `expand`'s paths; they inline, so
+/// the state stays in registers.
+struct Expand<'a> {
+    u: &'a mut [u8],
+    table: [usize; 256],
+    /// The next output position.
+    s: usize,
+    /// Position s-1 waits for its pair to be registered after a literal; the last byte of
+    /// a reference is never registered.
+    pending: bool,
+    /// The byte at s-1 whenever `pending` holds: always a literal, so it is kept here
+    /// rather than read back from `u`. Reading it back right after a reference's wide
+    /// store defeats store-to-load forwarding (the load spans two stores), which made
+    /// numeric columns (a literal then a 7-byte reference per long) decode at half speed.
+    last: u8,
+}
+
+impl Expand<'_> {
+    /// Write literal byte `b` at `s` (the caller made sure `s` is in range).
+    #[inline(always)]
+    fn literal(&mut self, b: u8) {
+        if self.pending {
+            self.table[usize::from(self.last ^ b)] = self.s - 1;
+        }
+        self.u[self.s] = b;
+        self.last = b;
+        self.s += 1;
+        self.pending = true;
+    }
+
+    /// Copy `len` bytes from the position in slot `h`. `BOUNDED` checks that the copy
+    /// ends inside the output; without it the caller guarantees that.
+    #[inline(always)]
+    fn reference<const BOUNDED: bool>(
+        &mut self,
+        h: usize,
+        len: usize,
+    ) -> Result<(), DecompressError> {
+        let s = self.s;
+        let src = self.table[h];
+        if src == 0 {
+            return Err(DecompressError::Corrupt(EMPTY_SLOT));
+        }
+        if BOUNDED && len > self.u.len() - s {
+            return Err(DecompressError::Corrupt(PAST_END));
+        }
+        // u[s] once copied; read from the source before the copy's store.
+        let first = self.u[src];
+        copy_match(self.u, src, s, len);
+        if self.pending {
+            self.table[usize::from(self.last ^ first)] = s - 1;
+        }
+        // The copied pair equals the pair at src, whose key is h.
+        self.table[h] = s;
+        self.s = s + len;
+        self.pending = false;
+        Ok(())
+    }
 }
 
 /// `u[s + k] = u[src + k]` for k in 0..len, in increasing k, so that a source overlapping

@@ -236,28 +236,16 @@ pub fn install(it: &mut Interp) {
     });
     register(it, "insert", 2, 2, |it, a| {
         let name = a[0].as_sym().ok_or_else(QError::type_)?;
-        let full = it.resolve_name(name);
-        let mut t = it
-            .globals
-            .remove(&full)
-            .ok_or_else(|| QError::new(name.as_str().into_owned()))?;
-        let r = prims::table::insert_in_place(&mut t, &a[1]);
-        it.globals.insert(full, t);
-        Ok(r?)
+        Ok(global_in_place(it, name, |t| {
+            prims::table::insert_in_place(t, &a[1])
+        })?)
     });
     register(it, "upsert", 2, 2, |it, a| match a[0].as_sym() {
         Some(name) if name.as_bytes().starts_with(b":") => {
             Ok(super::io::upsert_file(it, name, &a[1])?)
         }
         Some(name) => {
-            let full = it.resolve_name(name);
-            let mut t = it
-                .globals
-                .remove(&full)
-                .ok_or_else(|| QError::new(name.as_str().into_owned()))?;
-            let r = prims::table::upsert_in_place(&mut t, &a[1]);
-            it.globals.insert(full, t);
-            r?;
+            global_in_place(it, name, |t| prims::table::upsert_in_place(t, &a[1]))?;
             Ok(a[0].clone())
         }
         None => Ok(prims::table::upsert_rows(&a[0], &a[1])?),
@@ -374,6 +362,23 @@ pub fn install(it: &mut Interp) {
     super::dotq::install_all(it);
 }
 
+/// Run `f` on the global `name` in place (taken out of the namespace meanwhile, so a
+/// table is not copied on write); `'name` when there is no such global.
+fn global_in_place<R>(
+    it: &mut Interp,
+    name: Sym,
+    f: impl FnOnce(&mut K) -> QResult<R>,
+) -> QResult<R> {
+    let full = it.resolve_name(name);
+    let mut v = it
+        .globals
+        .remove(&full)
+        .ok_or_else(|| QError::new(name.as_str().into_owned()))?;
+    let r = f(&mut v);
+    it.globals.insert(full, v);
+    r
+}
+
 /// `x?y` with an integer atom on the left is Roll/Deal/Permute (over the session's seed);
 /// every other form of `?` is `sql::query_op`'s.
 fn question(it: &mut Interp, a: Vec<K>) -> EvalResult {
@@ -417,7 +422,11 @@ fn take_keeping_enums(it: &Interp, x: &K, y: &K) -> QResult {
         match r {
             K::Atom(_) => Ok(K::EnumAtom(d, r.as_i64().ok_or_else(QError::type_)?)),
             K::Vector(v) => match v.data {
-                qipc::Data::I64(idx) => Ok(K::Enum(qipc::Enum { domain: d, attr: qipc::Attr::None, idx })),
+                qipc::Data::I64(idx) => Ok(K::Enum(qipc::Enum {
+                    domain: d,
+                    attr: qipc::Attr::None,
+                    idx,
+                })),
                 _ => Err(QError::type_()),
             },
             _ => Err(QError::type_()),
@@ -425,7 +434,9 @@ fn take_keeping_enums(it: &Interp, x: &K, y: &K) -> QResult {
     };
     match y {
         K::EnumAtom(d, i) if shaped && x.is_atom() => wrap(*d, list::take(x, &K::long(*i))?),
-        K::Enum(e) if shaped && x.is_atom() => wrap(e.domain, list::take(x, &K::longs(e.idx.to_vec()))?),
+        K::Enum(e) if shaped && x.is_atom() => {
+            wrap(e.domain, list::take(x, &K::longs(e.idx.to_vec()))?)
+        }
         _ => list::take(x, &it.resolve_enums(y.clone())),
     }
 }

@@ -13,6 +13,7 @@
 //! columns in "cell" form (no type decoration, nulls blank), where a nested general list is
 //! again either a matrix or inline items.
 
+use super::literal::civil_from_days;
 use super::prims::codes;
 use qipc::{null, Atom, Attr, Data, Dict, Func, Guid, Scalar, Sym, Table, Ty, Vector, K};
 use std::sync::Arc;
@@ -342,8 +343,8 @@ fn suffix(ty: Ty) -> &'static str {
     }
 }
 
-/// q's name of a type, as in `` `long$() ``.
-fn type_name(ty: Ty) -> &'static str {
+/// q's name of a type, as in `` `long$() ``, `key` of a vector and `.Q.ty` users know it.
+pub fn type_name(ty: Ty) -> &'static str {
     match ty {
         Ty::Bool => "boolean",
         Ty::Guid => "guid",
@@ -374,27 +375,10 @@ fn attr_prefix(a: Attr) -> String {
 // Temporal and other value texts (non-special values only).
 
 const DAY_NS: i64 = 86_400_000_000_000;
-/// Days from 1970.01.01 to 2000.01.01, q's epoch.
-const EPOCH_SHIFT: i64 = 10_957;
-
-/// Year, month, day of a day count since 1970.01.01 (proleptic Gregorian).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 /// `yyyy.mm.dd` for a day count since 2000.01.01; dates outside 0001..9999 print as
 /// `0000.00.00`, as q prints them.
 fn push_date(out: &mut String, days: i64) {
-    let (y, m, d) = civil(days + EPOCH_SHIFT);
+    let (y, m, d) = civil_from_days(days);
     if (1..=9999).contains(&y) {
         out.push_str(&format!("{y:04}.{m:02}.{d:02}"));
     } else {
@@ -520,23 +504,17 @@ fn integral_text(s: &str) -> bool {
     !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit())
 }
 
-/// The items of an i32-held vector as texts; `value` writes a non-special item.
-fn i32_items(xs: &[i32], ty: Ty, mode: Mode, value: fn(&mut String, i32)) -> Vec<String> {
+/// The items of an integer-held vector as texts: `special_of` picks out nulls and
+/// infinities, `value` writes any other item.
+fn held_items<T: Copy>(
+    xs: &[T],
+    ty: Ty,
+    mode: Mode,
+    special_of: impl Fn(T) -> Option<Special>,
+    value: fn(&mut String, T),
+) -> Vec<String> {
     xs.iter()
-        .map(|&v| match special_i32(v) {
-            Some(s) => special(ty, s, mode).to_string(),
-            None => {
-                let mut t = String::new();
-                value(&mut t, v);
-                t
-            }
-        })
-        .collect()
-}
-
-fn i64_items(xs: &[i64], ty: Ty, mode: Mode, value: fn(&mut String, i64)) -> Vec<String> {
-    xs.iter()
-        .map(|&v| match special_i64(v) {
+        .map(|&v| match special_of(v) {
             Some(s) => special(ty, s, mode).to_string(),
             None => {
                 let mut t = String::new();
@@ -637,14 +615,14 @@ impl<'a> Fmt<'a> {
                 }
             }
             Scalar::I32(v) => {
-                let item = i32_items(&[v], ty, mode, i32_writer(ty)).pop();
+                let item = held_items(&[v], ty, mode, special_i32, i32_writer(ty)).pop();
                 out.push_str(&item.unwrap_or_default());
                 if mode == Mode::Atom && special_i32(v).is_none() {
                     out.push_str(suffix(ty));
                 }
             }
             Scalar::I64(v) => {
-                let item = i64_items(&[v], ty, mode, i64_writer(ty)).pop();
+                let item = held_items(&[v], ty, mode, special_i64, i64_writer(ty)).pop();
                 out.push_str(&item.unwrap_or_default());
             }
             Scalar::F32(v) => match special_f64(f64::from(v)) {
@@ -715,8 +693,8 @@ impl<'a> Fmt<'a> {
                     }
                 })
                 .collect(),
-            Data::I32(xs) => i32_items(&xs[..m], ty, mode, i32_writer(ty)),
-            Data::I64(xs) => i64_items(&xs[..m], ty, mode, i64_writer(ty)),
+            Data::I32(xs) => held_items(&xs[..m], ty, mode, special_i32, i32_writer(ty)),
+            Data::I64(xs) => held_items(&xs[..m], ty, mode, special_i64, i64_writer(ty)),
             Data::F32(xs) => {
                 let p = self.prec();
                 xs[..m]

@@ -518,16 +518,7 @@ fn delimited(it: &Interp, d: u8, x: &K) -> QResult {
 /// A keyed table as one table (key columns first); anything else unchanged.
 fn unkey(x: &K) -> QResult<K> {
     match x {
-        K::Dict(d) if super::value::is_keyed(d) => match (&d.keys, &d.vals) {
-            (K::Table(k), K::Table(v)) => {
-                let mut n = k.names.as_ref().clone();
-                n.extend(v.names.iter().copied());
-                let mut c = k.cols.clone();
-                c.extend(v.cols.iter().cloned());
-                Ok(K::table(n, c))
-            }
-            _ => Err(QError::type_()),
-        },
+        K::Dict(d) if super::value::is_keyed(d) => super::prims::list::unkey(x),
         _ => Ok(x.clone()),
     }
 }
@@ -911,17 +902,10 @@ impl JsonParser<'_> {
         }
         loop {
             vals.push(self.value()?);
-            self.ws();
-            match self.s.get(self.i) {
-                Some(b',') => self.i += 1,
-                Some(b']') => {
-                    self.i += 1;
-                    break;
-                }
-                _ => return Err(json_err()),
+            if self.item_end(b']')? {
+                return Ok(collapse(vals));
             }
         }
-        Ok(collapse(vals))
     }
 
     fn object(&mut self) -> QResult {
@@ -945,17 +929,27 @@ impl JsonParser<'_> {
             }
             self.i += 1;
             vals.push(self.value()?);
-            self.ws();
-            match self.s.get(self.i) {
-                Some(b',') => self.i += 1,
-                Some(b'}') => {
-                    self.i += 1;
-                    break;
-                }
-                _ => return Err(json_err()),
+            if self.item_end(b'}')? {
+                return Ok(K::dict(K::syms(keys), from_items(vals)));
             }
         }
-        Ok(K::dict(K::syms(keys), from_items(vals)))
+    }
+
+    /// After an array or object item: true past `close`, false past a `,` (another item
+    /// follows); anything else is not JSON.
+    fn item_end(&mut self, close: u8) -> QResult<bool> {
+        self.ws();
+        match self.s.get(self.i) {
+            Some(b',') => {
+                self.i += 1;
+                Ok(false)
+            }
+            Some(&c) if c == close => {
+                self.i += 1;
+                Ok(true)
+            }
+            _ => Err(json_err()),
+        }
     }
 }
 

@@ -540,6 +540,54 @@ impl Interp {
 
     // ---- evaluation --------------------------------------------------------------
 
+    /// The value an assignment to `name` updates: the running lambda's local when
+    /// `local`, else the global in the lambda's (or the current) namespace; `'name` when
+    /// there is none.
+    pub(crate) fn assigned(
+        &self,
+        name: Sym,
+        local: bool,
+        frame: &Option<&mut Frame>,
+    ) -> EvalResult {
+        if local {
+            self.lookup(name, frame)
+        } else {
+            let ctx = frame.as_ref().map_or(self.ns, |f| f.ctx);
+            self.get_global(name, ctx)
+                .ok_or_else(|| QError::new(name.as_str().into_owned()).into())
+        }
+    }
+
+    /// Store an assignment's result where [`Interp::assigned`] finds it.
+    pub(crate) fn store(&mut self, name: Sym, local: bool, frame: &mut Option<&mut Frame>, v: K) {
+        if local {
+            if let Some(f) = frame {
+                f.set(name, v);
+            }
+        } else {
+            let ctx = frame.as_ref().map_or(self.ns, |f| f.ctx);
+            self.set_global(name, ctx, v);
+        }
+    }
+
+    /// The indices of an indexed assignment `x[i;j]:v`, right to left as q evaluates
+    /// them; an elided index is `::` (all of that dimension).
+    pub(crate) fn eval_index(
+        &mut self,
+        ix: &[Option<Expr>],
+        frame: &mut Option<&mut Frame>,
+    ) -> EvalResult<Vec<K>> {
+        let mut out = Vec::with_capacity(ix.len());
+        for x in ix.iter().rev() {
+            out.push(match x {
+                Some(e) => self.eval(e, frame)?,
+                None => K::NULL,
+            });
+        }
+        out.reverse();
+        Ok(out)
+    }
+
     pub fn eval(&mut self, e: &Expr, frame: &mut Option<&mut Frame>) -> EvalResult {
         match e {
             Expr::Lit(k) => Ok(k.clone()),
@@ -786,32 +834,13 @@ impl Interp {
         // `::` inside a lambda still assigns a local of that name when there is one.
         let local = frame.as_ref().is_some_and(|f| f.declares(a.name));
         let index = match &a.index {
-            Some(ix) => {
-                let mut out = Vec::with_capacity(ix.len());
-                for x in ix.iter().rev() {
-                    out.push(match x {
-                        Some(e) => self.eval(e, frame)?,
-                        None => K::NULL,
-                    });
-                }
-                out.reverse();
-                Some(out)
-            }
+            Some(ix) => Some(self.eval_index(ix, frame)?),
             None => None,
-        };
-        let current = || -> EvalResult {
-            if local {
-                self.lookup(a.name, frame)
-            } else {
-                let ctx = frame.as_ref().map_or(self.ns, |f| f.ctx);
-                self.get_global(a.name, ctx)
-                    .ok_or_else(|| QError::new(a.name.as_str().into_owned()).into())
-            }
         };
         let result = match (&index, &a.op) {
             (None, None) => v.clone(),
             (None, Some(op)) => {
-                let cur = current()?;
+                let cur = self.assigned(a.name, local, frame)?;
                 if matches!(op, Verb::Prim(p) if &**p == ",") {
                     // In place, an enumeration takes symbols by enumerating them (`'cast`
                     // if absent) and a symbol list takes enumerated values as symbols.
@@ -831,7 +860,7 @@ impl Interp {
             }
             (Some(ix), op) => {
                 // Assigning into an undefined name signals the name.
-                let cur = current()?;
+                let cur = self.assigned(a.name, local, frame)?;
                 let newv = match op {
                     None => v.clone(),
                     Some(op) => {
@@ -853,14 +882,7 @@ impl Interp {
                 updated
             }
         };
-        if local {
-            if let Some(f) = frame {
-                f.set(a.name, result);
-            }
-        } else {
-            let ctx = frame.as_ref().map_or(self.ns, |f| f.ctx);
-            self.set_global(a.name, ctx, result);
-        }
+        self.store(a.name, local, frame, result);
         Ok(v)
     }
 

@@ -186,17 +186,7 @@ pub fn write_handle(it: &Interp, h: i64, x: &K) -> Option<QResult<K>> {
     let f = map.get_mut(&h.abs())?;
     let bytes: QResult<Vec<u8>> = (|| {
         if h < 0 {
-            let mut out = Vec::new();
-            let lines = if x.as_string().is_some() && matches!(x, K::Vector(_)) {
-                vec![x.clone()]
-            } else {
-                items(x)
-            };
-            for l in lines {
-                out.extend_from_slice(l.as_string().ok_or_else(QError::type_)?);
-                out.push(b'\n');
-            }
-            return Ok(out);
+            return text_lines(x);
         }
         if let (Some(s), K::Vector(_)) = (x.as_string(), x) {
             return Ok(s.to_vec());
@@ -667,20 +657,38 @@ pub fn load_db(it: &mut Interp, dir: &Path, cd: bool, scripts: bool) -> QResult<
 // ---------------------------------------------------------------------------------------
 // 0: File Text
 
+/// The bytes of text lines: a string is one line, a list of strings one line each, every
+/// line ended by a newline.
+fn text_lines(x: &K) -> QResult<Vec<u8>> {
+    let lines = if x.as_string().is_some() && matches!(x, K::Vector(_)) {
+        vec![x.clone()]
+    } else {
+        items(x)
+    };
+    let mut out = Vec::new();
+    for l in lines {
+        out.extend_from_slice(l.as_string().ok_or_else(QError::type_)?);
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+/// The field widths of a fixed-width format: non-negative integers, `'type` otherwise.
+fn field_widths(w: &K) -> QResult<Vec<usize>> {
+    items(w)
+        .iter()
+        .map(|i| {
+            i.as_i64()
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or_else(QError::type_)
+        })
+        .collect()
+}
+
 fn file_text(it: &mut Interp, x: &K, y: &K) -> EvalResult {
     if let Some(s) = file_arg(x) {
         let p = path_of(s);
-        let mut out = Vec::new();
-        let rows = if y.as_string().is_some() && matches!(y, K::Vector(_)) {
-            vec![y.clone()]
-        } else {
-            items(y)
-        };
-        for l in rows {
-            out.extend_from_slice(l.as_string().ok_or_else(QError::type_)?);
-            out.push(b'\n');
-        }
-        store::write_bytes(&p, &out)?;
+        store::write_bytes(&p, &text_lines(y)?)?;
         return Ok(x.clone());
     }
     match x {
@@ -710,17 +718,7 @@ fn file_text(it: &mut Interp, x: &K, y: &K) -> EvalResult {
                     let flag = l.items.get(2).and_then(K::as_i64).unwrap_or(0) != 0;
                     Ok(load_csv(&types, d[0], true, flag, y)?)
                 }
-                w => {
-                    let widths: Vec<usize> = items(w)
-                        .iter()
-                        .map(|i| {
-                            i.as_i64()
-                                .and_then(|n| usize::try_from(n).ok())
-                                .ok_or_else(QError::type_)
-                        })
-                        .collect::<QResult<_>>()?;
-                    Ok(load_fixed(&types, &widths, y)?)
-                }
+                w => Ok(load_fixed(&types, &field_widths(w)?, y)?),
             }
         }
         _ => Err(QError::type_().into()),
@@ -808,14 +806,8 @@ fn quote_cell(cell: &[u8], d: u8, out: &mut Vec<u8>) {
 pub fn prepare_text(it: &Interp, d: u8, y: &K) -> QResult {
     let (header, cols): (Option<Vec<Sym>>, Vec<K>) = match y {
         K::Table(t) => (Some(t.names.as_ref().clone()), t.cols.clone()),
-        K::Dict(dd) if super::value::is_keyed(dd) => match (&dd.keys, &dd.vals) {
-            (K::Table(k), K::Table(v)) => {
-                let mut n = k.names.as_ref().clone();
-                n.extend(v.names.iter().copied());
-                let mut c = k.cols.clone();
-                c.extend(v.cols.iter().cloned());
-                (Some(n), c)
-            }
+        K::Dict(dd) if super::value::is_keyed(dd) => match super::prims::list::unkey(y)? {
+            K::Table(t) => (Some(t.names.as_ref().clone()), t.cols.clone()),
             _ => return Err(QError::type_()),
         },
         K::List(l) => (None, l.items.as_ref().clone()),
@@ -1107,14 +1099,7 @@ fn file_binary(it: &Interp, x: &K, y: &K) -> QResult {
         (None, Some(t)) => (t.to_vec(), a, false),
         _ => return Err(QError::type_()),
     };
-    let widths: Vec<usize> = items(widths)
-        .iter()
-        .map(|w| {
-            w.as_i64()
-                .and_then(|n| usize::try_from(n).ok())
-                .ok_or_else(QError::type_)
-        })
-        .collect::<QResult<_>>()?;
+    let widths = field_widths(widths)?;
     let bytes = match y {
         K::Vector(Vector {
             ty: Ty::Byte | Ty::Char,

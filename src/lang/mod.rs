@@ -20,6 +20,8 @@ pub mod pattern;
 pub mod prims;
 pub mod ptree;
 pub mod sql;
+#[cfg(test)]
+pub(crate) mod testkit;
 pub mod value;
 
 pub use error::{QError, QResult};

@@ -416,30 +416,35 @@ impl Parser<'_> {
         }
     }
 
+    /// Run `f` with `stops` in force, popped again whatever `f` returns.
+    fn within<T>(&mut self, stops: Stops, f: impl FnOnce(&mut Self) -> QResult<T>) -> QResult<T> {
+        self.stops.push(stops);
+        let r = f(self);
+        self.stops.pop();
+        r
+    }
+
     /// `[a;b;c]` with elided (empty) arguments as `None`; `[]` is one `::` argument.
     fn bracket_args(&mut self) -> QResult<Vec<Option<Expr>>> {
         self.expect(Tok::LBrack)?;
-        self.stops.push(Stops::default());
-        let mut args = Vec::new();
-        loop {
-            let e = self.expr()?;
-            args.push(match e {
-                Expr::Nil => None,
-                e => Some(e),
-            });
-            match self.peek() {
-                Some(Tok::Semi) => self.i += 1,
-                Some(Tok::RBrack) => {
-                    self.i += 1;
-                    break;
-                }
-                _ => {
-                    self.stops.pop();
-                    return Err(self.err_at(self.i));
+        let mut args = self.within(Stops::default(), |p| {
+            let mut args = Vec::new();
+            loop {
+                let e = p.expr()?;
+                args.push(match e {
+                    Expr::Nil => None,
+                    e => Some(e),
+                });
+                match p.peek() {
+                    Some(Tok::Semi) => p.i += 1,
+                    Some(Tok::RBrack) => {
+                        p.i += 1;
+                        return Ok(args);
+                    }
+                    _ => return Err(p.err_at(p.i)),
                 }
             }
-        }
-        self.stops.pop();
+        })?;
         if args.len() == 1 && args[0].is_none() {
             args[0] = Some(Expr::Lit(K::NULL));
         }
@@ -457,10 +462,7 @@ impl Parser<'_> {
     /// `(...)`: grouping, a general list `(a;b)`, `()`, or a table literal `([] ...)`.
     fn paren(&mut self) -> QResult<Expr> {
         self.expect(Tok::LParen)?;
-        self.stops.push(Stops::default());
-        let r = self.paren_inner();
-        self.stops.pop();
-        r
+        self.within(Stops::default(), Self::paren_inner)
     }
 
     fn paren_inner(&mut self) -> QResult<Expr> {
@@ -471,22 +473,12 @@ impl Parser<'_> {
         if self.peek() == Some(&Tok::LBrack) {
             // table literal
             self.i += 1;
-            let keys = if self.peek() == Some(&Tok::RBrack) {
-                Vec::new()
-            } else {
-                self.columns(Tok::RBrack)?
-            };
-            self.expect(Tok::RBrack)?;
+            let keys = self.columns(Tok::RBrack)?;
             // `([k:..];c:..)`: q accepts a separator after the key columns.
             if self.peek() == Some(&Tok::Semi) {
                 self.i += 1;
             }
-            let cols = if self.peek() == Some(&Tok::RParen) {
-                Vec::new()
-            } else {
-                self.columns(Tok::RParen)?
-            };
-            self.expect(Tok::RParen)?;
+            let cols = self.columns(Tok::RParen)?;
             return Ok(Expr::Table(keys, cols));
         }
         let items = self.statements()?;
@@ -499,9 +491,14 @@ impl Parser<'_> {
         Ok(Expr::List(items))
     }
 
-    /// Table-literal columns `name:expr` or `name` separated by `;` up to `close`.
+    /// Table-literal columns `name:expr` or `name` separated by `;` up to and including
+    /// `close` (none when `close` comes first).
     fn columns(&mut self, close: Tok) -> QResult<Vec<(Sym, Expr)>> {
         let mut out = Vec::new();
+        if self.peek() == Some(&close) {
+            self.i += 1;
+            return Ok(out);
+        }
         loop {
             let (name, e) = self.named_expr()?;
             let name = name
@@ -510,7 +507,10 @@ impl Parser<'_> {
             out.push((name, e));
             match self.peek() {
                 Some(Tok::Semi) => self.i += 1,
-                Some(t) if *t == close => return Ok(out),
+                Some(t) if *t == close => {
+                    self.i += 1;
+                    return Ok(out);
+                }
                 _ => return Err(self.err_at(self.i)),
             }
         }
@@ -531,21 +531,16 @@ impl Parser<'_> {
     fn lambda(&mut self) -> QResult<Expr> {
         let open = self.i;
         self.expect(Tok::LBrace)?;
-        self.stops.push(Stops::default());
         let mut params = Vec::new();
         let mut explicit = false;
         let mut patterns: Vec<Option<Pattern>> = Vec::new();
-        if self.peek() == Some(&Tok::LBrack) {
-            explicit = true;
-            let r = self.lambda_params(&mut params, &mut patterns);
-            if let Err(e) = r {
-                self.stops.pop();
-                return Err(e);
+        let body = self.within(Stops::default(), |p| {
+            if p.peek() == Some(&Tok::LBrack) {
+                explicit = true;
+                p.lambda_params(&mut params, &mut patterns)?;
             }
-        }
-        let body = self.statements();
-        self.stops.pop();
-        let body = body?;
+            p.statements()
+        })?;
         if self.peek() != Some(&Tok::RBrace) {
             return Err(self.err_at(self.i));
         }
@@ -686,32 +681,28 @@ impl Parser<'_> {
             return Err(self.err_at(self.i));
         }
         self.i += 1;
-        self.stops.push(Stops {
-            where_: true,
-            ..Stops::default()
-        });
-        let from = self.expr();
-        self.stops.pop();
-        let from = from?;
+        let from = self.within(
+            Stops {
+                where_: true,
+                ..Stops::default()
+            },
+            Self::expr,
+        )?;
         let mut wheres = Vec::new();
         if matches!(self.peek(), Some(Tok::Name(n)) if n == "where") {
             self.i += 1;
-            self.stops.push(Stops {
+            let comma = Stops {
                 comma: true,
                 ..Stops::default()
-            });
-            let r = (|| -> QResult<()> {
-                loop {
-                    wheres.push(self.expr()?);
-                    if matches!(self.peek(), Some(Tok::Verb(v)) if v == ",") {
-                        self.i += 1;
-                    } else {
-                        return Ok(());
-                    }
+            };
+            self.within(comma, |p| loop {
+                wheres.push(p.expr()?);
+                if matches!(p.peek(), Some(Tok::Verb(v)) if v == ",") {
+                    p.i += 1;
+                } else {
+                    return Ok(());
                 }
-            })();
-            self.stops.pop();
-            r?;
+            })?;
         }
         Ok(Expr::Sql(Box::new(Sql {
             kind,
@@ -726,27 +717,23 @@ impl Parser<'_> {
 
     /// A comma-separated qSQL phrase (possibly empty).
     fn phrase(&mut self, stops: Stops) -> QResult<Vec<(Option<Sym>, Expr)>> {
-        let mut out = Vec::new();
-        self.stops.push(stops);
-        let r = (|| -> QResult<()> {
+        self.within(stops, |p| {
+            let mut out = Vec::new();
             loop {
-                if matches!(self.peek(), Some(Tok::Name(n)) if n == "by" || n == "from") {
-                    return Ok(());
+                if matches!(p.peek(), Some(Tok::Name(n)) if n == "by" || n == "from") {
+                    return Ok(out);
                 }
-                let (name, e) = self.named_expr()?;
+                let (name, e) = p.named_expr()?;
                 if !matches!(e, Expr::Nil) {
                     out.push((name, e));
                 }
-                if matches!(self.peek(), Some(Tok::Verb(v)) if v == ",") {
-                    self.i += 1;
+                if matches!(p.peek(), Some(Tok::Verb(v)) if v == ",") {
+                    p.i += 1;
                 } else {
-                    return Ok(());
+                    return Ok(out);
                 }
             }
-        })();
-        self.stops.pop();
-        r?;
-        Ok(out)
+        })
     }
 }
 
@@ -1089,6 +1076,7 @@ fn leftmost_name(e: &Expr) -> Option<Sym> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::console::run_lines as q;
 
     fn show(e: &Expr) -> String {
         match e {
@@ -1129,13 +1117,11 @@ mod tests {
 
     #[test]
     fn keyed_table_literal_with_semicolon() {
-        use crate::lang::console::run_lines as q;
         assert_eq!(q(&["([k:1 2]; v:3 4)"]), "k| v\n-| -\n1| 3\n2| 4");
     }
 
     #[test]
     fn qsql_phrases_mask_implicit_parameters() {
-        use crate::lang::console::run_lines as q;
         assert_eq!(
             q(&["{select from ([]a:0 1;b:2 3) where a=x,b=y}[0;2]"]),
             "'rank"
@@ -1149,13 +1135,11 @@ mod tests {
 
     #[test]
     fn virtual_index_names_no_column() {
-        use crate::lang::console::run_lines as q;
         assert_eq!(q(&["t:([]a:1 2 3)", "select count i from t"]), "x\n-\n3");
     }
 
     #[test]
     fn trains_compose() {
-        use crate::lang::console::run_lines as q;
         assert_eq!(q(&["inc:1+", "inc\\[105>sum@;84 20]"]), "84 20\n85 21");
         assert_eq!(q(&["x:-100 2 3 4 -100 6", "0 (0|+)\\x"]), "0 2 5 9 0 6");
         assert_eq!(q(&["tc:til count@", "tc \"abc\""]), "0 1 2");

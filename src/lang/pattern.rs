@@ -93,14 +93,7 @@ impl Interp {
                 Ok(v)
             }
             Pattern::Index(n, ix) => {
-                let mut idx = Vec::with_capacity(ix.len());
-                for x in ix.iter().rev() {
-                    idx.push(match x {
-                        Some(e) => self.eval(e, frame)?,
-                        None => K::NULL,
-                    });
-                }
-                idx.reverse();
+                let idx = self.eval_index(ix, frame)?;
                 out.push(Binding {
                     name: *n,
                     index: Some(idx),
@@ -253,24 +246,11 @@ impl Interp {
             let value = match b.index {
                 None => b.value,
                 Some(ix) => {
-                    let cur = if local {
-                        self.lookup(b.name, frame)?
-                    } else {
-                        let ctx = frame.as_ref().map_or(self.ns, |f| f.ctx);
-                        self.get_global(b.name, ctx)
-                            .ok_or_else(|| QError::new(b.name.as_str().into_owned()))?
-                    };
+                    let cur = self.assigned(b.name, local, frame)?;
                     amend_deep(&cur, &ix, &b.value)?
                 }
             };
-            if local {
-                if let Some(f) = frame {
-                    f.set(b.name, value);
-                }
-            } else {
-                let ctx = frame.as_ref().map_or(self.ns, |f| f.ctx);
-                self.set_global(b.name, ctx, value);
-            }
+            self.store(b.name, local, frame, value);
         }
         Ok(())
     }

@@ -195,6 +195,22 @@ pub fn push_scalar(data: &mut Data, v: Scalar) {
     }
 }
 
+/// Append a buffer to one of the same storage class (mismatches are ignored; callers
+/// check types first).
+pub fn extend_data(dst: &mut Data, src: &Data) {
+    match (dst, src) {
+        (Data::U8(a), Data::U8(b)) => Arc::make_mut(a).extend_from_slice(b),
+        (Data::Guid(a), Data::Guid(b)) => Arc::make_mut(a).extend_from_slice(b),
+        (Data::I16(a), Data::I16(b)) => Arc::make_mut(a).extend_from_slice(b),
+        (Data::I32(a), Data::I32(b)) => Arc::make_mut(a).extend_from_slice(b),
+        (Data::I64(a), Data::I64(b)) => Arc::make_mut(a).extend_from_slice(b),
+        (Data::F32(a), Data::F32(b)) => Arc::make_mut(a).extend_from_slice(b),
+        (Data::F64(a), Data::F64(b)) => Arc::make_mut(a).extend_from_slice(b),
+        (Data::Sym(a), Data::Sym(b)) => Arc::make_mut(a).extend_from_slice(b),
+        _ => {}
+    }
+}
+
 /// A general list of the given items (no collapse).
 pub fn general(items: Vec<K>) -> K {
     K::List(List {

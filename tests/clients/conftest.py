@@ -1,14 +1,20 @@
 """Shared helpers for the tests that drive real third-party kdb+ clients against qtick.
 
 `qtick` runs the qtick binary (target/release/qtick, or $QTICK_BIN) with stdin lines and
-returns its stdout lines; `report` records how many values a test checked, printed in
-pytest's closing summary so a run shows how much was compared, not just that it passed.
+returns its stdout lines; `server` is a `qtick q -p` process shared by a test module (a
+module that needs another kind defines its own); `report` records how many values a test
+checked, printed in pytest's closing summary so a run shows how much was compared, not
+just that it passed. The qPython suite (tests/clients/qpython, its own venv) runs with
+`--rootdir tests/clients`, so it gets these fixtures too: keep them free of client
+libraries.
 """
 import os
 import pathlib
 import subprocess
 
 import pytest
+
+from qproc import QServer
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 _COUNTS = []
@@ -38,6 +44,14 @@ def run_qtick(args, lines=None):
 @pytest.fixture(scope="session")
 def qtick():
     return run_qtick
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = QServer()
+    yield s
+    assert s.alive(), "server died: " + "\n".join(s.stderr_lines[-20:])
+    s.stop()
 
 
 @pytest.fixture

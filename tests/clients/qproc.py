@@ -16,6 +16,12 @@ import threading
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+HERE = pathlib.Path(__file__).resolve().parent
+
+# The q expressions every client suite round-trips (one a line; blank lines skipped).
+Q_VALUES = [line.rstrip("\n") for line in open(HERE / "q_values.txt") if line.strip()]
+# A `-u` users file: alice's password "secret" in clear text, bob's as its MD5 digest.
+USERS = "alice:secret\nbob:5ebe2294ecd0e0f08eab7690d2a6ee69\n"
 
 
 def qtick_path():
@@ -152,3 +158,24 @@ def wait_until(pred, timeout=10, step=0.02):
             return True
         time.sleep(step)
     return pred()
+
+
+def concurrent_errors(n_clients, client, timeout=120):
+    """Run `client(k)` for k in 0..n_clients, each on its own thread, and return what went
+    wrong: each client returns an error text or None; an exception counts as an error."""
+    errors = []
+
+    def run(k):
+        try:
+            e = client(k)
+        except Exception as ex:  # noqa: BLE001
+            e = f"client {k}: {ex!r}"
+        if e is not None:
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(n_clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return errors

@@ -16,19 +16,14 @@ Polars nulls...). So the checks are:
   50 concurrent clients.
 """
 import datetime as dt
-import pathlib
-import threading
 
 import polars as pl
 import pytest
 
 kola = pytest.importorskip("kola")
 
-from qproc import QServer  # noqa: E402
+from qproc import Q_VALUES, USERS, QServer, concurrent_errors  # noqa: E402
 
-HERE = pathlib.Path(__file__).resolve().parent
-Q_VALUES = [line.rstrip("\n") for line in open(HERE / "q_values.txt") if line.strip()]
-USERS = "alice:secret\nbob:5ebe2294ecd0e0f08eab7690d2a6ee69\n"
 UTC = dt.timezone.utc
 
 # q type -> the type kola sends back after decoding it (README "Data Type Mapping").
@@ -51,14 +46,6 @@ def documented_loss(expr):
     in lists through Utf8 series, and empty byte vectors through an empty str series."""
     return any(tok in expr for tok in ("0N", "0W", "0w", "0n", "D", "!", "`byte$()", "\"\"",
                                        "`char$()"))
-
-
-@pytest.fixture(scope="module")
-def server():
-    s = QServer()
-    yield s
-    assert s.alive(), "server died: " + "\n".join(s.stderr_lines[-20:])
-    s.stop()
 
 
 def conn(port, **kw):
@@ -240,24 +227,15 @@ def test_ten_megabytes_and_compression(server):
 
 def test_fifty_concurrent_clients(server, report):
     n_clients, n_calls = 50, 40
-    errors = []
 
     def client(k):
-        try:
-            q = conn(server.port)
-            for i in range(n_calls):
-                got = q.sync("{x+y}", k, i)
-                if got != k + i:
-                    errors.append(f"client {k}: {got}")
-                    return
-            q.disconnect()
-        except Exception as e:  # noqa: BLE001
-            errors.append(f"client {k}: {e!r}")
+        q = conn(server.port)
+        for i in range(n_calls):
+            got = q.sync("{x+y}", k, i)
+            if got != k + i:
+                return f"client {k}: {got}"
+        q.disconnect()
 
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(n_clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    errors = concurrent_errors(n_clients, client)
     assert not errors, "\n".join(errors[:10])
     report("concurrent kola calls answered correctly (50 clients)", n_clients * n_calls)

@@ -10,8 +10,6 @@ covered by the qPython and raw-socket suites instead.
 """
 import asyncio
 import os
-import pathlib
-import threading
 
 os.environ.setdefault("PYKX_UNLICENSED", "true")
 
@@ -19,23 +17,14 @@ import numpy as np  # noqa: E402
 import pykx as kx  # noqa: E402
 import pytest  # noqa: E402
 
-from qproc import QServer  # noqa: E402
+import qproc  # noqa: E402
+from qproc import Q_VALUES, QServer, concurrent_errors  # noqa: E402
 from test_pykx_codec import kx_values  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:The q datetime type is deprecated")
 
-HERE = pathlib.Path(__file__).resolve().parent
-Q_VALUES = [line.rstrip("\n") for line in open(HERE / "q_values.txt") if line.strip()]
 # bob's password is "secret" stored as its MD5 digest; carol's "pw" as SHA-1.
-USERS = "alice:secret\nbob:5ebe2294ecd0e0f08eab7690d2a6ee69\ncarol:1a91d62f7ca67399625a4368a6ab5d4a3baa6073\n"
-
-
-@pytest.fixture(scope="module")
-def server():
-    s = QServer()
-    yield s
-    assert s.alive(), "server died: " + "\n".join(s.stderr_lines[-20:])
-    s.stop()
+USERS = qproc.USERS + "carol:1a91d62f7ca67399625a4368a6ab5d4a3baa6073\n"
 
 
 @pytest.fixture(scope="module")
@@ -190,25 +179,16 @@ def test_asyncio_connection(server):
 
 def test_fifty_concurrent_clients(server, report):
     n_clients, n_calls = 50, 40
-    errors = []
 
     def client(k):
-        try:
-            with conn(server.port) as q:
-                for i in range(n_calls):
-                    got = q("{x+y}", k, i).py()
-                    if got != k + i:
-                        errors.append(f"client {k} call {i}: {got}")
-                        return
-                if q(".z.w").py() <= 0:
-                    errors.append(f"client {k}: bad .z.w")
-        except Exception as e:  # noqa: BLE001
-            errors.append(f"client {k}: {e!r}")
+        with conn(server.port) as q:
+            for i in range(n_calls):
+                got = q("{x+y}", k, i).py()
+                if got != k + i:
+                    return f"client {k} call {i}: {got}"
+            if q(".z.w").py() <= 0:
+                return f"client {k}: bad .z.w"
 
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(n_clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    errors = concurrent_errors(n_clients, client)
     assert not errors, "\n".join(errors[:10])
     report("concurrent calls answered correctly (50 clients)", n_clients * n_calls)

@@ -140,19 +140,23 @@ def kx_log(path, values):
     return data
 
 
-def test_qtick_replays_a_log_kx_wrote(qtick, tmp_path, report):
-    log = tmp_path / "kx.log"
-    data = kx_log(log, [want for _, want in UPDATES])
+def replay(qtick, log, *more):
+    """In qtick's console: an `upd` collecting into `got`, `-11!(-2;log)`, `-11!log`,
+    `count got`, then the lines `more`; the console's output lines."""
     f = fsym(log)
-    out = qtick(["q"], [
+    return qtick(["q"], [
         "got:();upd:{[t;x] got::got,enlist(t;x)}",
         f"-11!(-2;{f})",
         f"-11!{f}",
         "count got",
-        "got[0;0]",
-        "got[2;1]",
-        "-8!got[3]",
+        *more,
     ])
+
+
+def test_qtick_replays_a_log_kx_wrote(qtick, tmp_path, report):
+    log = tmp_path / "kx.log"
+    data = kx_log(log, [want for _, want in UPDATES])
+    out = replay(qtick, log, "got[0;0]", "got[2;1]", "-8!got[3]")
     n = len(UPDATES)
     assert out[:4] == [str(n), str(n), str(n), "`trade"]
     assert out[4:8] == ["a b", "---", "1 x", "2 y"]
@@ -165,12 +169,5 @@ def test_qtick_replays_a_log_kx_wrote(qtick, tmp_path, report):
     bad = tmp_path / "bad.log"
     bad.write_bytes(data[:-3])
     valid = len(data) - len(chunks_of(data)[-1][1])
-    f = fsym(bad)
-    out = qtick(["q"], [
-        "got:();upd:{[t;x] got::got,enlist(t;x)}",
-        f"-11!(-2;{f})",
-        f"-11!{f}",
-        "count got",
-        f"-11!({n - 1};{f})",
-    ])
+    out = replay(qtick, bad, f"-11!({n - 1};{fsym(bad)})")
     assert out == [str(n - 1), str(valid), "'badtail", str(n - 1), str(n - 1)]

@@ -4,6 +4,7 @@
 //! from the case's setup and checked against the documented text.
 
 use super::*;
+use crate::lang::literal::days_from_civil;
 use qipc::{Enum, Lambda, List};
 use std::collections::HashMap;
 
@@ -576,16 +577,6 @@ struct Lit {
     k: K,
     /// Enumeration domains named by the literal.
     domains: HashMap<Sym, Arc<Vec<Sym>>>,
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468 - EPOCH_SHIFT
 }
 
 fn num(t: &str) -> Option<i64> {

@@ -1,21 +1,5 @@
 use super::*;
-use crate::lang::console::eval_line;
-
-fn run(it: &mut Interp, src: &str) -> String {
-    let mut last = String::new();
-    for line in src.lines() {
-        last = match eval_line(it, line) {
-            Ok(Some(t)) => t,
-            Ok(None) => String::new(),
-            Err(e) => e.to_string(),
-        };
-    }
-    last
-}
-
-fn q(src: &str) -> String {
-    run(&mut Interp::new(), src)
-}
+use crate::lang::testkit::{q, run};
 
 #[test]
 fn csv_and_tsv_of_data() {

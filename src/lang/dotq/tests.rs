@@ -1,22 +1,5 @@
 use super::*;
-use crate::lang::console::eval_line;
-
-/// What the console prints for each line, the last line's output returned.
-fn run(it: &mut Interp, src: &str) -> String {
-    let mut last = String::new();
-    for line in src.lines() {
-        last = match eval_line(it, line) {
-            Ok(Some(t)) => t,
-            Ok(None) => String::new(),
-            Err(e) => e.to_string(),
-        };
-    }
-    last
-}
-
-fn q(src: &str) -> String {
-    run(&mut Interp::new(), src)
-}
+use crate::lang::testkit::{q, run, tmp_dir};
 
 #[test]
 fn constants() {
@@ -227,10 +210,7 @@ fn addresses() {
 }
 
 fn tmp(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("qtick_dotq_{}_{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    tmp_dir("dotq", name)
 }
 
 #[test]

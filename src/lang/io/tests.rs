@@ -1,28 +1,9 @@
 use super::*;
-use crate::lang::console::eval_line;
-
-fn run(it: &mut Interp, src: &str) -> String {
-    let mut last = String::new();
-    for line in src.lines() {
-        last = match eval_line(it, line) {
-            Ok(Some(t)) => t,
-            Ok(None) => String::new(),
-            Err(e) => e.to_string(),
-        };
-    }
-    last
-}
-
-fn q(src: &str) -> String {
-    run(&mut Interp::new(), src)
-}
+use crate::lang::testkit::{q, run, tmp_dir};
 
 /// A fresh directory whose path q can write as a symbol (no `-`).
 fn tmp(name: &str) -> String {
-    let d = std::env::temp_dir().join(format!("qtick_io_{}_{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d.display().to_string()
+    tmp_dir("io", name).display().to_string()
 }
 
 #[test]

@@ -19,6 +19,7 @@ use crate::lang::value::{atom_is_null, empty_vector, from_items, items, push_sca
 use crate::lang::{QError, QResult};
 use qipc::{null, Atom, Data, Func, Guid, Scalar, Storage, Sym, Table, Ty, Vector, K};
 use std::fmt::Write as _;
+use std::ops::Neg;
 use std::sync::Arc;
 
 pub const MONADS: &[(&str, Monad)] = &[
@@ -684,31 +685,29 @@ fn from_canon(dst: Ty, c: &[i128]) -> QResult<Data> {
 /// Out-of-range values become the target's infinities (`` `timestamp$1666.09.02 `` is
 /// `-0Wp`).
 fn canon_i64(c: &[i128], f: impl Fn(i128) -> i128) -> Data {
-    let max = null::WJ as i128;
-    Data::I64(Arc::new(
-        c.iter()
-            .map(|&v| match v {
-                C_NULL => null::J,
-                C_PINF => null::WJ,
-                C_NINF => -null::WJ,
-                v => f(v).clamp(-max, max) as i64,
-            })
-            .collect(),
-    ))
+    Data::I64(Arc::new(canon_ints(c, null::J, null::WJ, f)))
 }
 
 fn canon_i32(c: &[i128], f: impl Fn(i128) -> i128) -> Data {
-    let max = null::WI as i128;
-    Data::I32(Arc::new(
-        c.iter()
-            .map(|&v| match v {
-                C_NULL => null::I,
-                C_PINF => null::WI,
-                C_NINF => -null::WI,
-                v => f(v).clamp(-max, max) as i32,
-            })
-            .collect(),
-    ))
+    Data::I32(Arc::new(canon_ints(c, null::I, null::WI, f)))
+}
+
+/// Canonical values as integers with `null` and infinity `inf`, `f` of each finite value
+/// clamped to the finite range.
+fn canon_ints<T>(c: &[i128], null: T, inf: T, f: impl Fn(i128) -> i128) -> Vec<T>
+where
+    T: Copy + Neg<Output = T> + Into<i128> + TryFrom<i128>,
+{
+    let max: i128 = inf.into();
+    c.iter()
+        .map(|&v| match v {
+            C_NULL => null,
+            C_PINF => inf,
+            C_NINF => -inf,
+            // In range after the clamp, so the conversion cannot fail.
+            v => T::try_from(f(v).clamp(-max, max)).unwrap_or(inf),
+        })
+        .collect()
 }
 
 fn part_of(p: Part, y: &K) -> QResult {

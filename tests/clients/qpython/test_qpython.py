@@ -7,8 +7,6 @@ response arrived compressed (`QMessage.is_compressed`), so here those are checke
 Echo checks compare qPython's own serialization of what was sent with that of what came
 back (`QWriter`), so type, attributes-free layout and every data byte must survive.
 """
-import pathlib
-import threading
 import uuid
 
 import numpy as np
@@ -23,11 +21,8 @@ from qpython.qtype import (QBOOL_LIST, QBYTE_LIST, QDATE, QDATE_LIST, QDATETIME,
                            QTIMESTAMP, QTIMESTAMP_LIST)
 from qpython.qwriter import QWriter
 
-from qproc import QServer
+from qproc import Q_VALUES, USERS, QServer, concurrent_errors
 
-HERE = pathlib.Path(__file__).resolve().parents[1]
-Q_VALUES = [line.rstrip("\n") for line in open(HERE / "q_values.txt") if line.strip()]
-USERS = "alice:secret\nbob:5ebe2294ecd0e0f08eab7690d2a6ee69\n"
 # qPython decodes these null temporal atoms to numpy values it cannot encode again
 # (struct.error: 'i' format requires ...), and turns 0Nz into a non-null datetime; a
 # qPython limitation, so they are checked one way only.
@@ -82,14 +77,6 @@ VALUES = [
 
 def wire(x):
     return bytes(QWriter(None, 3).write(x, qconnection.MessageType.SYNC))
-
-
-@pytest.fixture(scope="module")
-def server():
-    s = QServer()
-    yield s
-    assert s.alive(), "server died: " + "\n".join(s.stderr_lines[-20:])
-    s.stop()
 
 
 def conn(port, **kw):
@@ -211,24 +198,15 @@ def test_ten_megabytes_and_compression(server):
 
 def test_fifty_concurrent_clients(server, report):
     n_clients, n_calls = 50, 40
-    errors = []
 
     def client(k):
-        try:
-            q = conn(server.port)
-            for i in range(n_calls):
-                got = q.sendSync("{x+y}", np.int64(k), np.int64(i))
-                if got != k + i:
-                    errors.append(f"client {k}: {got}")
-                    return
-            q.close()
-        except Exception as e:  # noqa: BLE001
-            errors.append(f"client {k}: {e!r}")
+        q = conn(server.port)
+        for i in range(n_calls):
+            got = q.sendSync("{x+y}", np.int64(k), np.int64(i))
+            if got != k + i:
+                return f"client {k}: {got}"
+        q.close()
 
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(n_clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    errors = concurrent_errors(n_clients, client)
     assert not errors, "\n".join(errors[:10])
     report("concurrent qPython calls answered correctly (50 clients)", n_clients * n_calls)

@@ -32,18 +32,26 @@ pub(crate) trait Elem: Copy + Send + Sync + 'static {
     }
 }
 
+/// `wrap` and `from_scalar` of an `Elem` impl: `$t` is held in `Data::$var` and
+/// `Scalar::$var`.
+macro_rules! storage {
+    ($t:ty, $var:ident) => {
+        fn wrap(v: Vec<$t>) -> Data {
+            Data::$var(Arc::new(v))
+        }
+        fn from_scalar(s: Scalar) -> Option<$t> {
+            match s {
+                Scalar::$var(x) => Some(x),
+                _ => None,
+            }
+        }
+    };
+}
+
 impl Elem for u8 {
     type H = u8;
     type O = u8;
-    fn wrap(v: Vec<u8>) -> Data {
-        Data::U8(Arc::new(v))
-    }
-    fn from_scalar(s: Scalar) -> Option<u8> {
-        match s {
-            Scalar::U8(x) => Some(x),
-            _ => None,
-        }
-    }
+    storage!(u8, U8);
     fn null(ty: Ty) -> u8 {
         if ty == Ty::Char {
             b' '
@@ -72,15 +80,7 @@ impl Elem for u8 {
 impl Elem for Guid {
     type H = Guid;
     type O = Guid;
-    fn wrap(v: Vec<Guid>) -> Data {
-        Data::Guid(Arc::new(v))
-    }
-    fn from_scalar(s: Scalar) -> Option<Guid> {
-        match s {
-            Scalar::Guid(x) => Some(x),
-            _ => None,
-        }
-    }
+    storage!(Guid, Guid);
     fn null(_: Ty) -> Guid {
         [0; 16]
     }
@@ -100,15 +100,7 @@ macro_rules! int_elem {
         impl Elem for $t {
             type H = $t;
             type O = $t;
-            fn wrap(v: Vec<$t>) -> Data {
-                Data::$var(Arc::new(v))
-            }
-            fn from_scalar(s: Scalar) -> Option<$t> {
-                match s {
-                    Scalar::$var(x) => Some(x),
-                    _ => None,
-                }
-            }
+            storage!($t, $var);
             fn null(_: Ty) -> $t {
                 $null
             }
@@ -146,6 +138,7 @@ pub(crate) fn f64_okey(x: f64) -> i64 {
     b ^ (((b >> 63) as u64) >> 1) as i64
 }
 
+/// [`f64_okey`] for reals.
 #[inline]
 fn f32_okey(x: f32) -> i32 {
     if x.is_nan() {
@@ -155,91 +148,49 @@ fn f32_okey(x: f32) -> i32 {
     b ^ (((b >> 31) as u32) >> 1) as i32
 }
 
-impl Elem for f64 {
-    type H = u64;
-    type O = i64;
-    fn wrap(v: Vec<f64>) -> Data {
-        Data::F64(Arc::new(v))
-    }
-    fn from_scalar(s: Scalar) -> Option<f64> {
-        match s {
-            Scalar::F64(x) => Some(x),
-            _ => None,
+/// Floats: `$bits`/`$key` are the unsigned and signed integers of the float's width,
+/// `$okey` its order key.
+macro_rules! float_elem {
+    ($t:ty, $bits:ty, $key:ty, $var:ident, $null:expr, $okey:ident) => {
+        impl Elem for $t {
+            type H = $bits;
+            type O = $key;
+            storage!($t, $var);
+            fn null(_: Ty) -> $t {
+                <$t>::from_bits($null)
+            }
+            fn is_null(self, _: Ty) -> bool {
+                self.is_nan()
+            }
+            // All NaNs are one null and -0.0 equals 0.0, as q's match says.
+            fn hkey(self) -> $bits {
+                if self.is_nan() {
+                    $null
+                } else if self == 0.0 {
+                    0
+                } else {
+                    self.to_bits()
+                }
+            }
+            fn okey(self) -> $key {
+                $okey(self)
+            }
+            const RADIX: bool = true;
+            // Flipping the sign bit maps signed order onto unsigned order.
+            fn rkey(self) -> u64 {
+                ($okey(self) as $bits ^ (1 as $bits).rotate_right(1)) as u64
+            }
         }
-    }
-    fn null(_: Ty) -> f64 {
-        f64::from_bits(null::F_BITS)
-    }
-    fn is_null(self, _: Ty) -> bool {
-        self.is_nan()
-    }
-    // All NaNs are one null and -0.0 equals 0.0, as q's match says.
-    fn hkey(self) -> u64 {
-        if self.is_nan() {
-            null::F_BITS
-        } else if self == 0.0 {
-            0
-        } else {
-            self.to_bits()
-        }
-    }
-    fn okey(self) -> i64 {
-        f64_okey(self)
-    }
-    const RADIX: bool = true;
-    fn rkey(self) -> u64 {
-        (f64_okey(self) as u64) ^ (1 << 63)
-    }
+    };
 }
 
-impl Elem for f32 {
-    type H = u32;
-    type O = i32;
-    fn wrap(v: Vec<f32>) -> Data {
-        Data::F32(Arc::new(v))
-    }
-    fn from_scalar(s: Scalar) -> Option<f32> {
-        match s {
-            Scalar::F32(x) => Some(x),
-            _ => None,
-        }
-    }
-    fn null(_: Ty) -> f32 {
-        f32::from_bits(null::E_BITS)
-    }
-    fn is_null(self, _: Ty) -> bool {
-        self.is_nan()
-    }
-    fn hkey(self) -> u32 {
-        if self.is_nan() {
-            null::E_BITS
-        } else if self == 0.0 {
-            0
-        } else {
-            self.to_bits()
-        }
-    }
-    fn okey(self) -> i32 {
-        f32_okey(self)
-    }
-    const RADIX: bool = true;
-    fn rkey(self) -> u64 {
-        ((f32_okey(self) as u32) ^ (1 << 31)) as u64
-    }
-}
+float_elem!(f64, u64, i64, F64, null::F_BITS, f64_okey);
+float_elem!(f32, u32, i32, F32, null::E_BITS, f32_okey);
 
 impl Elem for Sym {
     type H = usize;
     type O = Sym;
-    fn wrap(v: Vec<Sym>) -> Data {
-        Data::Sym(Arc::new(v))
-    }
-    fn from_scalar(s: Scalar) -> Option<Sym> {
-        match s {
-            Scalar::Sym(x) => Some(x),
-            _ => None,
-        }
-    }
+    storage!(Sym, Sym);
     fn null(_: Ty) -> Sym {
         Sym::NULL
     }
@@ -256,41 +207,20 @@ impl Elem for Sym {
 }
 
 /// Run `$body` with `$s` bound to the typed slice behind a `Data`, once per storage class.
+/// The entry rule lists the storage classes and their Rust types once; `@arms` expands
+/// one match arm per class.
 macro_rules! dispatch {
     ($data:expr, $s:ident => $body:expr) => {
+        $crate::lang::prims::list::elem::dispatch!(@arms $data, $s => $body;
+            U8: u8, Guid: qipc::Guid, I16: i16, I32: i32, I64: i64, F32: f32, F64: f64,
+            Sym: qipc::Sym)
+    };
+    (@arms $data:expr, $s:ident => $body:expr; $($var:ident: $t:ty),*) => {
         match $data {
-            qipc::Data::U8(__v) => {
-                let $s: &[u8] = &__v[..];
+            $(qipc::Data::$var(__v) => {
+                let $s: &[$t] = &__v[..];
                 $body
-            }
-            qipc::Data::Guid(__v) => {
-                let $s: &[qipc::Guid] = &__v[..];
-                $body
-            }
-            qipc::Data::I16(__v) => {
-                let $s: &[i16] = &__v[..];
-                $body
-            }
-            qipc::Data::I32(__v) => {
-                let $s: &[i32] = &__v[..];
-                $body
-            }
-            qipc::Data::I64(__v) => {
-                let $s: &[i64] = &__v[..];
-                $body
-            }
-            qipc::Data::F32(__v) => {
-                let $s: &[f32] = &__v[..];
-                $body
-            }
-            qipc::Data::F64(__v) => {
-                let $s: &[f64] = &__v[..];
-                $body
-            }
-            qipc::Data::Sym(__v) => {
-                let $s: &[qipc::Sym] = &__v[..];
-                $body
-            }
+            })*
         }
     };
 }
@@ -298,39 +228,17 @@ macro_rules! dispatch {
 /// Like `dispatch!` over two buffers of the same storage class; `$else` when they differ.
 macro_rules! dispatch2 {
     ($a:expr, $b:expr, $x:ident, $y:ident => $body:expr, $else:expr) => {
+        $crate::lang::prims::list::elem::dispatch2!(@arms $a, $b, $x, $y => $body, $else;
+            U8: u8, Guid: qipc::Guid, I16: i16, I32: i32, I64: i64, F32: f32, F64: f64,
+            Sym: qipc::Sym)
+    };
+    (@arms $a:expr, $b:expr, $x:ident, $y:ident => $body:expr, $else:expr;
+        $($var:ident: $t:ty),*) => {
         match ($a, $b) {
-            (qipc::Data::U8(__a), qipc::Data::U8(__b)) => {
-                let ($x, $y): (&[u8], &[u8]) = (&__a[..], &__b[..]);
+            $((qipc::Data::$var(__a), qipc::Data::$var(__b)) => {
+                let ($x, $y): (&[$t], &[$t]) = (&__a[..], &__b[..]);
                 $body
-            }
-            (qipc::Data::Guid(__a), qipc::Data::Guid(__b)) => {
-                let ($x, $y): (&[qipc::Guid], &[qipc::Guid]) = (&__a[..], &__b[..]);
-                $body
-            }
-            (qipc::Data::I16(__a), qipc::Data::I16(__b)) => {
-                let ($x, $y): (&[i16], &[i16]) = (&__a[..], &__b[..]);
-                $body
-            }
-            (qipc::Data::I32(__a), qipc::Data::I32(__b)) => {
-                let ($x, $y): (&[i32], &[i32]) = (&__a[..], &__b[..]);
-                $body
-            }
-            (qipc::Data::I64(__a), qipc::Data::I64(__b)) => {
-                let ($x, $y): (&[i64], &[i64]) = (&__a[..], &__b[..]);
-                $body
-            }
-            (qipc::Data::F32(__a), qipc::Data::F32(__b)) => {
-                let ($x, $y): (&[f32], &[f32]) = (&__a[..], &__b[..]);
-                $body
-            }
-            (qipc::Data::F64(__a), qipc::Data::F64(__b)) => {
-                let ($x, $y): (&[f64], &[f64]) = (&__a[..], &__b[..]);
-                $body
-            }
-            (qipc::Data::Sym(__a), qipc::Data::Sym(__b)) => {
-                let ($x, $y): (&[qipc::Sym], &[qipc::Sym]) = (&__a[..], &__b[..]);
-                $body
-            }
+            })*
             _ => $else,
         }
     };

@@ -25,6 +25,7 @@ pub use running::{
     avgs, deltas, ema, fills, mavg, maxs, mcount, mdev, mins, mmax, mmin, msum, prds, ratios, sums,
 };
 pub use search::{bin, binr, differ, distinct, except, find, group, in_, inter, union, within};
+pub(crate) use shape::unkey;
 pub use shape::{
     count, cross, cut, dict, drop_cut, enlist, enlist_n, first, flip, join, join_in_place, key,
     last, next, prev, raze, reverse, rotate, sublist, take, til, type_, ungroup, value, where_,
@@ -36,7 +37,7 @@ use super::{Dyad, Monad};
 use crate::lang::value::{empty_list, from_items, general, null_atom};
 use crate::lang::{QError, QResult};
 use elem::{dispatch, gather, gather_or, vec_k};
-use qipc::{Attr, Data, Enum, Table, Ty, K};
+use qipc::{Attr, Data, Enum, Sym, Table, Ty, K};
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -145,31 +146,18 @@ pub(crate) fn int_vec(k: &K) -> Option<Cow<'_, [i64]>> {
     }
     Some(match &v.data {
         Data::U8(s) => Cow::Owned(s.iter().map(|&x| x as i64).collect()),
-        Data::I16(s) => Cow::Owned(
-            s.iter()
-                .map(|&x| {
-                    if x == qipc::null::H {
-                        qipc::null::J
-                    } else {
-                        x as i64
-                    }
-                })
-                .collect(),
-        ),
-        Data::I32(s) => Cow::Owned(
-            s.iter()
-                .map(|&x| {
-                    if x == qipc::null::I {
-                        qipc::null::J
-                    } else {
-                        x as i64
-                    }
-                })
-                .collect(),
-        ),
+        Data::I16(s) => Cow::Owned(widen(s, qipc::null::H)),
+        Data::I32(s) => Cow::Owned(widen(s, qipc::null::I)),
         Data::I64(s) => Cow::Borrowed(&s[..]),
         _ => return None,
     })
+}
+
+/// Narrower integers as longs, their null as the long null.
+fn widen<T: Copy + PartialEq + Into<i64>>(s: &[T], null: T) -> Vec<i64> {
+    s.iter()
+        .map(|&x| if x == null { qipc::null::J } else { x.into() })
+        .collect()
 }
 
 /// An integer atom or vector as a list of i64, and whether it was an atom.
@@ -219,16 +207,8 @@ pub(crate) fn like_null(x: &K) -> K {
         K::Atom(a) => null_atom(a.ty),
         K::EnumAtom(d, _) => K::EnumAtom(*d, qipc::null::J),
         K::Vector(v) => crate::lang::value::empty_vector(v.ty),
-        K::Enum(e) => K::Enum(Enum {
-            domain: e.domain,
-            attr: Attr::None,
-            idx: Arc::new(Vec::new()),
-        }),
-        K::Table(t) => K::Table(Arc::new(Table {
-            attr: Attr::None,
-            names: t.names.clone(),
-            cols: t.cols.iter().map(|c| slice_rows(c, 0, 0)).collect(),
-        })),
+        K::Enum(e) => enum_vec(e.domain, Vec::new()),
+        K::Table(t) => table_like(t, t.cols.iter().map(|c| slice_rows(c, 0, 0)).collect()),
         K::Dict(d) => K::dict(d.keys.clone(), null_values(&d.vals)),
         _ => empty_list(),
     }
@@ -248,6 +228,25 @@ fn null_values(v: &K) -> K {
 
 fn null_of<T: elem::Elem>(_: &[T], ty: Ty) -> T {
     T::null(ty)
+}
+
+/// An enumeration over `domain` with indices `idx` (no attribute: the items changed).
+pub(crate) fn enum_vec(domain: Sym, idx: Vec<i64>) -> K {
+    K::Enum(Enum {
+        domain,
+        attr: Attr::None,
+        idx: Arc::new(idx),
+    })
+}
+
+/// A table with `t`'s column names and new columns `cols` (no attribute: the rows
+/// changed).
+fn table_like(t: &Table, cols: Vec<K>) -> K {
+    K::Table(Arc::new(Table {
+        attr: Attr::None,
+        names: t.names.clone(),
+        cols,
+    }))
 }
 
 /// A table row of nulls (what indexing a table out of range gives).
@@ -270,20 +269,14 @@ pub(crate) fn rows(x: &K, idx: &[usize]) -> QResult {
                 .filter_map(|&i| l.items.get(i).cloned())
                 .collect(),
         ),
-        K::Enum(e) => K::Enum(Enum {
-            domain: e.domain,
-            attr: Attr::None,
-            idx: Arc::new(gather(&e.idx, idx)),
-        }),
-        K::Table(t) => K::Table(Arc::new(Table {
-            attr: Attr::None,
-            names: t.names.clone(),
-            cols: t
-                .cols
+        K::Enum(e) => enum_vec(e.domain, gather(&e.idx, idx)),
+        K::Table(t) => table_like(
+            t,
+            t.cols
                 .iter()
                 .map(|c| rows(c, idx))
                 .collect::<QResult<Vec<K>>>()?,
-        })),
+        ),
         K::Dict(d) => K::dict(rows(&d.keys, idx)?, rows(&d.vals, idx)?),
         _ => return Err(QError::type_()),
     })
@@ -309,20 +302,14 @@ pub(crate) fn rows_or_null(x: &K, idx: &[i64]) -> QResult {
                     .collect(),
             )
         }
-        K::Enum(e) => K::Enum(Enum {
-            domain: e.domain,
-            attr: Attr::None,
-            idx: Arc::new(gather_or(&e.idx, idx, qipc::null::J)),
-        }),
-        K::Table(t) => K::Table(Arc::new(Table {
-            attr: Attr::None,
-            names: t.names.clone(),
-            cols: t
-                .cols
+        K::Enum(e) => enum_vec(e.domain, gather_or(&e.idx, idx, qipc::null::J)),
+        K::Table(t) => table_like(
+            t,
+            t.cols
                 .iter()
                 .map(|c| rows_or_null(c, idx))
                 .collect::<QResult<Vec<K>>>()?,
-        })),
+        ),
         K::Dict(d) => K::dict(rows_or_null(&d.keys, idx)?, rows_or_null(&d.vals, idx)?),
         _ => return Err(QError::type_()),
     })
@@ -339,16 +326,8 @@ pub(crate) fn slice_rows(x: &K, lo: usize, hi: usize) -> K {
             dispatch!(&v.data, s => elem::Elem::wrap(s[lo..hi].to_vec())),
         )),
         K::List(l) => general(l.items[lo..hi].to_vec()),
-        K::Enum(e) => K::Enum(Enum {
-            domain: e.domain,
-            attr: Attr::None,
-            idx: Arc::new(e.idx[lo..hi].to_vec()),
-        }),
-        K::Table(t) => K::Table(Arc::new(Table {
-            attr: Attr::None,
-            names: t.names.clone(),
-            cols: t.cols.iter().map(|c| slice_rows(c, lo, hi)).collect(),
-        })),
+        K::Enum(e) => enum_vec(e.domain, e.idx[lo..hi].to_vec()),
+        K::Table(t) => table_like(t, t.cols.iter().map(|c| slice_rows(c, lo, hi)).collect()),
         K::Dict(d) => K::dict(slice_rows(&d.keys, lo, hi), slice_rows(&d.vals, lo, hi)),
         other => other.clone(),
     }
@@ -366,11 +345,7 @@ pub(crate) fn is_listlike(x: &K) -> bool {
 pub(crate) fn as_list(x: &K) -> K {
     match x {
         K::Atom(a) => K::Vector(qipc::Vector::new(a.ty, dispatch_scalar_vec(a.v))),
-        K::EnumAtom(d, i) => K::Enum(Enum {
-            domain: *d,
-            attr: Attr::None,
-            idx: Arc::new(vec![*i]),
-        }),
+        K::EnumAtom(d, i) => enum_vec(*d, vec![*i]),
         K::Vector(_) | K::List(_) | K::Enum(_) | K::Table(_) | K::Dict(_) => x.clone(),
         other => K::list(vec![other.clone()]),
     }

@@ -839,40 +839,20 @@ fn floats(k: &K) -> QResult<Vec<f64>> {
     }
     Ok(match &v.data {
         Data::U8(s) => s.iter().map(|&x| x as f64).collect(),
-        Data::I16(s) => s
-            .iter()
-            .map(|&x| {
-                if x == qipc::null::H {
-                    f64::NAN
-                } else {
-                    x as f64
-                }
-            })
-            .collect(),
-        Data::I32(s) => s
-            .iter()
-            .map(|&x| {
-                if x == qipc::null::I {
-                    f64::NAN
-                } else {
-                    x as f64
-                }
-            })
-            .collect(),
-        Data::I64(s) => s
-            .iter()
-            .map(|&x| {
-                if x == qipc::null::J {
-                    f64::NAN
-                } else {
-                    x as f64
-                }
-            })
-            .collect(),
+        Data::I16(s) => nulls_nan(s, qipc::null::H, |x| x as f64),
+        Data::I32(s) => nulls_nan(s, qipc::null::I, |x| x as f64),
+        Data::I64(s) => nulls_nan(s, qipc::null::J, |x| x as f64),
         Data::F32(s) => s.iter().map(|&x| x as f64).collect(),
         Data::F64(s) => s.as_ref().clone(),
         _ => return Err(QError::type_()),
     })
+}
+
+/// Integers as floats, their null as NaN (the float null).
+fn nulls_nan<T: Copy + PartialEq>(s: &[T], null: T, f: impl Fn(T) -> f64) -> Vec<f64> {
+    s.iter()
+        .map(|&x| if x == null { f64::NAN } else { f(x) })
+        .collect()
 }
 
 /// `x bin y`: the index of the last item of sorted `x` not greater than `y` (-1 if none).

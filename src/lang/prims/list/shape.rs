@@ -7,11 +7,14 @@
 use super::elem::{dispatch2, Elem};
 use super::search::lookup;
 use super::{
-    alloc_check, as_list, count_arg, enlist_item, fill_vec, int_atom, int_vec, ints, is_listlike,
-    keyed, make_table, proto, rows, rows_or_null, slice_rows, til_n, QError, QResult,
+    alloc_check, as_list, count_arg, enlist_item, enum_vec, fill_vec, int_atom, int_vec, ints,
+    is_listlike, keyed, make_table, proto, rows, rows_or_null, slice_rows, til_n, QError, QResult,
 };
-use crate::lang::value::{empty_list, from_items, general, item, items, table_dict};
-use qipc::{Attr, Data, Dict, Enum, Sym, Table, Ty, Vector, K};
+use crate::lang::display::type_name;
+use crate::lang::value::{
+    empty_list, extend_data, from_items, general, item, items, push_scalar, table_dict,
+};
+use qipc::{Data, Dict, Sym, Table, Ty, Vector, K};
 use std::sync::Arc;
 
 /// `count x`: items of a list, rows of a table, entries of a dictionary; 1 for an atom.
@@ -212,26 +215,12 @@ fn concat_simple(its: &[K]) -> Option<K> {
     let mut data = Data::with_capacity(ty.storage(), total);
     for k in its {
         match k {
-            K::Vector(v) => append_data(&mut data, &v.data),
-            K::Atom(a) => crate::lang::value::push_scalar(&mut data, a.v),
+            K::Vector(v) => extend_data(&mut data, &v.data),
+            K::Atom(a) => push_scalar(&mut data, a.v),
             _ => return None,
         }
     }
     Some(K::Vector(Vector::new(ty, data)))
-}
-
-fn append_data(dst: &mut Data, src: &Data) {
-    match (dst, src) {
-        (Data::U8(a), Data::U8(b)) => Arc::make_mut(a).extend_from_slice(b),
-        (Data::Guid(a), Data::Guid(b)) => Arc::make_mut(a).extend_from_slice(b),
-        (Data::I16(a), Data::I16(b)) => Arc::make_mut(a).extend_from_slice(b),
-        (Data::I32(a), Data::I32(b)) => Arc::make_mut(a).extend_from_slice(b),
-        (Data::I64(a), Data::I64(b)) => Arc::make_mut(a).extend_from_slice(b),
-        (Data::F32(a), Data::F32(b)) => Arc::make_mut(a).extend_from_slice(b),
-        (Data::F64(a), Data::F64(b)) => Arc::make_mut(a).extend_from_slice(b),
-        (Data::Sym(a), Data::Sym(b)) => Arc::make_mut(a).extend_from_slice(b),
-        _ => {}
-    }
 }
 
 /// `flip x`: transpose a list of lists; a dictionary of columns becomes a table and a
@@ -289,30 +278,6 @@ pub fn flip(x: &K) -> QResult {
             Ok(K::list(out))
         }
         _ => Ok(x.clone()),
-    }
-}
-
-/// q's name for a vector type, as `key` reports it.
-fn type_name(ty: Ty) -> &'static str {
-    match ty {
-        Ty::Bool => "boolean",
-        Ty::Guid => "guid",
-        Ty::Byte => "byte",
-        Ty::Short => "short",
-        Ty::Int => "int",
-        Ty::Long => "long",
-        Ty::Real => "real",
-        Ty::Float => "float",
-        Ty::Char => "char",
-        Ty::Sym => "symbol",
-        Ty::Timestamp => "timestamp",
-        Ty::Month => "month",
-        Ty::Date => "date",
-        Ty::Datetime => "datetime",
-        Ty::Timespan => "timespan",
-        Ty::Minute => "minute",
-        Ty::Second => "second",
-        Ty::Time => "time",
     }
 }
 
@@ -393,11 +358,7 @@ fn take_n(n: i64, y: &K) -> QResult {
     if !is_listlike(y) {
         return Ok(match y {
             K::Atom(a) => fill_vec(a, k),
-            K::EnumAtom(d, i) => K::Enum(Enum {
-                domain: *d,
-                attr: Attr::None,
-                idx: Arc::new(vec![*i; k]),
-            }),
+            K::EnumAtom(d, i) => enum_vec(*d, vec![*i; k]),
             other => general(vec![other.clone(); k]),
         });
     }
@@ -656,11 +617,7 @@ pub fn join(x: &K, y: &K) -> QResult {
         (K::Enum(a), K::Enum(b)) if a.domain == b.domain => {
             let mut idx = a.idx.as_ref().clone();
             idx.extend_from_slice(&b.idx);
-            Ok(K::Enum(Enum {
-                domain: a.domain,
-                attr: Attr::None,
-                idx: Arc::new(idx),
-            }))
+            Ok(enum_vec(a.domain, idx))
         }
         (K::Enum(a), K::EnumAtom(d, _)) if a.domain == *d => join(x, &as_list(y)),
         (K::EnumAtom(d, _), K::Enum(b)) if b.domain == *d => join(&as_list(x), y),
@@ -909,11 +866,7 @@ pub fn dict(x: &K, y: &K) -> QResult {
             return Ok(if atom {
                 K::EnumAtom(domain, idx[0])
             } else {
-                K::Enum(Enum {
-                    domain,
-                    attr: Attr::None,
-                    idx: Arc::new(idx),
-                })
+                enum_vec(domain, idx)
             });
         }
     }
@@ -936,7 +889,7 @@ pub fn dict(x: &K, y: &K) -> QResult {
 }
 
 /// A keyed table's key and value columns side by side; a table as it is.
-fn unkey(y: &K) -> QResult {
+pub(crate) fn unkey(y: &K) -> QResult {
     match (y, keyed(y)) {
         (K::Table(_), _) => Ok(y.clone()),
         (_, Some((k, v))) => {
