@@ -282,7 +282,7 @@ mod tests {
 
     #[test]
     fn ordering_is_by_text() {
-        let mut v = vec![Sym::from("b"), Sym::from("a"), Sym::from("ab"), Sym::NULL];
+        let mut v = [Sym::from("b"), Sym::from("a"), Sym::from("ab"), Sym::NULL];
         v.sort();
         let t: Vec<_> = v.iter().map(|s| s.as_str().into_owned()).collect();
         assert_eq!(t, ["", "a", "ab", "b"]);

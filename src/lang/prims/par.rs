@@ -41,7 +41,7 @@ pub fn set_threads(n: usize) {
 pub fn split(n: usize) -> Vec<Range<usize>> {
     let t = threads();
     if n < MIN_ROWS || t <= 1 {
-        return vec![0..n];
+        return std::iter::once(0..n).collect();
     }
     let step = n.div_ceil(t);
     (0..t)
