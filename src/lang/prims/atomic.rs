@@ -2129,7 +2129,40 @@ enum ColArg<'a> {
     I64(&'a [i64], i64),
     F32(&'a [f32], f32),
     F64(&'a [f64], f64),
+    /// A finite float constant as the interval of floats within tolerance of it.
+    F64Tol(&'a [f64], f64, f64),
     Sym(&'a [Sym], Sym),
+}
+
+/// `[lo, hi]`: the floats within comparison tolerance of a finite `c`. Tolerance makes
+/// `x > c` into `x > hi`, `x = c` into `lo <= x <= hi` and so on (a NaN, q's null, is below
+/// everything), one plain comparison per item. Near the edges `x - c` is exact (Sterbenz)
+/// and the tolerance a power of two, so [`near`] is monotone on each side of `c` and the
+/// walk outwards finds the exact edges.
+fn near_interval(c: f64) -> Option<(f64, f64)> {
+    if !c.is_finite() {
+        return None;
+    }
+    // 2^-43 relative is about 2^9 units in the last place either side.
+    const STEPS: usize = 1 << 12;
+    let mut hi = c;
+    let mut lo = c;
+    for _ in 0..STEPS {
+        let up = hi.next_up();
+        if !near(c, up) {
+            break;
+        }
+        hi = up;
+    }
+    for _ in 0..STEPS {
+        let down = lo.next_down();
+        if !near(c, down) {
+            break;
+        }
+        lo = down;
+    }
+    (near(c, lo) && near(c, hi) && !near(c, hi.next_up()) && !near(c, lo.next_down()))
+        .then_some((lo, hi))
 }
 
 fn num_atom<T: Num>(c: &K) -> Option<T> {
@@ -2190,7 +2223,13 @@ pub fn col_cmp<'a>(glyph: &str, col: &'a K, c: &K) -> Option<ColCmp<'a>> {
         Data::I32(d) => ColArg::I32(d, num_atom(c)?),
         Data::I64(d) => ColArg::I64(d, num_atom(c)?),
         Data::F32(d) => ColArg::F32(d, num_atom(c)?),
-        Data::F64(d) => ColArg::F64(d, num_atom(c)?),
+        Data::F64(d) => {
+            let c: f64 = num_atom(c)?;
+            match near_interval(c) {
+                Some((lo, hi)) => ColArg::F64Tol(d, lo, hi),
+                None => ColArg::F64(d, c),
+            }
+        }
         Data::Sym(_) | Data::Guid(_) => return None,
     };
     Some(ColCmp { op, col })
@@ -2216,6 +2255,17 @@ impl ColCmp<'_> {
             ColArg::I64(d, c) => sel_num(self.op, d, *c, start, rows, n, len),
             ColArg::F32(d, c) => sel_num(self.op, d, *c, start, rows, n, len),
             ColArg::F64(d, c) => sel_num(self.op, d, *c, start, rows, n, len),
+            ColArg::F64Tol(d, lo, hi) => {
+                let (lo, hi) = (*lo, *hi);
+                match self.op {
+                    Op::Eq => select(d, start, rows, n, len, |x| x >= lo && x <= hi),
+                    Op::Ne => select(d, start, rows, n, len, |x| !(x >= lo && x <= hi)),
+                    Op::Gt => select(d, start, rows, n, len, |x| x > hi),
+                    Op::Ge => select(d, start, rows, n, len, |x| x >= lo),
+                    Op::Lt => select(d, start, rows, n, len, |x| !(x >= lo)),
+                    _ => select(d, start, rows, n, len, |x| !(x > hi)),
+                }
+            }
             ColArg::Sym(d, c) => {
                 let c = *c;
                 match self.op {
@@ -2279,6 +2329,69 @@ fn sel_num<T: Num>(
         Op::Gt => select(d, start, rows, n, len, |x| T::qlt(c, x)),
         Op::Le => select(d, start, rows, n, len, |x| !T::qlt(c, x)),
         _ => select(d, start, rows, n, len, |x| !T::qlt(x, c)),
+    }
+}
+
+#[cfg(test)]
+mod col_cmp_tests {
+    use super::*;
+
+    /// The interval form of each comparison gives the dyad's answer, at and around the
+    /// tolerance edges, for nulls and infinities.
+    #[test]
+    fn tolerant_interval_matches_the_dyad() {
+        let consts = [
+            1.0,
+            104.27,
+            -3.5,
+            0.0,
+            1e-300,
+            5e-324,
+            -1e300,
+            123456789.123,
+        ];
+        for c in consts {
+            let (lo, hi) = near_interval(c).expect("finite");
+            let mut xs = vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY, c, -c, 0.0];
+            for edge in [lo, hi] {
+                let mut a = edge;
+                let mut b = edge;
+                for _ in 0..3 {
+                    a = a.next_down();
+                    b = b.next_up();
+                    xs.extend([a, b]);
+                }
+                xs.push(edge);
+            }
+            let col = K::floats(xs.clone());
+            for (g, op) in [
+                ("=", Op::Eq),
+                ("<>", Op::Ne),
+                ("<", Op::Lt),
+                (">", Op::Gt),
+                ("<=", Op::Le),
+                (">=", Op::Ge),
+            ] {
+                let cmp = col_cmp(g, &col, &K::float(c)).expect("prepared");
+                assert!(matches!(cmp.col, ColArg::F64Tol(..)));
+                let mut rows = vec![0u32; xs.len()];
+                let k = cmp.first(0, xs.len(), &mut rows);
+                let got = &rows[..k];
+                let K::Vector(v) = compare(op, &col, &K::float(c), Ty::Float, Ty::Float).unwrap()
+                else {
+                    panic!("a vector")
+                };
+                let Data::U8(want) = &v.data else {
+                    panic!("booleans")
+                };
+                let want: Vec<u32> = (0..xs.len() as u32)
+                    .filter(|&i| want[i as usize] != 0)
+                    .collect();
+                assert_eq!(got, &want[..], "{c} {g}");
+            }
+        }
+        assert_eq!(near_interval(f64::NAN), None);
+        assert_eq!(near_interval(f64::INFINITY), None);
     }
 }
 
