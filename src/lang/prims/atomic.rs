@@ -2258,12 +2258,12 @@ impl ColCmp<'_> {
             ColArg::F64Tol(d, lo, hi) => {
                 let (lo, hi) = (*lo, *hi);
                 match self.op {
-                    Op::Eq => select(d, start, rows, n, len, |x| x >= lo && x <= hi),
-                    Op::Ne => select(d, start, rows, n, len, |x| !(x >= lo && x <= hi)),
+                    Op::Eq => select(d, start, rows, n, len, |x| (lo..=hi).contains(&x)),
+                    Op::Ne => select(d, start, rows, n, len, |x| !(lo..=hi).contains(&x)),
                     Op::Gt => select(d, start, rows, n, len, |x| x > hi),
                     Op::Ge => select(d, start, rows, n, len, |x| x >= lo),
-                    Op::Lt => select(d, start, rows, n, len, |x| !(x >= lo)),
-                    _ => select(d, start, rows, n, len, |x| !(x > hi)),
+                    Op::Lt => select(d, start, rows, n, len, |x| x.is_nan() || x < lo),
+                    _ => select(d, start, rows, n, len, |x| x.is_nan() || x <= hi),
                 }
             }
             ColArg::Sym(d, c) => {
