@@ -198,6 +198,140 @@ pub(super) fn passing(tests: &[Test], n: usize) -> Vec<i64> {
     all
 }
 
+/// Rows taken from one column, stretch by stretch.
+enum Buf {
+    U8(Vec<u8>),
+    Guid(Vec<qipc::Guid>),
+    I16(Vec<i16>),
+    I32(Vec<i32>),
+    I64(Vec<i64>),
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+    Sym(Vec<Sym>),
+}
+
+macro_rules! each_buf {
+    ($d:expr, |$x:ident| $body:expr) => {
+        match $d {
+            Data::U8($x) => Buf::U8($body),
+            Data::Guid($x) => Buf::Guid($body),
+            Data::I16($x) => Buf::I16($body),
+            Data::I32($x) => Buf::I32($body),
+            Data::I64($x) => Buf::I64($body),
+            Data::F32($x) => Buf::F32($body),
+            Data::F64($x) => Buf::F64($body),
+            Data::Sym($x) => Buf::Sym($body),
+        }
+    };
+}
+
+fn take<T: Copy + Default>(d: &[T], start: usize, offs: &[u32], out: &mut Vec<T>) {
+    // Offsets come from tests over this block, so they are inside the column.
+    let d = d.get(start..).unwrap_or(&[]);
+    out.extend(
+        offs.iter()
+            .map(|&o| d.get(o as usize).copied().unwrap_or_default()),
+    );
+}
+
+impl Buf {
+    fn empty(d: &Data) -> Buf {
+        each_buf!(d, |_x| Vec::new())
+    }
+
+    fn take(&mut self, d: &Data, start: usize, offs: &[u32]) {
+        match (self, d) {
+            (Buf::U8(o), Data::U8(x)) => take(x, start, offs, o),
+            (Buf::Guid(o), Data::Guid(x)) => take(x, start, offs, o),
+            (Buf::I16(o), Data::I16(x)) => take(x, start, offs, o),
+            (Buf::I32(o), Data::I32(x)) => take(x, start, offs, o),
+            (Buf::I64(o), Data::I64(x)) => take(x, start, offs, o),
+            (Buf::F32(o), Data::F32(x)) => take(x, start, offs, o),
+            (Buf::F64(o), Data::F64(x)) => take(x, start, offs, o),
+            (Buf::Sym(o), Data::Sym(x)) => take(x, start, offs, o),
+            _ => {}
+        }
+    }
+
+    /// This stretch's rows after `into`'s.
+    fn append(self, into: &mut Buf) {
+        match (self, into) {
+            (Buf::U8(a), Buf::U8(o)) => o.extend_from_slice(&a),
+            (Buf::Guid(a), Buf::Guid(o)) => o.extend_from_slice(&a),
+            (Buf::I16(a), Buf::I16(o)) => o.extend_from_slice(&a),
+            (Buf::I32(a), Buf::I32(o)) => o.extend_from_slice(&a),
+            (Buf::I64(a), Buf::I64(o)) => o.extend_from_slice(&a),
+            (Buf::F32(a), Buf::F32(o)) => o.extend_from_slice(&a),
+            (Buf::F64(a), Buf::F64(o)) => o.extend_from_slice(&a),
+            (Buf::Sym(a), Buf::Sym(o)) => o.extend_from_slice(&a),
+            _ => {}
+        }
+    }
+
+    fn into_data(self) -> Data {
+        use std::sync::Arc;
+        match self {
+            Buf::U8(v) => Data::U8(Arc::new(v)),
+            Buf::Guid(v) => Data::Guid(Arc::new(v)),
+            Buf::I16(v) => Data::I16(Arc::new(v)),
+            Buf::I32(v) => Data::I32(Arc::new(v)),
+            Buf::I64(v) => Data::I64(Arc::new(v)),
+            Buf::F32(v) => Data::F32(Arc::new(v)),
+            Buf::F64(v) => Data::F64(Arc::new(v)),
+            Buf::Sym(v) => Data::Sym(Arc::new(v)),
+        }
+    }
+}
+
+/// `select from t where tests`: every column at the rows passing the tests, in one pass —
+/// each block's passing rows are copied out of every column while the block's test columns
+/// are still in cache. `None` when a column is not a simple vector.
+pub(super) fn filter_columns(tests: &[Test], cols: &[K], n: usize) -> Option<Vec<K>> {
+    let vecs: Vec<&qipc::Vector> = cols
+        .iter()
+        .map(|c| match c {
+            K::Vector(v) if v.len() == n => Some(v),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    if tests.is_empty() {
+        return None;
+    }
+    let done = par::morsels(n, |r| {
+        let mut bufs: Vec<Buf> = vecs.iter().map(|v| Buf::empty(&v.data)).collect();
+        let mut rows = [0u32; BLOCK];
+        let mut s = r.start;
+        while s < r.end {
+            let e = (s + BLOCK).min(r.end);
+            let mut k = None;
+            for t in tests {
+                k = Some(t.select(s, &mut rows, k, e - s));
+            }
+            let offs = &rows[..k.unwrap_or(0).min(BLOCK)];
+            if !offs.is_empty() {
+                for (b, v) in bufs.iter_mut().zip(&vecs) {
+                    b.take(&v.data, s, offs);
+                }
+            }
+            s = e;
+        }
+        bufs
+    });
+    let mut done = done.into_iter();
+    let mut out = done.next()?;
+    for more in done {
+        for (b, o) in more.into_iter().zip(out.iter_mut()) {
+            b.append(o);
+        }
+    }
+    Some(
+        out.into_iter()
+            .zip(&vecs)
+            .map(|(b, v)| K::vector(v.ty, b.into_data()))
+            .collect(),
+    )
+}
+
 // ------------------------------------------------------------------------------------------
 // Grouped select
 

@@ -448,6 +448,22 @@ fn run(
 ) -> EvalResult {
     let src = to_source(src_val)?;
     let t = src.table.clone();
+    // `select from t where` simple tests: rows found and copied out in one pass.
+    if q.kind == SqlKind::Select
+        && q.by.is_none()
+        && q.cols.is_empty()
+        && q.limit.is_none()
+        && q.order.is_none()
+        && !q.distinct
+        && !q.wheres.is_empty()
+    {
+        let tests = fast::tests(it, &q.wheres, &t, frame, ctx);
+        if tests.len() == q.wheres.len() {
+            if let Some(cols) = fast::filter_columns(&tests, &t.cols, t.rows()) {
+                return Ok(rekey(K::table(t.names.to_vec(), cols), src.nkeys)?);
+            }
+        }
+    }
     let mut view = filter(it, frame, &t, &q.wheres, ctx)?;
     match q.kind {
         SqlKind::Select => {
