@@ -253,6 +253,32 @@ impl Buf {
         }
     }
 
+    fn len(&self) -> usize {
+        match self {
+            Buf::U8(v) => v.len(),
+            Buf::Guid(v) => v.len(),
+            Buf::I16(v) => v.len(),
+            Buf::I32(v) => v.len(),
+            Buf::I64(v) => v.len(),
+            Buf::F32(v) => v.len(),
+            Buf::F64(v) => v.len(),
+            Buf::Sym(v) => v.len(),
+        }
+    }
+
+    fn reserve(&mut self, n: usize) {
+        match self {
+            Buf::U8(v) => v.reserve(n),
+            Buf::Guid(v) => v.reserve(n),
+            Buf::I16(v) => v.reserve(n),
+            Buf::I32(v) => v.reserve(n),
+            Buf::I64(v) => v.reserve(n),
+            Buf::F32(v) => v.reserve(n),
+            Buf::F64(v) => v.reserve(n),
+            Buf::Sym(v) => v.reserve(n),
+        }
+    }
+
     /// This stretch's rows after `into`'s.
     fn append(self, into: &mut Buf) {
         match (self, into) {
@@ -319,7 +345,11 @@ pub(super) fn filter_columns(tests: &[Test], cols: &[K], n: usize) -> Option<Vec
     });
     let mut done = done.into_iter();
     let mut out = done.next()?;
-    for more in done {
+    let rest: Vec<Vec<Buf>> = done.collect();
+    for (j, o) in out.iter_mut().enumerate() {
+        o.reserve(rest.iter().filter_map(|m| m.get(j)).map(Buf::len).sum());
+    }
+    for more in rest {
         for (b, o) in more.into_iter().zip(out.iter_mut()) {
             b.append(o);
         }
