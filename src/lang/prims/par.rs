@@ -96,16 +96,26 @@ pub fn morsels_from<T: Send>(min: usize, n: usize, f: impl Fn(Range<usize>) -> T
     if n < min.max(2 * MORSEL) || t <= 1 {
         return vec![f(0..n)];
     }
-    let m = n.div_ceil(MORSEL);
+    let parts: Vec<Range<usize>> = (0..n.div_ceil(MORSEL))
+        .map(|i| i * MORSEL..((i + 1) * MORSEL).min(n))
+        .collect();
+    map_dyn(&parts, f)
+}
+
+/// `f` over the given stretches, each handed to the next free thread; results in stretch
+/// order. One stretch, or one thread, runs on the calling thread.
+pub fn map_dyn<T: Send>(parts: &[Range<usize>], f: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
+    let t = threads().min(parts.len());
+    if t <= 1 {
+        return parts.iter().map(|r| f(r.clone())).collect();
+    }
     let next = AtomicUsize::new(0);
     let work = || {
         let mut out = Vec::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
-            if i >= m {
-                break;
-            }
-            out.push((i, f(i * MORSEL..((i + 1) * MORSEL).min(n))));
+            let Some(r) = parts.get(i) else { break };
+            out.push((i, f(r.clone())));
         }
         out
     };
@@ -123,6 +133,20 @@ pub fn morsels_from<T: Send>(min: usize, n: usize, f: impl Fn(Range<usize>) -> T
     });
     all.sort_unstable_by_key(|x| x.0);
     all.into_iter().map(|x| x.1).collect()
+}
+
+/// `0..n` in `m` stretches of near-equal length (at least one).
+pub fn pieces(n: usize, m: usize) -> Vec<Range<usize>> {
+    let m = m.max(1);
+    let step = n.div_ceil(m).max(1);
+    let mut out: Vec<Range<usize>> = (0..m)
+        .map(|i| (i * step).min(n)..((i + 1) * step).min(n))
+        .filter(|r| !r.is_empty())
+        .collect();
+    if out.is_empty() {
+        out.push(0..n);
+    }
+    out
 }
 
 /// Vectors laid end to end.

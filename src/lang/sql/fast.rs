@@ -31,6 +31,9 @@ const BLOCK: usize = 2048;
 /// Most group slots the grouped kernel allocates (per thread); more and it declines.
 const MAX_SLOTS: usize = 1 << 22;
 
+/// Bytes of accumulators the grouped kernel's stretches may hold at once.
+const PART_BUDGET: usize = 64 << 20;
+
 #[cfg(test)]
 thread_local! {
     /// Tests turn the fast paths off to compare them with the general path.
@@ -1081,8 +1084,23 @@ pub(super) fn select_by(
     let laid: Vec<(&Key, u32)> = layout.iter().map(|&k| (&coded[k].0, coded[k].1)).collect();
 
     let need_last = specs.iter().any(|s| matches!(s, Spec::Last(_)));
-    let parts = par::split(view.n);
-    let mut done = par::map(&parts, |r| accumulate(&laid, &specs, nslots, need_last, r));
+    // Stretches handed to threads as they free up, each with its own accumulators, merged
+    // in row order (so float sums do not depend on which thread ran what): as many
+    // stretches as the accumulators' memory allows, up to 64; two per thread at least,
+    // else one per thread.
+    let per_part = nslots * (16 + 16 * specs.len());
+    let parts = match par::split(view.n).len() {
+        1 => par::split(view.n),
+        t => {
+            let m = (PART_BUDGET / per_part.max(1)).min(64);
+            if m >= 2 * t {
+                par::pieces(view.n, m)
+            } else {
+                par::split(view.n)
+            }
+        }
+    };
+    let mut done = par::map_dyn(&parts, |r| accumulate(&laid, &specs, nslots, need_last, r));
     let mut p = match done.len() {
         0 => accumulate(&laid, &specs, nslots, need_last, 0..0),
         _ => done.remove(0),
