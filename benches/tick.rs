@@ -60,6 +60,9 @@ fn err<E: std::fmt::Display>(e: E) -> String {
 
 struct Ipc {
     s: TcpStream,
+    /// Reads go through a 64 KB buffer, as the Redis client's do (and q's own): a
+    /// subscriber handed a batch of updates reads it in a few syscalls, not two each.
+    r: BufReader<TcpStream>,
     buf: Vec<u8>,
 }
 
@@ -71,7 +74,12 @@ impl Ipc {
             .map_err(err)?;
         let mut cap = [0u8; 1];
         s.read_exact(&mut cap).map_err(err)?;
-        Ok(Ipc { s, buf: Vec::new() })
+        let r = BufReader::with_capacity(1 << 16, s.try_clone().map_err(err)?);
+        Ok(Ipc {
+            s,
+            r,
+            buf: Vec::new(),
+        })
     }
 
     fn send(&mut self, k: &K, t: MsgType) -> Res {
@@ -82,12 +90,12 @@ impl Ipc {
 
     fn recv(&mut self) -> Res<(MsgType, K)> {
         let mut h = [0u8; 8];
-        self.s.read_exact(&mut h).map_err(err)?;
+        self.r.read_exact(&mut h).map_err(err)?;
         let len = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize;
         self.buf.clear();
         self.buf.extend_from_slice(&h);
         self.buf.resize(len.max(8), 0);
-        self.s.read_exact(&mut self.buf[8..]).map_err(err)?;
+        self.r.read_exact(&mut self.buf[8..]).map_err(err)?;
         let (hd, k) = qipc::decode_message(&self.buf).map_err(err)?;
         Ok((hd.msg_type, k))
     }
@@ -484,6 +492,66 @@ struct Row {
     rows_s: f64,
     p50_us: f64,
     p99_us: f64,
+    /// The server's CPU time (all threads, user + system) per update, both phases.
+    cpu_us: f64,
+}
+
+/// One run's updates/s, rows/s, p50 µs, p99 µs and server CPU µs per update.
+type Sample = [f64; 5];
+
+impl Row {
+    /// Each figure's median over the repeats (taken separately per column).
+    fn median(system: &str, mode: &str, rows: usize, subs: usize, samples: &[Sample]) -> Row {
+        let med = |i: usize| {
+            let mut v: Vec<f64> = samples.iter().map(|s| s[i]).collect();
+            v.sort_by(|a, b| a.total_cmp(b));
+            v.get(v.len() / 2).copied().unwrap_or(0.0)
+        };
+        Row {
+            system: system.into(),
+            mode: mode.into(),
+            rows,
+            subs,
+            updates_s: med(0),
+            rows_s: med(1),
+            p50_us: med(2),
+            p99_us: med(3),
+            cpu_us: med(4),
+        }
+    }
+}
+
+/// CPU seconds (user + system) process `pid` has used, from /proc (USER_HZ is 100).
+fn proc_cpu_s(pid: u32) -> Res<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(err)?;
+    let after = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let tick = |i: usize| -> Res<f64> {
+        f.get(i)
+            .ok_or("short /proc stat")?
+            .parse::<f64>()
+            .map_err(err)
+    };
+    // utime and stime are fields 14 and 15; `after` starts at field 3.
+    Ok((tick(11)? + tick(12)?) / 100.0)
+}
+
+/// CPU seconds redis-server has used (`INFO cpu`: used_cpu_user + used_cpu_sys).
+fn redis_cpu_s(c: &mut Resp) -> Res<f64> {
+    let Reply::Bulk(Some(text)) = c.call(&[b"INFO", b"cpu"])? else {
+        return Err("INFO cpu: no text".into());
+    };
+    let text = String::from_utf8_lossy(&text);
+    let mut total = 0.0;
+    for line in text.lines() {
+        if let Some(v) = line
+            .strip_prefix("used_cpu_user:")
+            .or_else(|| line.strip_prefix("used_cpu_sys:"))
+        {
+            total += v.trim().parse::<f64>().map_err(err)?;
+        }
+    }
+    Ok(total)
 }
 
 /// Start the subscribers and the feed, wait for all, and turn their lines into a row.
@@ -531,8 +599,27 @@ fn measure(
 fn driver(a: &[&str]) -> Res {
     let qtick = std::env::var("QTICK_BIN")
         .unwrap_or_else(|_| format!("{}/target/release/qtick", env!("CARGO_MANIFEST_DIR")));
+    // QTICK_BIN_BASELINE: an older build measured alongside, configuration by
+    // configuration, so a before/after comparison shares the run's load.
+    let mut bins = Vec::new();
+    if let Some(b) = std::env::var("QTICK_BIN_BASELINE")
+        .ok()
+        .filter(|b| !b.is_empty())
+    {
+        bins.push((b, "qtick tp (baseline)"));
+    }
+    bins.push((qtick, "qtick tp"));
     let redis = std::env::var("REDIS_PORT").ok();
     let quick = a.contains(&"--quick");
+    // `--reps N`: run every configuration N times and report each figure's median.
+    let reps: usize = match a.iter().position(|x| *x == "--reps") {
+        Some(i) => a
+            .get(i + 1)
+            .and_then(|x| x.parse().ok())
+            .filter(|n| *n > 0)
+            .ok_or("--reps wants a positive count")?,
+        None => 1,
+    };
     let n_for = |rows: usize| match (rows, quick) {
         (1, false) => 100_000,
         (1, true) => 20_000,
@@ -541,82 +628,93 @@ fn driver(a: &[&str]) -> Res {
     };
     let mut out = Vec::new();
     let dir = std::env::temp_dir().join(format!("qtick-bench-{}", std::process::id()));
+    // One run of `qtick tp` in a fresh directory: (updates/s, rows/s, p50, p99, CPU/update).
+    let run_qtick = |qtick: &str, extra: &[&str], rows: usize, subs: usize| -> Res<Sample> {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(err)?;
+        let mut tp = Command::new(qtick)
+            .args(["tp", "sym", ".", "-p", "127.0.0.1:0W"])
+            .args(extra)
+            .current_dir(&dir)
+            .env("QTICK_PRINT_PORT", "1")
+            .env("QUDSPATH", "")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("{qtick}: {e}"))?;
+        let port = {
+            let o = tp.stdout.take().ok_or("no stdout")?;
+            let mut l = String::new();
+            BufReader::new(o).read_line(&mut l).map_err(err)?;
+            l.trim().to_string()
+        };
+        let pid = tp.id();
+        let _tp = Proc(tp);
+        let n = n_for(rows);
+        let (ns, rs) = (n.to_string(), rows.to_string());
+        let r = measure(&["sub", &port], &["feed", &port, &rs, &ns], subs, n)?;
+        let cpu_us = proc_cpu_s(pid)? * 1e6 / (n + LAT_COUNT + 2) as f64;
+        Ok([r.0, r.1, r.2, r.3, cpu_us])
+    };
     for (mode, extra) in [("zero-latency", vec![]), ("-t 100", vec!["-t", "100"])] {
         for rows in [1usize, 100] {
             for subs in [1usize, 10] {
-                let _ = std::fs::remove_dir_all(&dir);
-                std::fs::create_dir_all(&dir).map_err(err)?;
-                let mut tp = Command::new(&qtick)
-                    .args(["tp", "sym", ".", "-p", "127.0.0.1:0W"])
-                    .args(&extra)
-                    .current_dir(&dir)
-                    .env("QTICK_PRINT_PORT", "1")
-                    .env("QUDSPATH", "")
-                    .stdin(Stdio::piped())
-                    .stdout(Stdio::piped())
-                    .spawn()
-                    .map_err(|e| format!("{qtick}: {e}"))?;
-                let port = {
-                    let o = tp.stdout.take().ok_or("no stdout")?;
-                    let mut l = String::new();
-                    BufReader::new(o).read_line(&mut l).map_err(err)?;
-                    l.trim().to_string()
-                };
-                let _tp = Proc(tp);
-                let n = n_for(rows);
-                let (ns, rs) = (n.to_string(), rows.to_string());
-                let r = measure(&["sub", &port], &["feed", &port, &rs, &ns], subs, n)?;
-                eprintln!("qtick {mode} rows={rows} subs={subs}: {r:?}");
-                out.push(Row {
-                    system: "qtick tp".into(),
-                    mode: mode.into(),
-                    rows,
-                    subs,
-                    updates_s: r.0,
-                    rows_s: r.1,
-                    p50_us: r.2,
-                    p99_us: r.3,
-                });
+                let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); bins.len()];
+                // Repeats interleave the builds, so a burst of load hits both alike.
+                for _ in 0..reps {
+                    for (b, (qtick, system)) in bins.iter().enumerate() {
+                        let r = run_qtick(qtick, &extra, rows, subs)?;
+                        eprintln!("{system} {mode} rows={rows} subs={subs}: {r:.1?}");
+                        samples[b].push(r);
+                    }
+                }
+                for (b, (_, system)) in bins.iter().enumerate() {
+                    out.push(Row::median(system, mode, rows, subs, &samples[b]));
+                }
             }
         }
     }
     if let Some(port) = &redis {
         for rows in [1usize, 100] {
             for subs in [1usize, 10] {
-                let stream = format!("tick-bench-{rows}-{subs}");
-                let mut c = Resp::connect(port)?;
-                c.call(&[b"DEL", stream.as_bytes()])?;
-                let n = n_for(rows);
-                let (ns, rs) = (n.to_string(), rows.to_string());
-                let r = measure(
-                    &["rsub", port, &stream],
-                    &["rfeed", port, &stream, &rs, &ns],
-                    subs,
-                    n,
-                )?;
-                c.call(&[b"DEL", stream.as_bytes()])?;
-                eprintln!("redis rows={rows} subs={subs}: {r:?}");
-                out.push(Row {
-                    system: "Redis Streams".into(),
-                    mode: "XADD, appendfsync everysec".into(),
+                let mut samples = Vec::new();
+                for _ in 0..reps {
+                    let stream = format!("tick-bench-{rows}-{subs}");
+                    let mut c = Resp::connect(port)?;
+                    c.call(&[b"DEL", stream.as_bytes()])?;
+                    let n = n_for(rows);
+                    let (ns, rs) = (n.to_string(), rows.to_string());
+                    let cpu0 = redis_cpu_s(&mut c)?;
+                    let r = measure(
+                        &["rsub", port, &stream],
+                        &["rfeed", port, &stream, &rs, &ns],
+                        subs,
+                        n,
+                    )?;
+                    let cpu_us = (redis_cpu_s(&mut c)? - cpu0) * 1e6 / (n + LAT_COUNT + 2) as f64;
+                    c.call(&[b"DEL", stream.as_bytes()])?;
+                    let r = [r.0, r.1, r.2, r.3, cpu_us];
+                    eprintln!("redis rows={rows} subs={subs}: {r:.1?}");
+                    samples.push(r);
+                }
+                out.push(Row::median(
+                    "Redis Streams",
+                    "XADD, appendfsync everysec",
                     rows,
                     subs,
-                    updates_s: r.0,
-                    rows_s: r.1,
-                    p50_us: r.2,
-                    p99_us: r.3,
-                });
+                    &samples,
+                ));
             }
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
     println!(
-        "| system | mode | rows/update | subscribers | updates/s | rows/s | p50 latency | p99 latency |"
+        "| system | mode | rows/update | subscribers | updates/s | rows/s | p50 latency | p99 latency | server CPU/update |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for r in &out {
         println!(
-            "| {} | {} | {} | {} | {:.0} | {:.0} | {} | {} |",
+            "| {} | {} | {} | {} | {:.0} | {:.0} | {} | {} | {:.1} µs |",
             r.system,
             r.mode,
             r.rows,
@@ -624,13 +722,26 @@ fn driver(a: &[&str]) -> Res {
             r.updates_s,
             r.rows_s,
             micros(r.p50_us),
-            micros(r.p99_us)
+            micros(r.p99_us),
+            r.cpu_us
         );
     }
     if redis.is_some() {
+        let base = bins.len() > 1;
         println!();
-        println!("| rows/update | subscribers | qtick zero-latency ÷ Redis, updates/s | Redis p99 ÷ qtick p99 |");
-        println!("|---:|---:|---:|---:|");
+        print!("| rows/update | subscribers | qtick zero-latency ÷ Redis, updates/s | Redis p99 ÷ qtick p99 | qtick CPU/update ÷ Redis |");
+        println!(
+            "{}",
+            if base {
+                " qtick ÷ baseline, updates/s | qtick ÷ baseline, CPU/update |"
+            } else {
+                ""
+            }
+        );
+        println!(
+            "|---:|---:|---:|---:|---:|{}",
+            if base { "---:|---:|" } else { "" }
+        );
         for rows in [1usize, 100] {
             for subs in [1usize, 10] {
                 let find = |sys: &str, mode: &str| {
@@ -644,11 +755,20 @@ fn driver(a: &[&str]) -> Res {
                 if let (Some(q), Some(r)) =
                     (find("qtick tp", "zero"), find("Redis Streams", "XADD"))
                 {
-                    println!(
-                        "| {rows} | {subs} | {:.2} | {:.2} |",
+                    print!(
+                        "| {rows} | {subs} | {:.2} | {:.2} | {:.2} |",
                         q.updates_s / r.updates_s,
-                        r.p99_us / q.p99_us
+                        r.p99_us / q.p99_us,
+                        q.cpu_us / r.cpu_us
                     );
+                    match find("qtick tp (baseline)", "zero") {
+                        Some(b) => println!(
+                            " {:.2} | {:.2} |",
+                            q.updates_s / b.updates_s,
+                            q.cpu_us / b.cpu_us
+                        ),
+                        None => println!(),
+                    }
                 }
             }
         }

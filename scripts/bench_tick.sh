@@ -6,6 +6,9 @@
 #
 #   scripts/bench_tick.sh            100k single-row / 10k 100-row updates per configuration
 #   scripts/bench_tick.sh --quick    a fifth of that
+#   scripts/bench_tick.sh --reps 3   every configuration three times, medians reported
+#   QTICK_BIN_BASELINE=path/to/older/qtick scripts/bench_tick.sh   also measures that build,
+#                                    configuration by configuration, for a before/after
 #
 # Prints the README's table; the full log is in target/bench-tick.log.
 set -euo pipefail
@@ -25,5 +28,5 @@ cargo build --release --quiet
 mkdir -p target
 log=target/bench-tick.log
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$log"
-QTICK_BIN=$PWD/target/release/qtick REDIS_PORT=$port cargo bench --bench tick -- "$@" 2>&1 | tee -a "$log"
+QTICK_BIN=$PWD/target/release/qtick QTICK_BIN_BASELINE=${QTICK_BIN_BASELINE:-} REDIS_PORT=$port cargo bench --bench tick -- "$@" 2>&1 | tee -a "$log"
 echo "# finished $(date -u '+%H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$log"

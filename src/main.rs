@@ -15,8 +15,33 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// A q process: `qtick q [script.q] [-p port] [-u|-U file] [-t ms] [-o hours] [args]`,
-    /// command-line flags as q reads them.
+    /// A q process: `qtick q [script.q] [-p port] [-u|-U file] [-t ms] [-o hours] [-E 0|1|2]
+    /// [--max-message bytes] [--max-conns n] [--idle-timeout secs] [--max-unread bytes]
+    /// [args]`, command-line flags as q reads them.
+    ///
+    /// q's flags: -p [host:]port (0W: any free port), -u/-U password file, -t timer ms,
+    /// -o UTC offset hours, -P display precision, -E TLS mode: 0 plain only (default),
+    /// 1 plain and TLS on the same port, 2 TLS only. TLS reads q's environment settings
+    /// (a KX_ prefix wins): SSL_CERT_FILE and SSL_KEY_FILE (PEM; default server-crt.pem
+    /// and server-key.pem in the OpenSSL directory, /usr/lib/ssl on Debian),
+    /// SSL_CA_CERT_FILE / SSL_CA_CERT_PATH (trusted CAs), SSL_VERIFY_CLIENT=YES (ask
+    /// clients for a certificate), SSL_VERIFY_SERVER=NO (hopen `:tcps://host:port without
+    /// checking the server's certificate). With -E 1 or 2 and no usable certificate the
+    /// process refuses to start.
+    ///
+    /// Limits of the port (qtick's own; each refusal is logged on stderr). Sizes take a
+    /// k, m or g suffix (powers of 1024):
+    ///
+    /// --max-message BYTES: largest message accepted from a peer; a larger one closes the
+    /// connection after .z.bm (default 16g).
+    ///
+    /// --max-conns N: most connections at once; more are closed on accept (default 4096).
+    ///
+    /// --idle-timeout SECS: close a connection after SECS seconds with no traffic either way
+    /// while none of its messages is waiting (default 0: never).
+    ///
+    /// --max-unread BYTES: bytes queued for one peer that has not read them, past which the
+    /// next message closes the handle instead (default 128m).
     Q {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
@@ -236,7 +261,33 @@ fn q_process(args: Vec<String>) -> ExitCode {
                             qtick::lang::prims::par::set_threads(n.unsigned_abs() as usize);
                         }
                     }
+                    "-E" => match qtick::server::tls::Mode::parse(&v) {
+                        Some(m) => cfg.tls_mode = m,
+                        None => {
+                            eprintln!("qtick: -E {v}: the TLS mode is 0, 1 or 2");
+                            return ExitCode::FAILURE;
+                        }
+                    },
                     _ => {}
+                }
+                i += 2;
+                continue;
+            }
+            "--max-message" | "--max-conns" | "--idle-timeout" | "--max-unread" => {
+                let Some(n) = val.as_deref().and_then(parse_size) else {
+                    eprintln!(
+                        "qtick: {a} needs a number (sizes may end in k, m or g), got {:?}",
+                        val.unwrap_or_default()
+                    );
+                    return ExitCode::FAILURE;
+                };
+                match a.as_str() {
+                    "--max-message" => cfg.max_message = n,
+                    "--max-conns" => cfg.max_conns = usize::try_from(n).unwrap_or(usize::MAX),
+                    "--idle-timeout" => {
+                        cfg.idle_timeout = (n > 0).then(|| std::time::Duration::from_secs(n))
+                    }
+                    _ => cfg.max_queue = usize::try_from(n).unwrap_or(usize::MAX),
                 }
                 i += 2;
                 continue;
@@ -276,6 +327,19 @@ fn q_process(args: Vec<String>) -> ExitCode {
     }
     qtick::server::run(&mut it, &hub, true);
     ExitCode::SUCCESS
+}
+
+/// A count or a size in bytes: digits with an optional k, m or g (powers of 1024).
+fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (digits, shift) = match s.as_bytes().last()?.to_ascii_lowercase() {
+        b'k' => (&s[..s.len() - 1], 10),
+        b'm' => (&s[..s.len() - 1], 20),
+        b'g' => (&s[..s.len() - 1], 30),
+        _ => (s, 0),
+    };
+    let n: u64 = digits.parse().ok()?;
+    n.checked_mul(1u64 << shift)
 }
 
 fn ipc(op: IpcOp) -> Result<(), String> {

@@ -34,10 +34,15 @@ struct Tp {
 
 impl Tp {
     fn start(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Tp {
+        Tp::start_src(dir, "sym", extra, env)
+    }
+
+    /// `qtick tp SRC . ...`: the schema is `tick/SRC.q` under `dir`.
+    fn start_src(dir: &Path, src: &str, extra: &[&str], env: &[(&str, &str)]) -> Tp {
         let stderr = dir.join(format!("tp-{}.err", Instant::now().elapsed().as_nanos()));
         let err = std::fs::File::create(&stderr).unwrap_or_else(|e| panic!("{e}"));
         let mut cmd = Command::new(BIN);
-        cmd.args(["tp", "sym", ".", "-p", "127.0.0.1:0W"])
+        cmd.args(["tp", src, ".", "-p", "127.0.0.1:0W"])
             .args(extra)
             .current_dir(dir)
             .env("QTICK_PRINT_PORT", "1")
@@ -93,14 +98,32 @@ struct Client {
 
 impl Client {
     fn connect(port: u16) -> Client {
+        Client::connect_cap(port, 3)
+    }
+
+    /// Handshake offering `cap` (user `u`, so a capability 0 hello is `u\0\0`).
+    fn connect_cap(port: u16, cap: u8) -> Client {
         let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("{e}"));
         s.set_nodelay(true).ok();
-        s.write_all(&qipc::handshake::client_hello("", "", 3))
+        s.write_all(&qipc::handshake::client_hello("u", "", cap))
             .unwrap_or_else(|e| panic!("{e}"));
-        let mut cap = [0u8; 1];
-        s.read_exact(&mut cap).unwrap_or_else(|e| panic!("{e}"));
+        let mut got = [0u8; 1];
+        s.read_exact(&mut got).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(got[0], cap.min(3), "negotiated capability");
         s.set_read_timeout(Some(Duration::from_secs(10))).ok();
         Client { s }
+    }
+
+    /// The next message's bytes, header included, or None on timeout or close.
+    fn recv_raw(&mut self, timeout: Duration) -> Option<Vec<u8>> {
+        self.s.set_read_timeout(Some(timeout)).ok();
+        let mut h = [0u8; 8];
+        self.s.read_exact(&mut h).ok()?;
+        let len = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize;
+        let mut b = h.to_vec();
+        b.resize(len, 0);
+        self.s.read_exact(&mut b[8..]).ok()?;
+        Some(b)
     }
 
     fn send(&mut self, k: &K, t: MsgType) {
@@ -671,4 +694,105 @@ fn long_date(k: &K) -> i64 {
         }) => *d as i64,
         _ => panic!("not a date: {k:?}"),
     }
+}
+
+/// Capability decides what a subscriber may be sent (spec/ipc.md §2.3): a capability 0
+/// peer cannot read the timespan time column, so `.u.sub` refuses it with 'type; a
+/// capability 1 peer takes timespans but not guids, so it may subscribe to trade but not
+/// to a table with a guid column, and gets byte for byte the message a capability 3 peer
+/// gets; when q code publishes a guid to it anyway, it is closed rather than sent bytes it
+/// cannot read, and everyone else still gets the update.
+#[test]
+fn low_capability_subscribers_get_only_what_they_can_read() {
+    let dir = temp_dir("cap");
+    std::fs::create_dir_all(dir.join("tick")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.join("tick/cap.q"),
+        "trade:([]time:`timespan$();sym:`g#`symbol$();price:`float$();size:`int$();side:`char$())\n\
+         ids:([]time:`timespan$();sym:`g#`symbol$();id:`guid$())\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let tp = Tp::start_src(&dir, "cap", &[], &[]);
+    let mut c0 = Client::connect_cap(tp.port, 0);
+    let mut c1 = Client::connect_cap(tp.port, 1);
+    let mut c3 = Client::connect_cap(tp.port, 3);
+    let mut feed = Client::connect(tp.port);
+    let sub =
+        |c: &mut Client, t: &str| c.call(&K::string(format!(".u.sub[`{t};`]").into_bytes())).0;
+    assert_eq!(sub(&mut c0, "trade").err().as_deref(), Some("type"));
+    assert_eq!(sub(&mut c0, "").err().as_deref(), Some("type"));
+    assert!(sub(&mut c1, "trade").is_ok());
+    assert_eq!(sub(&mut c1, "ids").err().as_deref(), Some("type"));
+    assert_eq!(sub(&mut c1, "").err().as_deref(), Some("type"));
+    assert!(sub(&mut c3, "").is_ok());
+    // c0 holds no subscription; c1 only trade.
+    assert_eq!(feed.q("count each .u.w").len(), 2);
+    assert_eq!(long(&feed.q("count .u.w`trade")), 2);
+    assert_eq!(long(&feed.q("count .u.w`ids")), 1);
+
+    feed.call(&upd("trade", trade_row("IBM", 7)))
+        .0
+        .unwrap_or_else(|e| panic!("{e}"));
+    let one = c1.recv_raw(Duration::from_secs(5)).unwrap_or_default();
+    let three = c3.recv_raw(Duration::from_secs(5)).unwrap_or_default();
+    assert!(!one.is_empty() && one == three, "one encoding for both");
+    let guid_row = K::list(vec![K::sym("IBM"), K::guid([9; 16])]);
+    feed.call(&upd("ids", guid_row))
+        .0
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (_, m) = c3
+        .recv(Duration::from_secs(5))
+        .unwrap_or_else(|| panic!("no ids upd"));
+    assert_eq!(item(&m, 1).as_sym(), Some(Sym::from_text("ids")));
+
+    // q code publishes a guid column to trade's subscribers.
+    feed.q(".u.pub[`trade;([]time:enlist 0D;sym:enlist`IBM;g:enlist 0Ng)]");
+    let (_, m) = c3
+        .recv(Duration::from_secs(5))
+        .unwrap_or_else(|| panic!("c3 lost it"));
+    assert_eq!(item(&m, 1).as_sym(), Some(Sym::from_text("trade")));
+    assert!(
+        c1.recv_raw(Duration::from_secs(5)).is_none(),
+        "c1 closed, sent nothing"
+    );
+    assert_eq!(long(&feed.q("count .u.w`trade")), 1);
+    assert!(tp.stderr().contains("cannot carry"), "{}", tp.stderr());
+    // c0's failed subscriptions left it connected and usable.
+    assert_eq!(c0.q("1+1").as_i64(), Some(2));
+}
+
+/// Publishes held back for a burst never pass other traffic on the same handle: a
+/// subscriber asking `.u.i` mid-burst has received exactly the first `.u.i` updates
+/// when the answer arrives (zero-latency mode publishes each update as it logs it).
+#[test]
+fn a_reply_never_overtakes_updates_published_before_it() {
+    let dir = temp_dir("order");
+    let tp = Tp::start(&dir, &[], &[]);
+    let mut sub = Client::connect(tp.port);
+    sub.q(".u.sub[`trade;`]");
+    let port = tp.port;
+    let feed = std::thread::spawn(move || {
+        let mut feed = Client::connect(port);
+        for n in 0..3000 {
+            feed.send(&upd("trade", trade_row("IBM", n)), MsgType::Async);
+        }
+        feed.call(&upd("trade", trade_row("IBM", 3000)))
+            .0
+            .unwrap_or_else(|e| panic!("{e}"));
+    });
+    let mut got: Vec<i32> = Vec::new();
+    let mut checks = 0;
+    while got.len() < 3001 {
+        let (i, before) = sub.call(&K::string(b".u.i".to_vec()));
+        got.extend(upd_sizes(&before, "trade"));
+        let i = long(&i.unwrap_or_else(|e| panic!("{e}")));
+        assert_eq!(got.len() as i64, i, "updates received before the reply");
+        checks += 1;
+        if i == 3001 {
+            break;
+        }
+    }
+    feed.join().unwrap_or_else(|_| panic!("feed thread"));
+    assert_eq!(got, (0..=3000).collect::<Vec<i32>>());
+    assert!(checks > 1, "the replies did not interleave with the burst");
 }

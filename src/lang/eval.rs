@@ -171,6 +171,10 @@ pub trait Net: Send + Sync {
     fn is_open(&self, h: i64) -> bool;
     /// The listening port (`\p`), 0 when not listening.
     fn port(&self) -> i64;
+    /// `.z.e` for handle `h`: its TLS session's details, None when it is not TLS.
+    fn tls_info(&self, _h: i64) -> Option<K> {
+        None
+    }
 }
 
 const MAX_DEPTH: usize = 2000;
@@ -384,7 +388,11 @@ impl Interp {
             b"h" => K::sym(Sym::from_text(&hostname())),
             b"c" => K::int(std::thread::available_parallelism().map_or(1, |n| n.get()) as i32),
             b"f" => K::sym(self.script),
-            b"e" => K::dict(K::syms(Vec::<Sym>::new()), K::list(vec![])),
+            b"e" => self
+                .net
+                .as_ref()
+                .and_then(|n| n.tls_info(self.zw))
+                .unwrap_or_else(|| K::dict(K::syms(Vec::<Sym>::new()), K::list(vec![]))),
             _ => return None,
         })
     }

@@ -7,13 +7,13 @@
 //! (the writer holds its half until then), so the kernel cannot hand the same fd — our
 //! handle number — to a new connection while events of the old one are still queued.
 
-use super::{http, Conn, Event, Hub, Outgoing};
+use super::{http, tls, Conn, Event, Hub, Outgoing};
 use bytes::{Bytes, BytesMut};
 use qipc::codec::FrameCodec;
 use qipc::handshake::{self, Hello};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio_util::codec::Decoder;
@@ -36,6 +36,8 @@ pub struct Peer {
     pub addr: i32,
     /// On this machine (loopback or Unix socket): never compressed unless forced.
     pub local: bool,
+    /// The session's cipher and protocol when the connection runs over TLS (`.z.e`).
+    pub tls: Option<tls::Info>,
 }
 
 /// The signals a connection's tasks listen for besides their socket.
@@ -45,6 +47,103 @@ pub struct Signals {
     pub stop: Notify,
     /// Drop the outbound queue unwritten and close (the peer stopped reading).
     pub kill: Notify,
+    /// When bytes last moved either way (ms on [`clock_ms`]'s clock), for the idle timeout.
+    pub active: AtomicU64,
+}
+
+impl Signals {
+    pub fn new() -> Signals {
+        let s = Signals::default();
+        s.touch();
+        s
+    }
+
+    /// Note traffic now.
+    pub fn touch(&self) {
+        self.active.store(clock_ms(), Ordering::Relaxed);
+    }
+
+    /// How long since traffic last moved.
+    fn quiet_for(&self) -> Duration {
+        Duration::from_millis(clock_ms().saturating_sub(self.active.load(Ordering::Relaxed)))
+    }
+}
+
+/// Milliseconds since the first call: a monotonic clock cheap enough to read per read.
+fn clock_ms() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_millis() as u64
+}
+
+/// Take one accepted TCP connection: refuse it past the connection limit, then under
+/// `-E 1`/`-E 2` look at its first byte and run TLS first when it opens a TLS handshake
+/// (a plain client on a `-E 2` port is closed), then serve it.
+pub async fn accept(hub: Arc<Hub>, s: tokio::net::TcpStream, fd: i32, peer: Peer) {
+    if over_limit(&hub, peer) {
+        return;
+    }
+    let Some(acceptor) = hub.tls.clone() else {
+        serve(hub, s, fd, peer).await;
+        return;
+    };
+    let mut first = [0u8; 1];
+    match tokio::time::timeout(HELLO_TIMEOUT, s.peek(&mut first)).await {
+        Ok(Ok(1)) => {}
+        _ => return,
+    }
+    if first[0] != tls::HANDSHAKE_RECORD {
+        if hub.cfg.tls_mode == tls::Mode::Only {
+            hub.log(&format!(
+                "plain connection from {} refused: this port is TLS only (-E 2)",
+                show_addr(peer.addr)
+            ));
+            return;
+        }
+        serve(hub, s, fd, peer).await;
+        return;
+    }
+    match tokio::time::timeout(HELLO_TIMEOUT, acceptor.accept(s)).await {
+        Ok(Ok(t)) => {
+            let info = tls::Info::of(t.get_ref().1);
+            serve(
+                hub,
+                t,
+                fd,
+                Peer {
+                    tls: Some(info),
+                    ..peer
+                },
+            )
+            .await;
+        }
+        Ok(Err(e)) => hub.log(&format!(
+            "TLS handshake with {} failed: {e}",
+            show_addr(peer.addr)
+        )),
+        Err(_) => hub.log(&format!(
+            "TLS handshake with {} timed out",
+            show_addr(peer.addr)
+        )),
+    }
+}
+
+/// Whether the port is at its connection limit (`--max-conns`); logs the refusal.
+pub fn over_limit(hub: &Hub, peer: Peer) -> bool {
+    let open = hub.conn_count();
+    if open < hub.cfg.max_conns {
+        return false;
+    }
+    hub.log(&format!(
+        "connection from {} refused: {open} connections open, the limit (--max-conns) is {}",
+        show_addr(peer.addr),
+        hub.cfg.max_conns
+    ));
+    true
+}
+
+/// An IPv4 address as `.z.a` holds it, dotted.
+fn show_addr(a: i32) -> String {
+    std::net::Ipv4Addr::from(a as u32).to_string()
 }
 
 /// Serve one accepted connection: handshake, then read messages until it closes.
@@ -52,7 +151,7 @@ pub async fn serve<S>(hub: Arc<Hub>, stream: S, fd: i32, peer: Peer)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (mut rd, mut wr) = tokio::io::split(stream);
+    let (mut rd, wr) = tokio::io::split(stream);
     let mut buf = BytesMut::with_capacity(256);
     let first = tokio::time::timeout(HELLO_TIMEOUT, read_hello(&mut rd, &mut buf)).await;
     let hello = match first {
@@ -70,20 +169,15 @@ where
         ));
         return;
     }
-    if hub.conn_count() >= hub.cfg.max_conns {
-        hub.log("connection limit reached; refusing");
-        return;
-    }
     let cap = hello.reply(qipc::handshake::MAX_CAPABILITY);
-    if wr.write_all(&[cap]).await.is_err() {
-        return;
-    }
     let user = qipc::Sym::new(&hello.user);
     start(hub, fd, rd, wr, buf, user, peer, cap, true);
 }
 
-/// Register a handshaken connection and start its reader and writer; `announce` posts
-/// the open for `.z.po` (connections others opened to us).
+/// Register a handshaken connection and start its reader and writer. `accepted` is for
+/// connections others opened to us: the place is taken under the connection limit
+/// (checked and taken at once, so concurrent handshakes cannot overshoot it), the writer
+/// sends the handshake's reply byte first, and the open is posted for `.z.po`.
 #[allow(clippy::too_many_arguments)]
 pub fn start<R, W>(
     hub: Arc<Hub>,
@@ -94,31 +188,43 @@ pub fn start<R, W>(
     user: qipc::Sym,
     peer: Peer,
     capability: u8,
-    announce: bool,
+    accepted: bool,
 ) where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let (tx, rx) = mpsc::unbounded_channel();
     let queued = Arc::new(AtomicUsize::new(0));
-    let signals = Arc::new(Signals::default());
-    let id = hub.register(
-        fd,
-        Conn {
-            id: 0,
-            out: tx,
-            queued: queued.clone(),
-            signals: signals.clone(),
-            user,
-            addr: peer.addr,
-            capability,
-            local: peer.local,
-        },
-    );
-    if announce {
+    let signals = Arc::new(Signals::new());
+    let conn = Conn {
+        id: 0,
+        out: tx,
+        queued: queued.clone(),
+        signals: signals.clone(),
+        user,
+        addr: peer.addr,
+        capability,
+        local: peer.local,
+        tls: peer.tls,
+        corked: Vec::new(),
+    };
+    let id = if accepted {
+        let Some(id) = hub.register_within(fd, conn, hub.cfg.max_conns) else {
+            hub.log(&format!(
+                "connection from {} refused after its handshake: the limit (--max-conns) \
+                 of {} was reached meanwhile",
+                show_addr(peer.addr),
+                hub.cfg.max_conns
+            ));
+            return;
+        };
         hub.post(Event::Open { h: fd, id });
-    }
-    tokio::spawn(writer(wr, rx, queued, signals.clone()));
+        id
+    } else {
+        hub.register(fd, conn)
+    };
+    let reply = accepted.then_some(capability);
+    tokio::spawn(writer(wr, rx, queued, signals.clone(), reply));
     tokio::spawn(reader(hub, fd, id, rd, buf, signals));
 }
 
@@ -186,46 +292,83 @@ pub async fn reader<R: AsyncRead + Unpin>(
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    hub.log(&format!("handle {h}: {e}; closing"));
+                    match qipc::Header::parse(&buf[..buf.len().min(8)]) {
+                        Ok(head) if head.len > hub.cfg.max_message => hub.log(&format!(
+                            "handle {h}: a message of {} bytes is over the limit \
+                             (--max-message) of {} bytes; closing",
+                            head.len, hub.cfg.max_message
+                        )),
+                        _ => hub.log(&format!("handle {h}: {e}; closing")),
+                    }
                     let head = buf.split_to(buf.len().min(64)).freeze();
                     hub.post(Event::BadMsg { h, id, bytes: head });
                     break 'conn;
                 }
             }
         }
-        let read = rd.read_buf(&mut buf);
         let n = tokio::select! {
-            n = async {
-                match idle {
-                    Some(t) => tokio::time::timeout(t, read).await.ok(),
-                    None => Some(read.await),
-                }
-            } => n,
+            n = read_or_idle(&mut rd, &mut buf, idle, &signals, &in_flight) => n,
             _ = signals.stop.notified() => break,
         };
         match n {
             None => {
-                hub.log(&format!("handle {h}: idle timeout; closing"));
+                hub.log(&format!(
+                    "handle {h}: no traffic for {}s, the idle timeout (--idle-timeout); closing",
+                    idle.map_or(0, |t| t.as_secs())
+                ));
                 break;
             }
             Some(Ok(0)) | Some(Err(_)) => break,
-            Some(Ok(_)) => {}
+            Some(Ok(_)) => signals.touch(),
         }
     }
     hub.post(Event::Close { h, id });
 }
 
-/// Drain the handle's queue to the socket until the handle is removed (its sender
-/// dropped). A `Close` instruction shuts our side after what was queued; a kill stops
+/// Read more of the stream, or None once nothing has moved either way for `idle`. A
+/// connection with a message still waiting for the evaluation thread is not idle: its
+/// peer is waiting on us.
+async fn read_or_idle<R: AsyncRead + Unpin>(
+    rd: &mut R,
+    buf: &mut BytesMut,
+    idle: Option<Duration>,
+    signals: &Signals,
+    in_flight: &Semaphore,
+) -> Option<std::io::Result<usize>> {
+    let Some(limit) = idle else {
+        return Some(rd.read_buf(buf).await);
+    };
+    loop {
+        if in_flight.available_permits() < IN_FLIGHT {
+            signals.touch();
+        }
+        let quiet = signals.quiet_for();
+        if quiet >= limit {
+            return None;
+        }
+        // Cancelling a pending read loses nothing: no bytes were taken from the stream.
+        if let Ok(r) = tokio::time::timeout(limit - quiet, rd.read_buf(buf)).await {
+            return Some(r);
+        }
+    }
+}
+
+/// Write the handshake's `reply` byte when there is one, then drain the handle's queue to
+/// the socket until the handle is removed (its sender dropped). A `Close` instruction shuts our side after what was queued; a kill stops
 /// writing at once. Either way the half (and so the fd) is kept until the removal.
 pub async fn writer<W: AsyncWrite + Unpin>(
     mut wr: W,
     mut rx: mpsc::UnboundedReceiver<Outgoing>,
     queued: Arc<AtomicUsize>,
     signals: Arc<Signals>,
+    reply: Option<u8>,
 ) {
     let mut batch: Vec<Bytes> = Vec::new();
-    let mut open = true;
+    // A TLS stream holds written bytes until flushed (a plain socket's flush does nothing).
+    let mut open = match reply {
+        Some(cap) => wr.write_all(&[cap]).await.is_ok() && wr.flush().await.is_ok(),
+        None => true,
+    };
     loop {
         let first = tokio::select! {
             m = rx.recv() => m,
@@ -238,6 +381,7 @@ pub async fn writer<W: AsyncWrite + Unpin>(
         loop {
             match m {
                 Outgoing::Bytes(b) => batch.push(b),
+                Outgoing::Batch(v) => batch.extend(v),
                 Outgoing::Flush(done) => {
                     open = open && write_batch(&mut wr, &mut batch, &queued, &signals).await;
                     if open {
@@ -308,6 +452,7 @@ async fn write_batch<W: AsyncWrite + Unpin>(
             r = wr.write_all(&chunk) => r.is_ok(),
             _ = signals.kill.notified() => false,
         };
+        signals.touch();
         queued.fetch_sub(chunk.len(), Ordering::Relaxed);
         i += n;
     }
@@ -315,5 +460,9 @@ async fn write_batch<W: AsyncWrite + Unpin>(
         queued.fetch_sub(b.len(), Ordering::Relaxed);
     }
     batch.clear();
-    ok
+    // TLS keeps the last records in its buffer until flushed; a plain socket has none.
+    ok && tokio::select! {
+        r = wr.flush() => r.is_ok(),
+        _ = signals.kill.notified() => false,
+    }
 }

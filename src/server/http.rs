@@ -54,6 +54,7 @@ pub async fn serve<R, W>(
             let _ = wr
                 .write_all(&status(431, "Request Header Fields Too Large"))
                 .await;
+            let _ = wr.shutdown().await;
             return;
         }
         match rd.read_buf(&mut buf).await {
@@ -78,6 +79,7 @@ pub async fn serve<R, W>(
         .unwrap_or(0);
     if len > MAX_BODY {
         let _ = wr.write_all(&status(413, "Payload Too Large")).await;
+        let _ = wr.shutdown().await;
         return;
     }
     let _ = buf.split_to(head_end + 4);

@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod conn;
 pub mod http;
+pub mod tls;
 
 use crate::lang::console;
 use crate::lang::error::{QError, QResult};
@@ -47,6 +48,8 @@ pub struct Config {
     pub compress_local: bool,
     /// Serve the abstract Unix socket `/tmp/kx.PORT` (QUDSPATH) as q does.
     pub unix_socket: bool,
+    /// `-E`: plain, plain and TLS, or TLS only.
+    pub tls_mode: tls::Mode,
 }
 
 impl Default for Config {
@@ -60,6 +63,7 @@ impl Default for Config {
             max_queue: 128 << 20,
             compress_local: std::env::var("QTICK_COMPRESS_LOCAL").is_ok_and(|v| v == "1"),
             unix_socket: true,
+            tls_mode: tls::Mode::Plain,
         }
     }
 }
@@ -103,6 +107,9 @@ pub enum Event {
 /// A writer task's instructions.
 pub enum Outgoing {
     Bytes(Bytes),
+    /// Several messages in order, handed over with one channel operation (a cork's
+    /// contents).
+    Batch(Vec<Bytes>),
     Flush(oneshot::Sender<()>),
     Close,
 }
@@ -118,7 +125,37 @@ pub struct Conn {
     pub addr: i32,
     pub capability: u8,
     pub local: bool,
+    /// Cipher and protocol when the connection runs over TLS.
+    pub tls: Option<tls::Info>,
+    /// Messages held back by [`Hub::send_corked`] until the evaluation loop goes idle;
+    /// counted in `queued` already.
+    pub corked: Vec<Bytes>,
 }
+
+impl Conn {
+    /// Hand what is corked to the writer, in order, ahead of anything sent after.
+    fn uncork(&mut self) {
+        match self.corked.len() {
+            0 => {}
+            1 => {
+                if let Some(b) = self.corked.pop() {
+                    let _ = self.out.send(Outgoing::Bytes(b));
+                }
+            }
+            _ => {
+                let _ = self
+                    .out
+                    .send(Outgoing::Batch(std::mem::take(&mut self.corked)));
+            }
+        }
+    }
+}
+
+/// Corked bytes, all handles together, above which the cork is pulled at once.
+const CORK_BYTES: usize = 256 << 10;
+/// Corked sends (publishes) after which the cork is pulled even while events keep
+/// coming, bounding the delay a burst adds.
+const CORK_SENDS: usize = 64;
 
 /// The process's network side, shared by the socket tasks and the evaluation thread.
 pub struct Hub {
@@ -133,6 +170,11 @@ pub struct Hub {
     pub has_pw_hook: std::sync::atomic::AtomicBool,
     port: Mutex<i64>,
     next_id: AtomicU64,
+    /// Present under `-E 1`/`-E 2`: the TLS side of the port.
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
+    /// Bytes and sends corked since the last uncork (touched on the evaluation thread).
+    corked_bytes: AtomicUsize,
+    corked_sends: AtomicUsize,
 }
 
 impl Hub {
@@ -146,6 +188,18 @@ impl Hub {
             Some(p) => Some(auth::Users::load(p)?),
             None => None,
         };
+        // Like q, a TLS port without a usable certificate is an error at startup, not at
+        // the first client.
+        let tls = match cfg.tls_mode {
+            tls::Mode::Plain => None,
+            m => {
+                let sc = tls::server_config(&tls::Settings::from_env()).map_err(|e| {
+                    let flag = if m == tls::Mode::Mixed { 1 } else { 2 };
+                    std::io::Error::other(format!("-E {flag}: cannot serve TLS: {e}"))
+                })?;
+                Some(tokio_rustls::TlsAcceptor::from(sc))
+            }
+        };
         let (tx, rx) = smpsc::channel();
         Ok(Arc::new(Hub {
             rt,
@@ -158,6 +212,9 @@ impl Hub {
             has_pw_hook: std::sync::atomic::AtomicBool::new(false),
             port: Mutex::new(0),
             next_id: AtomicU64::new(1),
+            tls,
+            corked_bytes: AtomicUsize::new(0),
+            corked_sends: AtomicUsize::new(0),
         }))
     }
 
@@ -183,6 +240,18 @@ impl Hub {
         c.id = id;
         self.lock_conns().insert(h, c);
         id
+    }
+
+    /// Add an accepted connection unless `max` are open already; its id, or None.
+    pub fn register_within(&self, h: i32, mut c: Conn, max: usize) -> Option<u64> {
+        let mut conns = self.lock_conns();
+        if conns.len() >= max {
+            return None;
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        c.id = id;
+        conns.insert(h, c);
+        Some(id)
     }
 
     /// Whether `id` is still the connection behind handle `h`.
@@ -262,15 +331,20 @@ impl Hub {
                     std::net::IpAddr::V4(v4) => (u32::from(v4) as i32, v4.is_loopback()),
                     std::net::IpAddr::V6(v6) => (0, v6.is_loopback()),
                 };
-                tokio::spawn(conn::serve(
+                tokio::spawn(conn::accept(
                     hub.clone(),
                     s,
                     fd,
-                    conn::Peer { addr: a, local },
+                    conn::Peer {
+                        addr: a,
+                        local,
+                        tls: None,
+                    },
                 ));
             }
         });
-        if self.cfg.unix_socket {
+        // The Unix socket is plain; a TLS-only port must offer no plain way in.
+        if self.cfg.unix_socket && self.cfg.tls_mode != tls::Mode::Only {
             let _ = self.listen_unix(bound);
         }
         Ok(bound)
@@ -298,16 +372,16 @@ impl Hub {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 };
+                let peer = conn::Peer {
+                    addr: 0,
+                    local: true,
+                    tls: None,
+                };
+                if conn::over_limit(&hub, peer) {
+                    continue;
+                }
                 let fd = s.as_raw_fd();
-                tokio::spawn(conn::serve(
-                    hub.clone(),
-                    s,
-                    fd,
-                    conn::Peer {
-                        addr: 0,
-                        local: true,
-                    },
-                ));
+                tokio::spawn(conn::serve(hub.clone(), s, fd, peer));
             }
         });
         Ok(())
@@ -324,6 +398,14 @@ impl Hub {
             return Some(e);
         }
         let rx = self.rx.lock().unwrap_or_else(|e| e.into_inner());
+        if self.corked_sends.load(Ordering::Relaxed) > 0 {
+            // Nothing more to evaluate right now: what a burst published goes out.
+            match rx.try_recv() {
+                Ok(e) => return Some(e),
+                Err(smpsc::TryRecvError::Empty) => self.uncork(),
+                Err(smpsc::TryRecvError::Disconnected) => return None,
+            }
+        }
         match timeout {
             Some(t) => rx.recv_timeout(t).ok(),
             None => rx.recv().ok(),
@@ -376,12 +458,16 @@ impl Hub {
     /// Queue already-encoded bytes on `h` (one encoding can go to many handles). A peer
     /// that has left more than the bound unread loses its connection instead.
     pub fn send_bytes(&self, h: i32, b: Bytes) -> QResult<()> {
-        let conns = self.lock_conns();
-        let c = conns.get(&h).ok_or_else(|| QError::new(h.to_string()))?;
+        let mut conns = self.lock_conns();
+        let c = conns
+            .get_mut(&h)
+            .ok_or_else(|| QError::new(h.to_string()))?;
+        c.uncork();
         let before = c.queued.load(Ordering::Relaxed);
         if before > self.cfg.max_queue {
             self.log(&format!(
-                "handle {h}: {before} bytes unread, over the {} byte bound; closing the handle",
+                "handle {h}: {before} bytes unread, over the bound (--max-unread) of {} bytes; \
+                 closing the handle",
                 self.cfg.max_queue
             ));
             c.signals.kill.notify_one();
@@ -395,10 +481,68 @@ impl Hub {
         Ok(())
     }
 
+    /// Queue each `(handle; bytes)` under one lock, held back (corked) until the
+    /// evaluation loop has nothing more to do, so a burst of publishes reaches each
+    /// socket as one write; anything else sent to a handle goes after its corked bytes.
+    /// Handles that are gone, or over the unread bound (closed as by `send_bytes`), are
+    /// appended to `dead`.
+    pub fn send_corked(&self, sends: &mut Vec<(i32, Bytes)>, dead: &mut Vec<i32>) {
+        if sends.is_empty() {
+            return;
+        }
+        let mut conns = self.lock_conns();
+        let mut total = 0;
+        for (h, b) in sends.drain(..) {
+            let Some(c) = conns.get_mut(&h) else {
+                dead.push(h);
+                continue;
+            };
+            let before = c.queued.load(Ordering::Relaxed);
+            if before > self.cfg.max_queue {
+                self.log(&format!(
+                    "handle {h}: {before} bytes unread, over the bound (--max-unread) of {} \
+                     bytes; closing the handle",
+                    self.cfg.max_queue
+                ));
+                c.signals.kill.notify_one();
+                c.signals.stop.notify_one();
+                dead.push(h);
+                continue;
+            }
+            c.queued.fetch_add(b.len(), Ordering::Relaxed);
+            total += b.len();
+            c.corked.push(b);
+        }
+        let bytes = self.corked_bytes.fetch_add(total, Ordering::Relaxed) + total;
+        let n = self.corked_sends.fetch_add(1, Ordering::Relaxed) + 1;
+        if bytes >= CORK_BYTES || n >= CORK_SENDS {
+            Self::uncork_all(&mut conns);
+            self.corked_bytes.store(0, Ordering::Relaxed);
+            self.corked_sends.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// Hand every corked message to its writer.
+    pub fn uncork(&self) {
+        if self.corked_sends.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        Self::uncork_all(&mut self.lock_conns());
+        self.corked_bytes.store(0, Ordering::Relaxed);
+        self.corked_sends.store(0, Ordering::Relaxed);
+    }
+
+    fn uncork_all(conns: &mut HashMap<i32, Conn>) {
+        for c in conns.values_mut() {
+            c.uncork();
+        }
+    }
+
     /// Close a handle from our side: stop reading, write what is queued, then shut the
     /// socket (given up after a grace period if the peer does not read it).
     pub fn shutdown(&self, h: i32) {
-        if let Some(c) = self.lock_conns().get(&h) {
+        if let Some(c) = self.lock_conns().get_mut(&h) {
+            c.uncork();
             c.signals.stop.notify_one();
             let _ = c.out.send(Outgoing::Close);
             let signals = c.signals.clone();
@@ -416,6 +560,11 @@ impl Hub {
             .map(|c| c.queued.load(Ordering::Relaxed))
     }
 
+    /// The capability `h` negotiated at its handshake; None when it is not open.
+    pub fn capability(&self, h: i32) -> Option<u8> {
+        self.lock_conns().get(&h).map(|c| c.capability)
+    }
+
     /// Whether q's rule compresses large messages to `h`: a peer on another machine (or
     /// any peer when `compress_local` is set) that negotiated capability 1 or more.
     pub fn compresses(&self, h: i32) -> bool {
@@ -427,7 +576,10 @@ impl Hub {
     /// Cut `h` off now: what is queued is dropped unwritten and reading stops, so the
     /// close is posted and `.z.pc` runs as for any other disconnect.
     pub fn kill(&self, h: i32) {
-        if let Some(c) = self.lock_conns().get(&h) {
+        if let Some(c) = self.lock_conns().get_mut(&h) {
+            for b in c.corked.drain(..) {
+                c.queued.fetch_sub(b.len(), Ordering::Relaxed);
+            }
             c.signals.kill.notify_one();
             c.signals.stop.notify_one();
         }
@@ -473,7 +625,34 @@ impl Hub {
                         let local = s.peer_addr().map(|a| a.ip().is_loopback()).unwrap_or(false);
                         let fd = s.as_raw_fd();
                         let (rd, wr) = tokio::io::split(s);
-                        client_handshake(hub, rd, wr, fd, hello, local).await
+                        client_handshake(hub, rd, wr, fd, hello, local, None).await
+                    }
+                    Addr::Tls(host, port) => {
+                        // TLS first, then the kdb+ handshake inside it, as q does.
+                        let fail = |why: String| {
+                            hub.log(&format!("hopen tcps://{host}:{port}: {why}"));
+                            QError::new("conn")
+                        };
+                        let cfg = tls::client_config().map_err(fail)?;
+                        let name = tls::server_name(host).map_err(fail)?;
+                        let addr = if host == "localhost" {
+                            "127.0.0.1"
+                        } else {
+                            host.as_str()
+                        };
+                        let s = tokio::net::TcpStream::connect((addr, *port))
+                            .await
+                            .map_err(|e| fail(e.to_string()))?;
+                        let _ = s.set_nodelay(true);
+                        let local = s.peer_addr().map(|a| a.ip().is_loopback()).unwrap_or(false);
+                        let fd = s.as_raw_fd();
+                        let t = tokio_rustls::TlsConnector::from(cfg)
+                            .connect(name, s)
+                            .await
+                            .map_err(|e| fail(format!("TLS handshake failed: {e}")))?;
+                        let info = tls::Info::of(t.get_ref().1);
+                        let (rd, wr) = tokio::io::split(t);
+                        client_handshake(hub.clone(), rd, wr, fd, hello, local, Some(info)).await
                     }
                     Addr::Unix(port) => {
                         use std::os::linux::net::SocketAddrExt;
@@ -492,7 +671,7 @@ impl Hub {
                             tokio::net::UnixStream::from_std(s).map_err(|_| QError::new("conn"))?;
                         let fd = s.as_raw_fd();
                         let (rd, wr) = tokio::io::split(s);
-                        client_handshake(hub, rd, wr, fd, hello, true).await
+                        client_handshake(hub, rd, wr, fd, hello, true, None).await
                     }
                 }
             };
@@ -511,6 +690,7 @@ async fn client_handshake<R, W>(
     fd: i32,
     hello: Vec<u8>,
     local: bool,
+    tls: Option<tls::Info>,
 ) -> QResult<i64>
 where
     R: tokio::io::AsyncRead + Unpin + Send + 'static,
@@ -520,6 +700,7 @@ where
     wr.write_all(&hello)
         .await
         .map_err(|_| QError::new("conn"))?;
+    wr.flush().await.map_err(|_| QError::new("conn"))?;
     let mut b = [0u8; 1];
     match rd.read(&mut b).await {
         Ok(1) => {}
@@ -533,7 +714,11 @@ where
         wr,
         BytesMut::with_capacity(4096),
         Sym::NULL,
-        conn::Peer { addr: 0, local },
+        conn::Peer {
+            addr: 0,
+            local,
+            tls,
+        },
         b[0],
         false,
     );
@@ -542,6 +727,8 @@ where
 
 enum Addr {
     Tcp(String, u16),
+    /// `tcps://host:port`: the host as written, for the certificate's name.
+    Tls(String, u16),
     Unix(u16),
 }
 
@@ -566,7 +753,24 @@ fn parse_target(s: &str) -> QResult<Target> {
             pass: parts.next().unwrap_or("").to_string(),
         });
     }
-    if s.starts_with("tcps://") || s.starts_with("unixs://") {
+    if let Some(rest) = s.strip_prefix("tcps://") {
+        let mut parts = rest.splitn(4, ':');
+        let host = match parts.next() {
+            Some("") | None => "localhost",
+            Some(h) => h,
+        };
+        let port = parts
+            .next()
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(|| QError::new("conn"))?;
+        return Ok(Target {
+            addr: Addr::Tls(host.to_string(), port),
+            user: parts.next().unwrap_or("").to_string(),
+            pass: parts.next().unwrap_or("").to_string(),
+        });
+    }
+    if s.starts_with("unixs://") {
+        // TLS over the Unix socket: our Unix socket is plain only.
         return Err(QError::nyi());
     }
     let mut parts = s.splitn(4, ':');
@@ -607,6 +811,8 @@ impl Net for HubNet {
             let ev = match hub.take_deferred_for(h, id) {
                 Some(e) => e,
                 None => {
+                    // Nothing corked waits behind a call that may block for long.
+                    hub.uncork();
                     let rx = hub.rx.lock().unwrap_or_else(|e| e.into_inner());
                     rx.recv().map_err(|_| QError::new("close"))?
                 }
@@ -657,11 +863,12 @@ impl Net for HubNet {
     fn flush(&self, h: i64) -> QResult<()> {
         let (tx, rx) = oneshot::channel();
         {
-            let conns = self.0.lock_conns();
+            let mut conns = self.0.lock_conns();
             let c = i32::try_from(h)
                 .ok()
-                .and_then(|h| conns.get(&h))
+                .and_then(|h| conns.get_mut(&h))
                 .ok_or_else(|| QError::new(h.to_string()))?;
+            c.uncork();
             let _ = c.out.send(Outgoing::Flush(tx));
         }
         let _ = self.0.rt.block_on(rx);
@@ -701,6 +908,18 @@ impl Net for HubNet {
 
     fn port(&self) -> i64 {
         *self.0.port.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn tls_info(&self, h: i64) -> Option<K> {
+        let h = i32::try_from(h).ok()?;
+        let info = self.0.lock_conns().get(&h)?.tls?;
+        Some(K::dict(
+            K::syms(vec![Sym::from_text("CIPHER"), Sym::from_text("PROTOCOL")]),
+            K::syms(vec![
+                Sym::from_text(info.cipher),
+                Sym::from_text(info.protocol),
+            ]),
+        ))
     }
 }
 

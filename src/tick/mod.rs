@@ -28,7 +28,7 @@ use crate::lang::builtins::{BFn, Builtin};
 use crate::lang::error::{QError, QResult};
 use crate::lang::eval::{EvalResult, Interp};
 use bytes::Bytes;
-use pubsub::{Encodings, Subs};
+use pubsub::{Encodings, Peer, Subs};
 use qipc::sym::FxHashMap;
 use qipc::{Func, MsgType, Sym, Ty, K};
 use schema::Schema;
@@ -38,29 +38,39 @@ use std::time::{Duration, Instant};
 
 /// Where published bytes go: the process's port (`server::Hub`), or a recorder in tests.
 pub trait Sink {
-    /// Queue `b` on handle `h`; false when the handle is gone.
-    fn send(&self, h: i32, b: Bytes) -> bool;
+    /// Queue each `(h; bytes)` in order, taking `sends` empty; handles that are gone go
+    /// to `dead`. Messages of one call may be held back until the process is idle (or a
+    /// bound is reached), never reordered on a handle.
+    fn send_all(&self, sends: &mut Vec<(i32, Bytes)>, dead: &mut Vec<i32>);
     /// Bytes queued on `h` and not yet written.
     fn queued(&self, h: i32) -> Option<usize>;
-    /// Whether large messages to `h` are compressed (q's rule for remote peers).
-    fn compresses(&self, h: i32) -> bool;
+    /// What `h`'s connection can take; None when it is not open.
+    fn peer(&self, h: i32) -> Option<Peer>;
     /// Drop `h` now, unwritten queue and all.
     fn kill(&self, h: i32);
+    /// Close `h` after what is queued for it is written.
+    fn close(&self, h: i32);
     fn log(&self, msg: &str);
 }
 
 impl Sink for crate::server::Hub {
-    fn send(&self, h: i32, b: Bytes) -> bool {
-        self.send_bytes(h, b).is_ok()
+    fn send_all(&self, sends: &mut Vec<(i32, Bytes)>, dead: &mut Vec<i32>) {
+        self.send_corked(sends, dead)
     }
     fn queued(&self, h: i32) -> Option<usize> {
         self.queued_bytes(h)
     }
-    fn compresses(&self, h: i32) -> bool {
-        crate::server::Hub::compresses(self, h)
+    fn peer(&self, h: i32) -> Option<Peer> {
+        Some(Peer {
+            capability: self.capability(h)?,
+            compress: crate::server::Hub::compresses(self, h),
+        })
     }
     fn kill(&self, h: i32) {
         crate::server::Hub::kill(self, h)
+    }
+    fn close(&self, h: i32) {
+        self.shutdown(h)
     }
     fn log(&self, msg: &str) {
         crate::server::Hub::log(self, msg)
@@ -148,6 +158,8 @@ pub struct Tp {
     strikes: FxHashMap<i32, u32>,
     next_check: Instant,
     chunk: Vec<u8>,
+    /// One publish's `(handle; bytes)`, kept for its allocation.
+    sends: Vec<(i32, Bytes)>,
     /// Messages for handle 0 (a console subscription), evaluated once the state is free.
     local: Vec<K>,
     names: Names,
@@ -190,6 +202,28 @@ impl Tp {
 
     fn table_names(&self) -> Vec<Sym> {
         self.tables.iter().map(|s| s.name).collect()
+    }
+
+    /// What handle `h` can take (the console, handle 0, takes anything).
+    fn peer(&self, h: i32) -> Peer {
+        match h {
+            0 => Peer::default(),
+            _ => self.sink.peer(h).unwrap_or_default(),
+        }
+    }
+
+    /// 'type when a peer's capability cannot carry table `ti`'s columns (a capability 0
+    /// peer and timespans, below 3 and guids): q could not send it the schema or a single
+    /// update, so it is refused before it is subscribed.
+    fn can_carry(&self, ti: usize, peer: Peer) -> QResult<()> {
+        let need = self
+            .tables
+            .get(ti)
+            .map_or(0, |s| pubsub::needs_capability(&s.empty));
+        if peer.capability < need {
+            return Err(QError::type_());
+        }
+        Ok(())
     }
 
     /// `.u.w` after a subscription change.
@@ -382,6 +416,12 @@ impl Tp {
         mut enc: Encodings,
     ) -> QResult<()> {
         let mut dead = Vec::new();
+        let mut unable = Vec::new();
+        // The capability the message needs, worked out only if a subscriber has less
+        // than 3 (the encoding itself is the same bytes at every capability that can
+        // carry it, so one encoding serves all).
+        let mut need: Option<u8> = None;
+        let mut sends = std::mem::take(&mut self.sends);
         let s = &self.tables[ti];
         for sub in &self.w.per_table[ti] {
             let Some(b) = enc.for_filter(s, table, sub.filter.as_ref())? else {
@@ -391,19 +431,38 @@ impl Tp {
                 self.local.push(qipc::from_bytes(&b)?);
                 continue;
             }
-            let b = if self.sink.compresses(sub.h) {
+            if sub.peer.capability < 3
+                && sub.peer.capability
+                    < *need.get_or_insert_with(|| pubsub::needs_capability(table))
+            {
+                unable.push(sub.h);
+                continue;
+            }
+            let b = if sub.peer.compress {
                 enc.compressed(&b)
             } else {
                 b
             };
-            if !self.sink.send(sub.h, b) {
-                dead.push(sub.h);
-            }
+            sends.push((sub.h, b));
         }
-        if !dead.is_empty() {
+        self.sink.send_all(&mut sends, &mut dead);
+        self.sends = sends;
+        for &h in &unable {
+            // q would fail the whole publish with 'type; only this peer loses out, and it
+            // is told by the close rather than left with a silent gap.
+            self.sink.log(&format!(
+                "handle {h}: its capability cannot carry {}'s types; closing it",
+                s.name.as_str()
+            ));
+            self.sink.close(h);
+        }
+        if !dead.is_empty() || !unable.is_empty() {
             for h in dead {
                 self.sink
                     .log(&format!("handle {h} is closed; dropping its subscriptions"));
+                self.w.del_all(h);
+            }
+            for h in unable {
                 self.w.del_all(h);
             }
             self.sync_w(it);
@@ -429,12 +488,18 @@ impl Tp {
     fn end(&mut self, d: K) -> QResult<()> {
         let msg = K::list(vec![K::sym(".u.end"), d]);
         let b = Bytes::from(qipc::encode_message(&msg, MsgType::Async, 3)?);
+        let mut sends = Vec::new();
         for h in self.w.handles() {
             if h == 0 {
                 self.local.push(msg.clone());
-            } else if !self.sink.send(h, b.clone()) {
-                self.w.del_all(h);
+            } else {
+                sends.push((h, b.clone()));
             }
+        }
+        let mut dead = Vec::new();
+        self.sink.send_all(&mut sends, &mut dead);
+        for h in dead {
+            self.w.del_all(h);
         }
         Ok(())
     }
@@ -671,16 +736,20 @@ fn sub(it: &mut Interp, a: Vec<K>) -> EvalResult {
     let h = it.zw as i32;
     let x = arg_sym(x)?;
     let r = with_tp(|tp| {
+        let peer = tp.peer(h);
         let one = |tp: &mut Tp, ti: usize| -> QResult<K> {
             let f = pubsub::parse_filter(y)?;
             tp.w.del(ti, h);
-            tp.w.add(ti, h, f);
+            tp.w.add(ti, h, f, peer);
             Ok(K::list(vec![
                 schema::sym_atom(tp.tables[ti].name),
                 tp.tables[ti].empty.clone(),
             ]))
         };
         let r = if x.is_null() {
+            for ti in 0..tp.tables.len() {
+                tp.can_carry(ti, peer)?;
+            }
             let mut pairs = Vec::with_capacity(tp.tables.len());
             for ti in 0..tp.tables.len() {
                 pairs.push(one(tp, ti)?);
@@ -688,6 +757,7 @@ fn sub(it: &mut Interp, a: Vec<K>) -> EvalResult {
             K::list(pairs)
         } else {
             let ti = tp.index(x)?;
+            tp.can_carry(ti, peer)?;
             one(tp, ti)?
         };
         tp.sync_w(it);
@@ -705,8 +775,10 @@ fn add(it: &mut Interp, a: Vec<K>) -> EvalResult {
     let x = arg_sym(x)?;
     Ok(with_tp(|tp| {
         let ti = tp.index(x)?;
+        let peer = tp.peer(h);
+        tp.can_carry(ti, peer)?;
         let f = pubsub::parse_filter(y)?;
-        tp.w.add(ti, h, f);
+        tp.w.add(ti, h, f, peer);
         tp.sync_w(it);
         Ok(K::list(vec![
             schema::sym_atom(x),
@@ -895,6 +967,7 @@ pub fn install(it: &mut Interp, sink: Arc<dyn Sink>, opts: &Options) -> QResult<
         strikes: FxHashMap::default(),
         next_check: Instant::now() + opts.policy.interval,
         chunk: Vec::new(),
+        sends: Vec::new(),
         local: Vec::new(),
         names: Names::new(),
     };

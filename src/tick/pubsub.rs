@@ -53,6 +53,41 @@ impl Filter {
 pub struct Sub {
     pub h: i32,
     pub filter: Option<Arc<Filter>>,
+    pub peer: Peer,
+}
+
+/// What the subscriber's connection can take, fixed at its handshake: looked up once at
+/// subscription so a publish takes no lock per subscriber.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Peer {
+    /// The capability negotiated at the handshake (types it can read, compression).
+    pub capability: u8,
+    /// Whether q's rule compresses large messages to it (a remote peer).
+    pub compress: bool,
+}
+
+impl Default for Peer {
+    /// The console (handle 0) and anything not on the network: every type, no
+    /// compression.
+    fn default() -> Peer {
+        Peer {
+            capability: 3,
+            compress: false,
+        }
+    }
+}
+
+/// The lowest capability that can carry `k`: 3 with a guid anywhere, 1 with a timestamp
+/// or timespan, else 0 (spec/ipc.md §2.3; q refuses to serialize below it with 'type).
+pub fn needs_capability(k: &K) -> u8 {
+    match k {
+        K::Atom(a) => a.ty.min_capability(),
+        K::Vector(v) => v.ty.min_capability(),
+        K::List(l) => l.items.iter().map(needs_capability).max().unwrap_or(0),
+        K::Table(t) => t.cols.iter().map(needs_capability).max().unwrap_or(0),
+        K::Dict(d) => needs_capability(&d.keys).max(needs_capability(&d.vals)),
+        _ => 0,
+    }
 }
 
 /// What `y` in `.u.sub[x;y]` asks for: None for every row (`` ` ``).
@@ -111,7 +146,7 @@ impl Subs {
     /// `.u.add[x;y]` for handle `h`: merge with `union` into an existing entry, else
     /// append one. Filters equal to another subscriber's are shared, so a publish
     /// encodes each distinct filter once.
-    pub fn add(&mut self, ti: usize, h: i32, f: Option<Filter>) {
+    pub fn add(&mut self, ti: usize, h: i32, f: Option<Filter>, peer: Peer) {
         let Some(w) = self.per_table.get_mut(ti) else {
             return;
         };
@@ -147,7 +182,11 @@ impl Subs {
         });
         match w.iter_mut().find(|s| s.h == h) {
             Some(s) => s.filter = shared,
-            None => w.push(Sub { h, filter: shared }),
+            None => w.push(Sub {
+                h,
+                filter: shared,
+                peer,
+            }),
         }
     }
 
@@ -418,9 +457,9 @@ mod tests {
     fn sub_replaces_add_merges_with_union_del_drops() {
         let mut w = Subs::new(2);
         let f = |y: K| parse_filter(&y).unwrap_or_else(|e| panic!("{e}"));
-        w.add(0, 5, f(K::syms(["a", "b"])));
-        w.add(0, 6, f(schema::sym_atom(Sym::NULL)));
-        w.add(0, 5, f(K::syms(["b", "c"])));
+        w.add(0, 5, f(K::syms(["a", "b"])), Peer::default());
+        w.add(0, 6, f(schema::sym_atom(Sym::NULL)), Peer::default());
+        w.add(0, 5, f(K::syms(["b", "c"])), Peer::default());
         let syms: Vec<String> = w.per_table[0][0]
             .filter
             .as_ref()
@@ -428,13 +467,13 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(syms, ["a", "b", "c"]);
         // merging the null atom into a list keeps it as a literal null symbol
-        w.add(0, 6, f(K::syms(["z"])));
+        w.add(0, 6, f(K::syms(["z"])), Peer::default());
         let g = w.per_table[0][1].filter.clone();
         assert_eq!(
             g.map(|x| x.syms.clone()),
             Some(vec![Sym::NULL, Sym::from_text("z")])
         );
-        w.add(1, 7, None);
+        w.add(1, 7, None, Peer::default());
         assert_eq!(w.handles(), vec![5, 6, 7]);
         assert!(w.del(0, 5));
         assert!(!w.del(0, 5));
@@ -452,9 +491,19 @@ mod tests {
         ]);
         let mut w = Subs::new(1);
         for h in [5, 6] {
-            w.add(0, h, parse_filter(&K::syms(["b"])).unwrap_or_default());
+            w.add(
+                0,
+                h,
+                parse_filter(&K::syms(["b"])).unwrap_or_default(),
+                Peer::default(),
+            );
         }
-        w.add(0, 7, parse_filter(&K::syms(["zz"])).unwrap_or_default());
+        w.add(
+            0,
+            7,
+            parse_filter(&K::syms(["zz"])).unwrap_or_default(),
+            Peer::default(),
+        );
         let a = w.per_table[0][0].filter.clone();
         let b = w.per_table[0][1].filter.clone();
         assert!(matches!((&a, &b), (Some(a), Some(b)) if Arc::ptr_eq(a, b)));

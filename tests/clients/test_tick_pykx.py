@@ -1,4 +1,4 @@
-"""The tickerplant end to end with KX's own client library (PyKX 4.2.0, unlicensed mode).
+"""The tickerplant end to end with KX's PyKX (4.2.0, unlicensed mode) and kola.
 
 One `qtick tp` (zero-latency, logging) whose test clock starts two seconds before
 midnight. A PyKX feed publishes asynchronously with the function name as a string
@@ -9,12 +9,17 @@ unique sequence number. Meanwhile:
   "(.u.sub[`;`];`.u `i`L)", then `-11!(n;L)` of the first `.u.i` log chunks locally
   through `qtick q`, then the live `upd`s that queued meanwhile;
 * a second PyKX subscriber takes trades for `IBM`MSFT only;
-* the day rolls at midnight: both get `.u.end` with the old date, and a new log opens.
+* a kola subscriber (kola's Rust client behind Python) bootstraps the same way, later in
+  the stream: the same sync request, then it asks a `qtick q -p` process started in the
+  tickerplant's directory (as r.q's own process would be) to run `-11!(n;L)` with an
+  `upd` that records each chunk, then it takes its live `upd`s on a thread;
+* the day rolls at midnight: every subscriber gets `.u.end` with the old date, and a new
+  log opens.
 
-Then: the two logs hold every published message exactly once, in order; the first
+Then: the two logs hold every published message exactly once, in order; each r.q-style
 subscriber's replay plus live updates are the same sequence with `.u.end` at the day
-boundary; the filtered subscriber got exactly the matching rows published after it
-subscribed.
+boundary (no gap, no duplicate); the filtered subscriber got exactly the matching rows
+published after it subscribed.
 """
 import asyncio
 import os
@@ -26,6 +31,7 @@ import time
 
 os.environ.setdefault("PYKX_UNLICENSED", "true")
 
+import kola  # noqa: E402
 import pykx as kx  # noqa: E402
 
 from conftest import qtick_path  # noqa: E402
@@ -35,17 +41,19 @@ SYMS = ["IBM", "MSFT", "AAPL", "GOOG"]
 
 
 class Tp:
-    """`qtick tp sym . -p 0W` in `cwd`, reporting its port on its first stdout line."""
+    """`qtick tp sym . -p 0W` in `cwd` (or `qtick q -p 0W` with `mode="q"`), reporting
+    its port on its first stdout line."""
 
-    def __init__(self, cwd, args=(), env=None):
+    def __init__(self, cwd, args=(), env=None, mode="tp"):
         e = dict(os.environ, QTICK_PRINT_PORT="1", QUDSPATH="")
         e.update(env or {})
-        self.err = open(cwd / "tp.err", "w")
-        self.proc = subprocess.Popen([str(qtick_path()), "tp", "sym", ".", "-p", "127.0.0.1:0W", *args],
+        self.err = open(cwd / f"{mode}.err", "w")
+        cmd = ["tp", "sym", "."] if mode == "tp" else ["q"]
+        self.proc = subprocess.Popen([str(qtick_path()), *cmd, "-p", "127.0.0.1:0W", *args],
                                      cwd=cwd, env=e, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=self.err, text=True)
         line = self.proc.stdout.readline()
-        assert line.strip().isdigit(), f"tp did not start: {line!r}"
+        assert line.strip().isdigit(), f"{mode} did not start: {line!r}"
         self.port = int(line)
 
     def stop(self):
@@ -129,19 +137,73 @@ class Feed(threading.Thread):
             self.publish(k)
             k += 1
             time.sleep(0.005)
-        # A last update sent synchronously: when it returns, everything is published.
-        self.publish(k, wait=True)
+        # A last update sent synchronously: when it returns, everything is published. Its
+        # sym, END, tells the kola subscriber's thread that nothing more will come.
+        s = self.next(1)
+        row = [kx.SymbolAtom("END"), kx.FloatAtom(1.0), kx.IntAtom(s[0]), kx.CharAtom(b"B")]
+        self.conn(".u.upd", kx.SymbolAtom("trade"), row, wait=True)
+        self.sent.append(("trade", s, ["END"]))
 
 
-def test_tick_end_to_end_with_pykx(tmp_path, report):
+# What the kola subscriber asks its replaying `qtick q` process to run: r.q's
+# `-11!(n;L)` with an `upd` that records each chunk as tick_replay.q prints it.
+KOLA_REPLAY = ("{[n;L] R::(); upd::{[t;x] R::R,enlist string[t],\" \",\" \" sv string (),x $[t=`trade;3;4]};"
+               " c:-11!(n;L); (c;\"\\n\" sv R)}")
+
+
+class KolaSub(threading.Thread):
+    """An r.q-style kola subscriber: subscribe and read `(.u.i;.u.L)` in one sync
+    request, have a `qtick q` replay the first `.u.i` chunks, then receive live messages
+    on this thread until the feed's END row."""
+
+    def __init__(self, tp_port, replayer_port):
+        super().__init__(daemon=True)
+        self.q = kola.Q("127.0.0.1", tp_port)
+        self.q.connect()
+        schemas, (self.n, self.log) = self.q.sync("(.u.sub[`;`];`.u `i`L)")
+        assert [p[0] for p in schemas] == ["quote", "trade"]
+        assert all(p[1].height == 0 and p[1].columns[:2] == ["time", "sym"] for p in schemas)
+        r = kola.Q("127.0.0.1", replayer_port)
+        r.connect()
+        count, text = r.sync(KOLA_REPLAY, self.n, self.log)
+        r.disconnect()
+        self.replayed = []
+        for line in filter(None, text.split("\n")):
+            t, *seqs = line.split()
+            self.replayed.append((t, [int(x) for x in seqs]))
+        assert count == self.n == len(self.replayed)
+        self.live = []  # ("upd", table, seqs, syms) or (".u.end", date)
+        self.error = None
+
+    def run(self):
+        try:
+            while True:
+                m = self.q.receive()
+                if m[0] == ".u.end":
+                    self.live.append((".u.end", m[1]))
+                    continue
+                assert m[0] == "upd", m
+                t, df = m[1], m[2]
+                seqs = [int(x) for x in df["size" if t == "trade" else "bsize"]]
+                syms = [str(x) for x in df["sym"]]
+                self.live.append(("upd", t, seqs, syms))
+                if "END" in syms:
+                    return
+        except Exception as e:  # reported by the test
+            self.error = e
+
+
+def test_tick_end_to_end_with_pykx_and_kola(tmp_path, report):
     tp = Tp(tmp_path, env={"QTICK_CLOCK_START": "23:59:58.000"})
+    replayer = Tp(tmp_path, mode="q")
     try:
-        asyncio.run(scenario(tp, tmp_path, report))
+        asyncio.run(scenario(tp, replayer, tmp_path, report))
     finally:
+        replayer.stop()
         tp.stop()
 
 
-async def scenario(tp, cwd, report):
+async def scenario(tp, replayer, cwd, report):
     feed = Feed(tp.port)
     feed.start()
     time.sleep(0.5)
@@ -164,6 +226,12 @@ async def scenario(tp, cwd, report):
     pair, i2, log2 = (await asyncio.wait_for(fut2, 10)).py()
     assert pair[0] == "trade" and log2 == log0
 
+    # The kola subscriber, later in the stream (replay runs in the `qtick q` process).
+    time.sleep(0.05)
+    ksub = KolaSub(tp.port, replayer.port)
+    assert ksub.log == log0 and ksub.n >= n
+    ksub.start()
+
     # Live updates across midnight (the test clock reaches it about 2 s after start).
     live1, live2 = [], []
     deadline = time.monotonic() + 3.5
@@ -174,6 +242,9 @@ async def scenario(tp, cwd, report):
                 sink.append(m)
     feed.stop.set()
     feed.join(timeout=10)
+    ksub.join(timeout=10)
+    assert not ksub.is_alive(), "the kola subscriber never saw the feed's last update"
+    assert ksub.error is None, ksub.error
     idle = time.monotonic()
     while time.monotonic() - idle < 1.0:
         for conn, sink in ((s1, live1), (s2, live2)):
@@ -212,5 +283,14 @@ async def scenario(tp, cwd, report):
     got2 = [seqs_of("trade", m[2]) for m in live2 if m[0] == "upd"]
     assert got2 == want2
     assert all(set(m[2]["sym"]) <= {"IBM", "MSFT"} for m in live2 if m[0] == "upd")
+
+    # The kola subscriber: replay + live = everything, .u.end once at the day boundary.
+    kends = [i for i, m in enumerate(ksub.live) if m[0] == ".u.end"]
+    assert len(kends) == 1, kends
+    assert ksub.live[kends[0]][1].strftime("%Y.%m.%d") == log0[-10:]
+    got3 = ksub.replayed + [(m[1], m[2]) for m in ksub.live if m[0] == "upd"]
+    assert got3 == sent
+    assert ksub.n + kends[0] == len(old), "kola: the .u.end does not sit between the two days"
     report("messages published", len(sent))
-    report("messages checked across subscribers and logs", len(got1) + len(got2) + len(old) + len(new))
+    report("messages checked across subscribers and logs",
+           len(got1) + len(got2) + len(got3) + len(old) + len(new))
