@@ -534,8 +534,9 @@ fn spec<'a>(
 
 /// A group key column, coded per row into `0..range`.
 enum Key<'a> {
-    /// Symbols by pooled id (`range` is the pool's id bound).
-    Sym(&'a [Sym]),
+    /// Symbols by pooled id (`range` is the pool's id bound), or by the column's own
+    /// numbering (id to number plus one) when the pool is much larger than the column.
+    Sym(&'a [Sym], Option<Vec<u32>>),
     /// Integers: null is code 0, `v` is `1 + v - lo`.
     I16(&'a [i16], i16),
     I32(&'a [i32], i32),
@@ -625,7 +626,26 @@ fn key(k: &K) -> Option<(Key<'_>, usize)> {
         usize::try_from((hi as i128 - lo as i128).checked_add(2)?).ok()
     }
     Some(match &v.data {
-        Data::Sym(d) => (Key::Sym(d), qipc::sym::id_bound()),
+        Data::Sym(d) => {
+            let bound = qipc::sym::id_bound();
+            if bound <= 2 * d.len() + (1 << 16) {
+                (Key::Sym(d, None), bound)
+            } else {
+                // A pool much larger than the column: number the column's symbols 1.. in
+                // order of appearance, so the slots stay as few as the distinct symbols.
+                let mut map = vec![0u32; bound];
+                let mut next = 0u32;
+                for s in d.iter() {
+                    if let Some(m) = map.get_mut(s.id() as usize) {
+                        if *m == 0 {
+                            next += 1;
+                            *m = next;
+                        }
+                    }
+                }
+                (Key::Sym(d, Some(map)), next.max(1) as usize)
+            }
+        }
         Data::I16(d) => match bounds(d, null::H) {
             Some((lo, hi)) => (Key::I16(d, lo), span(lo as i64, hi as i64)?),
             None => (Key::I16(d, 0), 1),
@@ -664,7 +684,10 @@ impl Key<'_> {
             }
         }
         match self {
-            Key::Sym(d) => go(d, start, slots, first, range, |s: Sym| s.id()),
+            Key::Sym(d, None) => go(d, start, slots, first, range, |s: Sym| s.id()),
+            Key::Sym(d, Some(map)) => go(d, start, slots, first, range, |s: Sym| {
+                map.get(s.id() as usize).map_or(0, |&m| m.saturating_sub(1))
+            }),
             Key::I16(d, lo) => go(d, start, slots, first, range, |x: i16| {
                 if x == null::H {
                     0
@@ -1041,7 +1064,15 @@ pub(super) fn select_by(
             break;
         };
         nslots = match nslots.checked_mul(range) {
-            Some(s) if s <= MAX_SLOTS && range <= u32::MAX as usize => s,
+            // Slots are allocated and scanned whole: a few rows with widely spread keys
+            // are better hashed by the general path.
+            Some(s)
+                if s <= MAX_SLOTS
+                    && s <= (16 * view.n).max(1 << 20)
+                    && range <= u32::MAX as usize =>
+            {
+                s
+            }
             _ => {
                 fits = false;
                 break;
@@ -1074,7 +1105,7 @@ pub(super) fn select_by(
     // Slot layout: integer keys (time buckets) outermost and symbols innermost, so the
     // groups one stretch of time touches sit side by side.
     let mut layout: Vec<usize> = (0..coded.len()).collect();
-    layout.sort_by_key(|&k| matches!(coded[k].0, Key::Sym(_)));
+    layout.sort_by_key(|&k| matches!(coded[k].0, Key::Sym(..)));
     let mut lstride = vec![1u64; coded.len()];
     let mut acc_stride = 1u64;
     for &k in layout.iter().rev() {
@@ -1133,7 +1164,7 @@ pub(super) fn select_by(
         let k = k.as_ref().unwrap_or(&K::NULL);
         let code_of = |s: usize| -> u64 { ((s as u64) / ls) % (*range as u64) };
         match c {
-            Key::Sym(_) => {
+            Key::Sym(..) => {
                 let K::Vector(v) = k else {
                     return Err(QError::type_().into());
                 };

@@ -567,3 +567,20 @@ fn fast_paths_match_general_path_on_threads() {
         ],
     );
 }
+
+#[test]
+fn fast_paths_match_general_path_with_a_large_symbol_pool() {
+    // A pool much larger than the table makes the grouped kernel number the column's own
+    // symbols instead of indexing by pooled id.
+    for i in 0..70_000 {
+        qipc::Sym::from_text(&format!("pool_filler_{i}"));
+    }
+    fast_matches_general(
+        &["t:([]s:`b`a`c`b``a`c; j:1 0N 3 4 5 6 7; tm:2024.01.02D09:31:00+60000000000*til 7)"],
+        &[
+            "select sum j, last j, count i by s from t",
+            "select sum j by s, 5 xbar tm.minute from t",
+            "select from t where s in `a`c",
+        ],
+    );
+}
