@@ -227,8 +227,8 @@ fn dump(dir: &Path, query: &str, r: &K) -> Result<Vec<String>, String> {
 }
 
 /// CPU time this thread has run, in seconds (the kernel's scheduler accounting, in
-/// nanoseconds); `None` where /proc does not offer it. qtick evaluates on one thread, so on a
-/// busy machine this is its cost with the waiting for a core left out.
+/// nanoseconds); `None` where /proc does not offer it. Large kernels also run on worker
+/// threads, whose time this leaves out: it is the calling thread's share only.
 fn thread_cpu() -> Option<f64> {
     let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
@@ -240,6 +240,9 @@ fn json_str(s: &str) -> String {
 }
 
 fn run(a: Args) -> Result<(), String> {
+    // The memory settings `qtick q` starts with (freed blocks kept for reuse, as q does), so
+    // the queries run as they do in the q process.
+    qtick::memory::keep_freed_memory();
     let mut it = Interp::new();
     let t0 = Instant::now();
     let (nt, nq) = load(&mut it, &a.data)?;

@@ -254,6 +254,13 @@ fn q_process(args: Vec<String>) -> ExitCode {
                     "-t" => it.timer_ms = v.parse().unwrap_or(0),
                     "-o" => it.utc_offset_ns = v.parse::<i64>().unwrap_or(0) * 3_600_000_000_000,
                     "-P" => it.opts.precision = v.parse().unwrap_or(7),
+                    // Secondary threads for the large-vector kernels (q's -s; a negative
+                    // count, q's secondary processes, is taken as that many threads).
+                    "-s" => {
+                        if let Ok(n) = v.parse::<i64>() {
+                            qtick::lang::prims::par::set_threads(n.unsigned_abs() as usize);
+                        }
+                    }
                     "-E" => match qtick::server::tls::Mode::parse(&v) {
                         Some(m) => cfg.tls_mode = m,
                         None => {

@@ -371,7 +371,8 @@ def main():
     print(
         f"{when}; {os.cpu_count()} cores ({cpu}); {args.rows:,} trades, {args.quotes:,} quotes, {args.syms} symbols; "
         f"median of {args.runs} runs; DuckDB {duckdb.__version__} ({threads} threads), Polars {pl.__version__} "
-        f"({pl.thread_pool_size()} threads), qtick single-threaded; load average {os.getloadavg()[0]:.1f}"
+        f"({pl.thread_pool_size()} threads), qtick {len(os.sched_getaffinity(0))} threads (its default: the cores it may "
+        f"run on, as -s would set); load average {os.getloadavg()[0]:.1f}"
     )
     print()
     print("| query | q | qtick ms | DuckDB ms | Polars ms | qtick/DuckDB | qtick/Polars |")

@@ -3,22 +3,35 @@
 //! Every distinct symbol text lives once for the life of the process (as in q, the pool
 //! only grows), so a [`Sym`] is one pointer: equality and hashing are integer work and
 //! reading the text needs no lock. Ordering is by the bytes, as q sorts symbols.
+//!
+//! Each pooled entry also carries a dense id (the null symbol is 0, then 1, 2, ... in
+//! interning order), so grouping or testing membership by symbol can index a plain array
+//! instead of hashing.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
+
+/// A pooled symbol: its text and its dense id.
+struct Entry {
+    bytes: &'static [u8],
+    id: u32,
+}
 
 /// A symbol: a pointer into the process-wide pool. `Copy`, 8 bytes.
 #[derive(Clone, Copy)]
-pub struct Sym(&'static &'static [u8]);
+pub struct Sym(&'static Entry);
 
-static EMPTY_BYTES: &[u8] = b"";
-static EMPTY: &&[u8] = &EMPTY_BYTES;
+static EMPTY: Entry = Entry { bytes: b"", id: 0 };
+
+/// The next id to hand out (0 is the null symbol's).
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
 
 impl Sym {
     /// The null symbol `` ` ``.
-    pub const NULL: Sym = Sym(EMPTY);
+    pub const NULL: Sym = Sym(&EMPTY);
 
     /// Intern `bytes`, returning the one `Sym` for that text.
     pub fn new(bytes: &[u8]) -> Sym {
@@ -36,34 +49,47 @@ impl Sym {
     /// The symbol's bytes (q symbols are bytes, usually but not always UTF-8).
     #[inline]
     pub fn as_bytes(self) -> &'static [u8] {
-        self.0
+        self.0.bytes
     }
 
     /// The text, with invalid UTF-8 replaced (for display and error messages).
     pub fn as_str(self) -> std::borrow::Cow<'static, str> {
-        String::from_utf8_lossy(self.0)
+        String::from_utf8_lossy(self.0.bytes)
     }
 
     #[inline]
     pub fn is_null(self) -> bool {
-        self.0.is_empty()
+        self.0.id == 0
     }
 
     #[inline]
     pub fn len(self) -> usize {
-        self.0.len()
+        self.0.bytes.len()
     }
 
     #[inline]
     pub fn is_empty(self) -> bool {
-        self.0.is_empty()
+        self.0.bytes.is_empty()
     }
 
     /// Identity of the pooled entry; stable for the life of the process.
     #[inline]
     pub fn addr(self) -> usize {
-        self.0 as *const &[u8] as usize
+        self.0 as *const Entry as usize
     }
+
+    /// The symbol's dense id: 0 for the null symbol, otherwise 1.. in interning order;
+    /// always below [`id_bound`] at the time of the call.
+    #[inline]
+    pub fn id(self) -> u32 {
+        self.0.id
+    }
+}
+
+/// One more than the largest id handed out so far: an array this long can be indexed by
+/// the id of any symbol that exists now.
+pub fn id_bound() -> usize {
+    NEXT_ID.load(Ordering::Acquire) as usize
 }
 
 impl Default for Sym {
@@ -98,7 +124,7 @@ impl Ord for Sym {
         if self == other {
             std::cmp::Ordering::Equal
         } else {
-            self.0.cmp(other.0)
+            self.0.bytes.cmp(other.0.bytes)
         }
     }
 }
@@ -181,7 +207,9 @@ impl Pool {
             return s;
         }
         let text: &'static [u8] = Box::leak(bytes.to_vec().into_boxed_slice());
-        let cell: &'static &'static [u8] = Box::leak(Box::new(text));
+        // Ids are taken under the shard's lock, once per new text, so they stay dense.
+        let id = NEXT_ID.fetch_add(1, Ordering::AcqRel);
+        let cell: &'static Entry = Box::leak(Box::new(Entry { bytes: text, id }));
         let s = Sym(cell);
         map.insert(text, s);
         s
@@ -239,8 +267,22 @@ mod tests {
     }
 
     #[test]
+    fn ids_are_dense_and_stable() {
+        assert_eq!(Sym::NULL.id(), 0);
+        let a = Sym::from_text("ids_are_dense_a");
+        let b = Sym::from_text("ids_are_dense_b");
+        assert_ne!(a.id(), b.id());
+        assert!(a.id() > 0 && b.id() > 0);
+        assert_eq!(Sym::from_text("ids_are_dense_a").id(), a.id());
+        assert!((a.id().max(b.id()) as usize) < id_bound());
+        // The bound counts every symbol ever interned, plus the null one.
+        assert!(id_bound() >= pool_size());
+        assert_eq!(std::mem::size_of::<Sym>(), 8);
+    }
+
+    #[test]
     fn ordering_is_by_text() {
-        let mut v = vec![Sym::from("b"), Sym::from("a"), Sym::from("ab"), Sym::NULL];
+        let mut v = [Sym::from("b"), Sym::from("a"), Sym::from("ab"), Sym::NULL];
         v.sort();
         let t: Vec<_> = v.iter().map(|s| s.as_str().into_owned()).collect();
         assert_eq!(t, ["", "a", "ab", "b"]);

@@ -106,6 +106,15 @@ pub fn system(it: &mut Interp, cmd: &str) -> QResult {
             };
             Ok(K::NULL)
         }
+        "s" => {
+            // Secondary threads: the large-vector kernels' thread count (`-s`).
+            if arg.is_empty() {
+                return Ok(K::int(super::prims::par::secondary() as i32));
+            }
+            let n: i64 = arg.parse().map_err(|_| QError::type_())?;
+            super::prims::par::set_threads(n.unsigned_abs() as usize);
+            Ok(K::NULL)
+        }
         "P" => {
             if arg.is_empty() {
                 return Ok(K::int(it.opts.precision as i32));

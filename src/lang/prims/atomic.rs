@@ -1942,8 +1942,8 @@ fn span_as_long(x: &K) -> QResult {
 
 /// One pass of `x*y div x` for a positive integer width over a vector held in the same
 /// storage as the result.
-fn bar_in<T: Num>(w: T, ys: &[T], r: Ty, f: impl Fn(T, T) -> T) -> K {
-    finish(Out::V(ys.iter().map(|&v| f(v, w)).collect()), r)
+fn bar_in<T: Num>(w: T, ys: &[T], r: Ty, f: impl Fn(T, T) -> T + Sync) -> K {
+    finish(Out::V(super::par::map_items(ys, |v| f(v, w))), r)
 }
 
 /// The common `xbar` of a width atom over a long/int-held or float vector, in one pass.
@@ -2107,6 +2107,293 @@ pub const DYADS: &[(&str, Dyad)] = &[
     ("and", min2),
     ("or", max2),
 ];
+
+// ---------------------------------------------------------------------------------------
+// A column against a constant, stretch by stretch (qSQL where phrases)
+// ---------------------------------------------------------------------------------------
+
+/// `col op c` for a simple vector `col` and an atom `c`, prepared once and then run over
+/// any stretch of the column: qSQL's where fast path evaluates stretches on several threads
+/// and ANDs them into one mask. Only built where [`compare`] would read the column in place
+/// (no temporal conversion, the atom converted to the column's storage), so every item's
+/// answer is the dyad's.
+pub struct ColCmp<'a> {
+    op: Op,
+    col: ColArg<'a>,
+}
+
+enum ColArg<'a> {
+    U8(&'a [u8], u8),
+    I16(&'a [i16], i16),
+    I32(&'a [i32], i32),
+    I64(&'a [i64], i64),
+    F32(&'a [f32], f32),
+    F64(&'a [f64], f64),
+    /// A finite float constant as the interval of floats within tolerance of it.
+    F64Tol(&'a [f64], f64, f64),
+    Sym(&'a [Sym], Sym),
+}
+
+/// `[lo, hi]`: the floats within comparison tolerance of a finite `c`. Tolerance makes
+/// `x > c` into `x > hi`, `x = c` into `lo <= x <= hi` and so on (a NaN, q's null, is below
+/// everything), one plain comparison per item. Near the edges `x - c` is exact (Sterbenz)
+/// and the tolerance a power of two, so [`near`] is monotone on each side of `c` and the
+/// walk outwards finds the exact edges.
+fn near_interval(c: f64) -> Option<(f64, f64)> {
+    if !c.is_finite() {
+        return None;
+    }
+    // 2^-43 relative is about 2^9 units in the last place either side.
+    const STEPS: usize = 1 << 12;
+    let mut hi = c;
+    let mut lo = c;
+    for _ in 0..STEPS {
+        let up = hi.next_up();
+        if !near(c, up) {
+            break;
+        }
+        hi = up;
+    }
+    for _ in 0..STEPS {
+        let down = lo.next_down();
+        if !near(c, down) {
+            break;
+        }
+        lo = down;
+    }
+    (near(c, lo) && near(c, hi) && !near(c, hi.next_up()) && !near(c, lo.next_down()))
+        .then_some((lo, hi))
+}
+
+fn num_atom<T: Num>(c: &K) -> Option<T> {
+    match num_arg::<T>(c).ok()? {
+        Arg::A(x) => Some(x),
+        Arg::V(_) => None,
+    }
+}
+
+/// Prepare `col op c` (`op` one of `= <> < > <= >=`); `None` when the shape needs the
+/// general dyad (which also raises its errors).
+pub fn col_cmp<'a>(glyph: &str, col: &'a K, c: &K) -> Option<ColCmp<'a>> {
+    let op = match glyph {
+        "=" => Op::Eq,
+        "<>" => Op::Ne,
+        "<" => Op::Lt,
+        ">" => Op::Gt,
+        "<=" => Op::Le,
+        ">=" => Op::Ge,
+        _ => return None,
+    };
+    let (K::Vector(v), K::Atom(a)) = (col, c) else {
+        return None;
+    };
+    let (tx, ty) = (v.ty, a.ty);
+    let common = grid(&FILL, tx, ty)?;
+    match (common.storage(), &v.data, a.v) {
+        (Storage::Sym, Data::Sym(d), Scalar::Sym(s)) => {
+            return Some(ColCmp {
+                op,
+                col: ColArg::Sym(d, s),
+            })
+        }
+        (Storage::Sym | Storage::Guid, _, _) => return None,
+        _ => {}
+    }
+    if tx.is_temporal() && ty.is_temporal() && tx != ty {
+        return None;
+    }
+    let sx = v.data.storage();
+    let sy = a.ty.storage();
+    // The storage `compare` would pick; the column must be read in place.
+    let s = if sx == sy {
+        sx
+    } else if is_float(sx) || is_float(sy) {
+        Storage::F64
+    } else if c.as_i64().is_some_and(|x| fits(x, sx)) {
+        sx
+    } else {
+        Storage::I64
+    };
+    if s != sx {
+        return None;
+    }
+    let col = match &v.data {
+        Data::U8(d) => ColArg::U8(d, num_atom(c)?),
+        Data::I16(d) => ColArg::I16(d, num_atom(c)?),
+        Data::I32(d) => ColArg::I32(d, num_atom(c)?),
+        Data::I64(d) => ColArg::I64(d, num_atom(c)?),
+        Data::F32(d) => ColArg::F32(d, num_atom(c)?),
+        Data::F64(d) => {
+            let c: f64 = num_atom(c)?;
+            match near_interval(c) {
+                Some((lo, hi)) => ColArg::F64Tol(d, lo, hi),
+                None => ColArg::F64(d, c),
+            }
+        }
+        Data::Sym(_) | Data::Guid(_) => return None,
+    };
+    Some(ColCmp { op, col })
+}
+
+impl ColCmp<'_> {
+    /// The offsets `j` in `0..len` whose item `col[start+j]` passes, written to the front
+    /// of `out` (at least `len` long); their count.
+    pub fn first(&self, start: usize, len: usize, out: &mut [u32]) -> usize {
+        self.run(start, out, None, len)
+    }
+
+    /// Keep, in order, the offsets among `rows[..n]` whose items pass; their count.
+    pub fn refine(&self, start: usize, rows: &mut [u32], n: usize) -> usize {
+        self.run(start, rows, Some(n), n)
+    }
+
+    fn run(&self, start: usize, rows: &mut [u32], n: Option<usize>, len: usize) -> usize {
+        match &self.col {
+            ColArg::U8(d, c) => sel_num(self.op, d, *c, start, rows, n, len),
+            ColArg::I16(d, c) => sel_num(self.op, d, *c, start, rows, n, len),
+            ColArg::I32(d, c) => sel_num(self.op, d, *c, start, rows, n, len),
+            ColArg::I64(d, c) => sel_num(self.op, d, *c, start, rows, n, len),
+            ColArg::F32(d, c) => sel_num(self.op, d, *c, start, rows, n, len),
+            ColArg::F64(d, c) => sel_num(self.op, d, *c, start, rows, n, len),
+            ColArg::F64Tol(d, lo, hi) => {
+                let (lo, hi) = (*lo, *hi);
+                match self.op {
+                    Op::Eq => select(d, start, rows, n, len, |x| (lo..=hi).contains(&x)),
+                    Op::Ne => select(d, start, rows, n, len, |x| !(lo..=hi).contains(&x)),
+                    Op::Gt => select(d, start, rows, n, len, |x| x > hi),
+                    Op::Ge => select(d, start, rows, n, len, |x| x >= lo),
+                    Op::Lt => select(d, start, rows, n, len, |x| x.is_nan() || x < lo),
+                    _ => select(d, start, rows, n, len, |x| x.is_nan() || x <= hi),
+                }
+            }
+            ColArg::Sym(d, c) => {
+                let c = *c;
+                match self.op {
+                    Op::Eq => select(d, start, rows, n, len, |x| x == c),
+                    Op::Ne => select(d, start, rows, n, len, |x| x != c),
+                    Op::Lt => select(d, start, rows, n, len, |x| x < c),
+                    Op::Gt => select(d, start, rows, n, len, |x| x > c),
+                    Op::Le => select(d, start, rows, n, len, |x| x <= c),
+                    _ => select(d, start, rows, n, len, |x| x >= c),
+                }
+            }
+        }
+    }
+}
+
+/// Offsets (relative to `start`) of the items passing `keep`: all of `0..len` when `n` is
+/// `None`, else those in `rows[..n]`, compacted to the front of `rows` without branches.
+pub fn select<T: Copy>(
+    d: &[T],
+    start: usize,
+    rows: &mut [u32],
+    n: Option<usize>,
+    len: usize,
+    keep: impl Fn(T) -> bool,
+) -> usize {
+    let d = d.get(start..).unwrap_or(&[]);
+    let mut k = 0;
+    match n {
+        None => {
+            let len = len.min(d.len()).min(rows.len());
+            for (j, &x) in d[..len].iter().enumerate() {
+                rows[k] = j as u32;
+                k += keep(x) as usize;
+            }
+        }
+        Some(n) => {
+            for j in 0..n.min(rows.len()) {
+                let r = rows[j];
+                rows[k] = r;
+                k += d.get(r as usize).is_some_and(|&x| keep(x)) as usize;
+            }
+        }
+    }
+    k
+}
+
+/// One loop per operator, each the same test `cmp_in` makes.
+fn sel_num<T: Num>(
+    op: Op,
+    d: &[T],
+    c: T,
+    start: usize,
+    rows: &mut [u32],
+    n: Option<usize>,
+    len: usize,
+) -> usize {
+    match op {
+        Op::Eq => select(d, start, rows, n, len, |x| T::qeq(x, c)),
+        Op::Ne => select(d, start, rows, n, len, |x| !T::qeq(x, c)),
+        Op::Lt => select(d, start, rows, n, len, |x| T::qlt(x, c)),
+        Op::Gt => select(d, start, rows, n, len, |x| T::qlt(c, x)),
+        Op::Le => select(d, start, rows, n, len, |x| !T::qlt(c, x)),
+        _ => select(d, start, rows, n, len, |x| !T::qlt(x, c)),
+    }
+}
+
+#[cfg(test)]
+mod col_cmp_tests {
+    use super::*;
+
+    /// The interval form of each comparison gives the dyad's answer, at and around the
+    /// tolerance edges, for nulls and infinities.
+    #[test]
+    fn tolerant_interval_matches_the_dyad() {
+        let consts = [
+            1.0,
+            104.27,
+            -3.5,
+            0.0,
+            1e-300,
+            5e-324,
+            -1e300,
+            123456789.123,
+        ];
+        for c in consts {
+            let (lo, hi) = near_interval(c).expect("finite");
+            let mut xs = vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY, c, -c, 0.0];
+            for edge in [lo, hi] {
+                let mut a = edge;
+                let mut b = edge;
+                for _ in 0..3 {
+                    a = a.next_down();
+                    b = b.next_up();
+                    xs.extend([a, b]);
+                }
+                xs.push(edge);
+            }
+            let col = K::floats(xs.clone());
+            for (g, op) in [
+                ("=", Op::Eq),
+                ("<>", Op::Ne),
+                ("<", Op::Lt),
+                (">", Op::Gt),
+                ("<=", Op::Le),
+                (">=", Op::Ge),
+            ] {
+                let cmp = col_cmp(g, &col, &K::float(c)).expect("prepared");
+                assert!(matches!(cmp.col, ColArg::F64Tol(..)));
+                let mut rows = vec![0u32; xs.len()];
+                let k = cmp.first(0, xs.len(), &mut rows);
+                let got = &rows[..k];
+                let K::Vector(v) = compare(op, &col, &K::float(c), Ty::Float, Ty::Float).unwrap()
+                else {
+                    panic!("a vector")
+                };
+                let Data::U8(want) = &v.data else {
+                    panic!("booleans")
+                };
+                let want: Vec<u32> = (0..xs.len() as u32)
+                    .filter(|&i| want[i as usize] != 0)
+                    .collect();
+                assert_eq!(got, &want[..], "{c} {g}");
+            }
+        }
+        assert_eq!(near_interval(f64::NAN), None);
+        assert_eq!(near_interval(f64::INFINITY), None);
+    }
+}
 
 #[cfg(test)]
 // Expected values are written as q prints them (digits beyond f64 precision, 7-digit

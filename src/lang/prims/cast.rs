@@ -555,15 +555,13 @@ fn rescale<const MUL: i64, const DIV: i64>(v: &[i32]) -> Vec<i32> {
 /// Nanoseconds (of a timestamp when `DAY`: the time of day is taken first) in units of
 /// `UNIT` nanoseconds.
 fn from_ns<const UNIT: i64, const DAY: bool>(v: &[i64]) -> Vec<i32> {
-    v.iter()
-        .map(|&x| match x {
-            null::J => null::I,
-            null::WJ => null::WI,
-            x if x == -null::WJ => -null::WI,
-            x if DAY => clamp_i32(x.rem_euclid(DAY_NS).div_euclid(UNIT)),
-            x => clamp_i32(x.div_euclid(UNIT)),
-        })
-        .collect()
+    super::par::map_items(v, |x| match x {
+        null::J => null::I,
+        null::WJ => null::WI,
+        x if x == -null::WJ => -null::WI,
+        x if DAY => clamp_i32(x.rem_euclid(DAY_NS).div_euclid(UNIT)),
+        x => clamp_i32(x.div_euclid(UNIT)),
+    })
 }
 
 fn temporal(src: Ty, data: &Data, dst: Ty) -> QResult<Data> {

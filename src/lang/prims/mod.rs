@@ -11,6 +11,7 @@ pub mod cast;
 pub mod codes;
 pub mod list;
 pub mod matrix;
+pub mod par;
 pub mod random;
 pub mod table;
 

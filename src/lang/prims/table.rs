@@ -281,19 +281,11 @@ macro_rules! each_data2 {
 
 /// Row `i` of a slice, or `null` when `i` is negative or out of range (q's `x 0N`).
 #[inline]
-fn at_or<T: Copy>(v: &[T], i: i64, null: T) -> T {
-    usize::try_from(i)
-        .ok()
-        .and_then(|i| v.get(i))
-        .copied()
-        .unwrap_or(null)
+fn gather_slice<T: Copy + Send + Sync>(v: &[T], idx: &[i64], null: T) -> Vec<T> {
+    super::par::gather_into(v, idx, null)
 }
 
-fn gather_slice<T: Copy>(v: &[T], idx: &[i64], null: T) -> Vec<T> {
-    idx.iter().map(|&i| at_or(v, i, null)).collect()
-}
-
-fn gather_data<T: Elem>(v: &[T], idx: &[i64], ty: Ty) -> Data {
+fn gather_data<T: Elem + Send + Sync>(v: &[T], idx: &[i64], ty: Ty) -> Data {
     T::wrap(gather_slice(v, idx, T::null_of(ty)))
 }
 
@@ -345,6 +337,11 @@ pub fn gather(col: &K, idx: &[i64]) -> QResult<K> {
         }
         _ => Err(QError::type_()),
     }
+}
+
+/// Rows `idx` of each column, as [`gather`] (which runs large gathers in parallel).
+pub fn gather_columns(cols: &[K], idx: &[i64]) -> QResult<Vec<K>> {
+    cols.iter().map(|c| gather(c, idx)).collect()
 }
 
 /// `n` nulls of a column's type.

@@ -11,6 +11,7 @@
 //! their key values, as q orders them.
 
 mod agg;
+mod fast;
 mod func;
 mod group;
 
@@ -244,7 +245,12 @@ fn filter(
     ctx: Sym,
 ) -> EvalResult<View> {
     let mut view = View::all(t);
-    for w in wheres {
+    // A leading run of column-against-constant tests: one mask pass over the table.
+    let tests = fast::tests(it, wheres, t, base, ctx);
+    if !tests.is_empty() {
+        view = View::of(fast::passing(&tests, t.rows()));
+    }
+    for w in &wheres[tests.len()..] {
         let want = names_in(&[w]);
         let mut f = scope(base, t, &view, &want, ctx)?;
         let mask = eval_in(it, w, &mut f)?;
@@ -442,6 +448,22 @@ fn run(
 ) -> EvalResult {
     let src = to_source(src_val)?;
     let t = src.table.clone();
+    // `select from t where` simple tests: rows found and copied out in one pass.
+    if q.kind == SqlKind::Select
+        && q.by.is_none()
+        && q.cols.is_empty()
+        && q.limit.is_none()
+        && q.order.is_none()
+        && !q.distinct
+        && !q.wheres.is_empty()
+    {
+        let tests = fast::tests(it, &q.wheres, &t, frame, ctx);
+        if tests.len() == q.wheres.len() {
+            if let Some(cols) = fast::filter_columns(&tests, &t.cols, t.rows()) {
+                return Ok(rekey(K::table(t.names.to_vec(), cols), src.nkeys)?);
+            }
+        }
+    }
     let mut view = filter(it, frame, &t, &q.wheres, ctx)?;
     match q.kind {
         SqlKind::Select => {
@@ -523,11 +545,10 @@ fn apply_limit(q: &Query, out: K) -> EvalResult {
 /// All columns at the view's rows, keyed as the source was.
 fn whole_rows(src: &Source, view: &View) -> EvalResult {
     let t = &src.table;
-    let cols = t
-        .cols
-        .iter()
-        .map(|c| view.col(c))
-        .collect::<Result<Vec<K>, QError>>()?;
+    let cols = match &view.rows {
+        Some(r) => table::gather_columns(&t.cols, r)?,
+        None => t.cols.clone(),
+    };
     Ok(rekey(K::table(t.names.to_vec(), cols), src.nkeys)?)
 }
 
@@ -559,11 +580,21 @@ fn select(
         };
     };
     let key_names = phrase_names(by, t);
+    let mut evaluated = None;
+    if !q.distinct {
+        match fast::select_by(it, &q.cols, by, t, view, frame, ctx)? {
+            fast::Grouped::Done(out) => return Ok(out),
+            fast::Grouped::Declined(keys) => evaluated = keys,
+        }
+    }
     let Grouping {
         groups,
         keys,
         order,
-    } = Grouping::new(it, by, t, view, frame, ctx)?;
+    } = match evaluated {
+        Some(keys) => Grouping::of_keys(it, keys, view.n)?,
+        None => Grouping::new(it, by, t, view, frame, ctx)?,
+    };
     let (names, exprs): (Vec<Sym>, Vec<Expr>) = if q.cols.is_empty() {
         // `select by k from t`: the last row of each group for the other columns.
         let others: Vec<Sym> = t
@@ -641,8 +672,12 @@ impl Grouping {
         for e in &by_exprs {
             keys.push(eval_in(it, e, &mut f)?);
         }
-        let keys = conform(keys, Some(view.n))?;
-        let groups = Groups::of_keys(&keys, view.n)?;
+        Grouping::of_keys(it, conform(keys, Some(view.n))?, view.n)
+    }
+
+    /// Group by key columns already evaluated (one item per row each).
+    fn of_keys(it: &mut Interp, keys: Vec<K>, n: usize) -> EvalResult<Grouping> {
+        let groups = Groups::of_keys(&keys, n)?;
         let mut grade = |c: &K| -> Result<Vec<i64>, QError> {
             let c = it.resolve_enums(c.clone());
             match list::iasc(&c)? {

@@ -466,3 +466,121 @@ fn timing_sanity_1m_rows() {
         println!("1M rows: {e}: {:?}", t0.elapsed());
     }
 }
+
+/// Each query's answer with the fast paths (`fast.rs`) and with the general path alone:
+/// they must be equal (types, nulls, order), or fail with the same error.
+fn fast_matches_general(setup: &[&str], queries: &[&str]) {
+    let mut it = Interp::new();
+    for l in setup {
+        if let Err(e) = it.eval_str(l) {
+            panic!("{l}: '{}", e.msg);
+        }
+    }
+    for q in queries {
+        let fast = it.eval_str(q).map_err(|e| e.msg.clone());
+        super::fast::OFF.with(|o| o.set(true));
+        let general = it.eval_str(q).map_err(|e| e.msg.clone());
+        super::fast::OFF.with(|o| o.set(false));
+        assert_eq!(fast, general, "{q}");
+    }
+}
+
+#[test]
+fn fast_paths_match_general_path() {
+    fast_matches_general(
+        &[
+            "t:([]s:`b`a`c`b``a`c`c`b`a`d`b; j:1 0N 3 4 5 6 0N 8 9 10 11 0N; i:3 1 0N 2 2 1 0N 3 3 1 0N 2i; f:2.5 0n 1.0 -3.0 4.0 0n 7.5 1.0 0n 2.0 0.5 9.0; tm:2024.01.02D09:31:00 2024.01.02D09:30:10 2024.01.02D09:44:59 0Np 2024.01.02D09:36:00 2024.01.02D09:30:00 2024.01.02D10:01:00 2024.01.02D09:33:00 2024.01.02D09:35:00 2024.01.02D09:50:00 2024.01.02D09:31:30 2024.01.02D09:59:59)",
+            "e:0#t",
+            "x0:1.5",
+            "u:update tm:-0Wp from (update tm:0Wp from t where s=`a) where s=`c",
+        ],
+        &[
+            "select sum j, avg f, min i, max j, count i, first f, last f by s from t",
+            "select sum i, avg i, avg j, min f, max f, max i, min j by s from t",
+            "select j wavg f, f wsum j, i wavg j, f wsum f by s from t",
+            "select last f, last j by s from t",
+            "select first f by s from t",
+            "select n:count i, sum j by s, i from t",
+            "select sum j by i, s from t",
+            "select v:j wavg f by s, 5 xbar tm.minute from t",
+            "select v:sum f by tm.minute from t",
+            "select sum f by tm.date, s from t",
+            "select max f, min f by s from t where j>2",
+            "select sum j, avg f, last f by s from e",
+            "select sum j by s, i from e",
+            "select sum j by i from update i:0Ni from t",
+            "select sum j by s from update s:` from t",
+            "select from t where s in `a`c, f>1.0",
+            "select from t where j=3",
+            "select from t where s=`b",
+            "select from t where f<2",
+            "select from t where f<=2, j<>8",
+            "select from t where s in `a",
+            "select from t where j>2.5",
+            "select from t where i>=2",
+            "select from t where tm>2024.01.02D09:35:00",
+            "select from t where s in `a`b, (j mod 2)=0",
+            "select from t where s>`b",
+            "select s, f from t where f>x0",
+            "{[x] select from t where f>x} 2.0",
+            "select from e where s in `a, f>1.0",
+            "select sum j by s from t where s in `b`c, i>1",
+            "select from t where f>`a",
+            "select sum j by s from t where j>`a",
+            "select sum s by s from ([]s:`a`b; j:1 2)",
+            "select v:j wavg f by s, 5 xbar tm.minute from e",
+            "select from (`s xkey t) where j>2",
+            "select from (update c:string s from t) where s in `a`b",
+            "select from ([]a:1 2 3; b:(1 2;3;4 5)) where a>1",
+            "update j:0N from t where s in `a`b, f>1.0",
+            "delete from t where j>3, s<>`b",
+            "exec f from t where s=`b",
+            "exec sum j by s from t where i<3",
+            "select from t where f=1.0",
+            "select from t where f<>1.0",
+            "select from t where f>=0.5",
+            "select sum j by 7 xbar tm.second from t",
+            "select sum j, last tm by s, 3 xbar tm.minute from t where j>2",
+            "select sum j, count i by s, 5 xbar tm.minute from u",
+            "select sum j by tm.second, s from u",
+            "select sum j by 5 xbar tm.minute, f from t",
+            "select sum j by s, 5 xbar tm.minute, 2 xbar i from t",
+        ],
+    );
+}
+
+#[test]
+fn fast_paths_match_general_path_on_threads() {
+    // Over `par::MIN_ROWS` rows the kernels split the rows among threads; integer-valued
+    // floats keep every partial sum exact, so the answers must still be identical.
+    fast_matches_general(
+        &[
+            "n:1200000",
+            "t:([]s:n?`a`b`c`d`e`f; j:n?100; f:`float$n?1000; tm:2024.01.02D09:30:00+n?06:30:00.000000000)",
+            "update j:0N from `t where 0=i mod 7",
+        ],
+        &[
+            "select sum j, avg f, first j, last f, count i, min j, max f by s from t",
+            "select v:j wavg f, w:f wsum j by s, 5 xbar tm.minute from t",
+            "select from t where s in `a`b, f>500.0",
+            "select count i by s from t where j<10",
+        ],
+    );
+}
+
+#[test]
+fn fast_paths_match_general_path_with_a_large_symbol_pool() {
+    // A pool much larger than the table makes the grouped kernel number the column's own
+    // symbols instead of indexing by pooled id.
+    for i in 0..70_000 {
+        qipc::Sym::from_text(&format!("pool_filler_{i}"));
+    }
+    fast_matches_general(
+        &["t:([]s:`b`a`c`b``a`c; j:1 0N 3 4 5 6 7; tm:2024.01.02D09:31:00+60000000000*til 7)"],
+        &[
+            "select sum j, last j, count i by s from t",
+            "select sum j by s, 5 xbar tm.minute from t",
+            "select from t where s in `a`c",
+        ],
+    );
+}
