@@ -2302,15 +2302,36 @@ pub fn select<T: Copy>(
             }
         }
         Some(n) => {
-            for j in 0..n.min(rows.len()) {
-                let r = rows[j];
-                rows[k] = r;
-                k += d.get(r as usize).is_some_and(|&x| keep(x)) as usize;
+            let n = n.min(rows.len());
+            let span = rows[..n].last().map_or(0, |&r| r as usize + 1).min(d.len());
+            let per_line = (64 / std::mem::size_of::<T>().max(1)).max(1);
+            if span <= DENSE_SPAN && n * 2 * per_line >= span {
+                // The rows touch most cache lines of the stretch: testing every item in
+                // order streams the stretch in (and vectorises), where reading only the
+                // listed items would wait on memory at each line.
+                let mut pass = [0u8; DENSE_SPAN];
+                for (p, &x) in pass.iter_mut().zip(&d[..span]) {
+                    *p = keep(x) as u8;
+                }
+                for j in 0..n {
+                    let r = rows[j];
+                    rows[k] = r;
+                    k += pass.get(r as usize).copied().unwrap_or(0) as usize;
+                }
+            } else {
+                for j in 0..n {
+                    let r = rows[j];
+                    rows[k] = r;
+                    k += d.get(r as usize).is_some_and(|&x| keep(x)) as usize;
+                }
             }
         }
     }
     k
 }
+
+/// Longest stretch [`select`] tests item by item when refining a dense row list.
+const DENSE_SPAN: usize = 2048;
 
 /// One loop per operator, each the same test `cmp_in` makes.
 fn sel_num<T: Num>(
@@ -2392,6 +2413,50 @@ mod col_cmp_tests {
         }
         assert_eq!(near_interval(f64::NAN), None);
         assert_eq!(near_interval(f64::INFINITY), None);
+    }
+
+    /// Refining a row list keeps exactly the listed rows that pass, whether the list is
+    /// dense enough to test every item of its stretch or sparse enough to read only its own.
+    #[test]
+    fn refine_dense_and_sparse_lists() {
+        let c = 104.27;
+        let (lo, hi) = near_interval(c).expect("finite");
+        let xs: Vec<f64> = (0..3000)
+            .map(|i| match i % 7 {
+                0 => f64::NAN,
+                1 => hi,
+                2 => hi.next_up(),
+                3 => lo,
+                4 => lo.next_down(),
+                5 => c,
+                _ => i as f64 * 0.1,
+            })
+            .collect();
+        let col = K::floats(xs.clone());
+        for (g, op) in [("=", Op::Eq), (">", Op::Gt), ("<=", Op::Le), ("<>", Op::Ne)] {
+            let cmp = col_cmp(g, &col, &K::float(c)).expect("prepared");
+            let K::Vector(v) = compare(op, &col, &K::float(c), Ty::Float, Ty::Float).unwrap()
+            else {
+                panic!("a vector")
+            };
+            let Data::U8(pass) = &v.data else {
+                panic!("booleans")
+            };
+            // Every row of a block (dense), every 3rd (dense), every 40th (sparse), and a
+            // list reaching past the block the dense test covers.
+            for (step, len) in [(1usize, 2048usize), (3, 2048), (40, 2048), (1, 3000)] {
+                let listed: Vec<u32> = (0..len as u32).step_by(step).collect();
+                let mut rows = listed.clone();
+                rows.resize(len, 0);
+                let k = cmp.refine(0, &mut rows, listed.len());
+                let want: Vec<u32> = listed
+                    .iter()
+                    .copied()
+                    .filter(|&i| pass[i as usize] != 0)
+                    .collect();
+                assert_eq!(&rows[..k], &want[..], "{g} every {step}");
+            }
+        }
     }
 }
 

@@ -161,6 +161,57 @@ fn concat<T: Copy>(parts: Vec<Vec<T>>) -> Vec<T> {
     out
 }
 
+/// Items below which [`concat_parts`] copies on the calling thread alone.
+const CONCAT_MIN: usize = 1 << 18;
+
+/// Vectors laid end to end, the copying shared among the threads when there is much of it
+/// (each thread fills its own stretch of the result).
+pub fn concat_parts<T: Copy + Default + Send + Sync>(parts: Vec<Vec<T>>) -> Vec<T> {
+    let total: usize = parts.iter().map(Vec::len).sum();
+    let t = threads();
+    if total < CONCAT_MIN || t <= 1 || parts.len() < 2 {
+        return concat(parts);
+    }
+    let mut out = vec![T::default(); total];
+    // Whole parts per thread, about `total / t` items each, in order.
+    let per = total.div_ceil(t);
+    let mut groups: Vec<Vec<(&[T], &mut [T])>> = vec![Vec::new()];
+    let mut filled = 0;
+    let mut rest = out.as_mut_slice();
+    for p in &parts {
+        // The parts' lengths sum to `rest`'s, so each finds its place.
+        let Some((dst, r)) = std::mem::take(&mut rest).split_at_mut_checked(p.len()) else {
+            break;
+        };
+        rest = r;
+        if filled >= per {
+            groups.push(Vec::new());
+            filled = 0;
+        }
+        filled += p.len();
+        if let Some(g) = groups.last_mut() {
+            g.push((p.as_slice(), dst));
+        }
+    }
+    let copy = |g: Vec<(&[T], &mut [T])>| {
+        for (src, dst) in g {
+            dst.copy_from_slice(src);
+        }
+    };
+    let mut groups = groups.into_iter();
+    let first = groups.next();
+    std::thread::scope(|s| {
+        let copy = &copy;
+        for g in groups {
+            s.spawn(move || copy(g));
+        }
+        if let Some(g) = first {
+            copy(g);
+        }
+    });
+    out
+}
+
 /// `src` at each index, an index outside `src` giving `null`. Gathers of more than two
 /// stretches run in parallel: each item is a likely cache miss, so they gain sooner than
 /// streaming kernels.
@@ -214,5 +265,16 @@ mod tests {
         let big: Vec<i32> = (0..n as i32).collect();
         let doubled = map_items(&big, |x| x as i64 * 2);
         assert!(doubled.iter().enumerate().all(|(i, &x)| x == 2 * i as i64));
+        let parts: Vec<Vec<i64>> = (0..40i64)
+            .map(|p| (0..(p * 977) % 20011).map(|i| p * 100_000 + i).collect())
+            .collect();
+        let want: Vec<i64> = parts.iter().flatten().copied().collect();
+        assert!(want.len() >= CONCAT_MIN);
+        assert_eq!(concat_parts(parts), want);
+        assert_eq!(
+            concat_parts(vec![vec![1, 2], Vec::new(), vec![3]]),
+            vec![1, 2, 3]
+        );
+        assert_eq!(concat_parts::<i32>(Vec::new()), Vec::<i32>::new());
     }
 }

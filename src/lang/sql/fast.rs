@@ -56,8 +56,76 @@ fn off() -> bool {
 /// One column-against-constant test.
 pub(super) enum Test<'a> {
     Cmp(ColCmp<'a>),
-    /// `sym in S`: a flag per pooled symbol id.
-    In(&'a [Sym], Vec<u8>),
+    /// `sym in S`.
+    In(&'a [Sym], SymSet),
+}
+
+/// The symbols of `S` in `sym in S`, in the form the test reads fastest.
+pub(super) enum SymSet {
+    /// Open addressing without probing: the symbols' pool addresses at slots picked by a
+    /// multiplicative hash chosen so that no two of them share a slot, so a symbol is in
+    /// the set exactly when its own slot holds its address. No read through the symbol's
+    /// pointer (its id would be one more dependent load per row), and the table is small
+    /// enough to stay in L1.
+    Addrs {
+        slots: Vec<usize>,
+        mul: u64,
+        shift: u32,
+    },
+    /// A flag per pooled symbol id, for sets too large for `Addrs`.
+    Ids(Vec<u8>),
+}
+
+/// Most distinct symbols [`SymSet::Addrs`] takes; its table has at most 4096 slots.
+const ADDR_SET_MAX: usize = 512;
+
+/// Odd multipliers tried for [`SymSet::Addrs`] (golden ratio and other well-mixing ones).
+const MULS: [u64; 4] = [
+    0x9E37_79B9_7F4A_7C15,
+    0xC2B2_AE3D_27D4_EB4F,
+    0x1656_67B1_9E37_79F9,
+    0xD6E8_FEB8_6659_FD93,
+];
+
+impl SymSet {
+    fn new(wanted: &[Sym]) -> SymSet {
+        let mut addrs: Vec<usize> = wanted.iter().map(|s| s.addr()).collect();
+        addrs.sort_unstable();
+        addrs.dedup();
+        if addrs.len() <= ADDR_SET_MAX {
+            // At most half full, so a collision-free multiplier is usually found at once.
+            let min_bits = (addrs.len() * 2)
+                .next_power_of_two()
+                .trailing_zeros()
+                .max(4);
+            for bits in min_bits..=12 {
+                for mul in MULS {
+                    let shift = 64 - bits;
+                    let mut slots = vec![0usize; 1 << bits];
+                    let clash = addrs.iter().any(|&a| {
+                        match slots.get_mut(((a as u64).wrapping_mul(mul) >> shift) as usize) {
+                            Some(s) if *s == 0 => {
+                                *s = a;
+                                false
+                            }
+                            _ => true,
+                        }
+                    });
+                    if !clash {
+                        return SymSet::Addrs { slots, mul, shift };
+                    }
+                }
+            }
+        }
+        // Every symbol in the column was interned before this bound was read.
+        let mut set = vec![0u8; qipc::sym::id_bound()];
+        for s in wanted {
+            if let Some(f) = set.get_mut(s.id() as usize) {
+                *f = 1;
+            }
+        }
+        SymSet::Ids(set)
+    }
 }
 
 impl Test<'_> {
@@ -66,9 +134,21 @@ impl Test<'_> {
         match (self, n) {
             (Test::Cmp(c), None) => c.first(start, len, rows),
             (Test::Cmp(c), Some(n)) => c.refine(start, rows, n),
-            (Test::In(d, set), _) => atomic::select(d, start, rows, n, len, |s: Sym| {
-                set.get(s.id() as usize).is_some_and(|&f| f != 0)
-            }),
+            (Test::In(d, SymSet::Addrs { slots, mul, shift }), _) => {
+                let (mul, shift) = (*mul, *shift);
+                atomic::select(d, start, rows, n, len, |s: Sym| {
+                    let a = s.addr();
+                    // No symbol lives at address 0, the empty slots' value.
+                    slots
+                        .get(((a as u64).wrapping_mul(mul) >> shift) as usize)
+                        .is_some_and(|&x| x == a)
+                })
+            }
+            (Test::In(d, SymSet::Ids(set)), _) => {
+                atomic::select(d, start, rows, n, len, |s: Sym| {
+                    set.get(s.id() as usize).is_some_and(|&f| f != 0)
+                })
+            }
         }
     }
 }
@@ -143,14 +223,7 @@ fn test<'a>(
         },
         _ => return None,
     };
-    // Every symbol in the column was interned before this bound was read.
-    let mut set = vec![0u8; qipc::sym::id_bound()];
-    for s in wanted {
-        if let Some(f) = set.get_mut(s.id() as usize) {
-            *f = 1;
-        }
-    }
-    Some(Test::In(d, set))
+    Some(Test::In(d, SymSet::new(&wanted)))
 }
 
 /// The leading where constraints that are [`Test`]s.
@@ -268,44 +341,30 @@ impl Buf {
         }
     }
 
-    fn len(&self) -> usize {
-        match self {
-            Buf::U8(v) => v.len(),
-            Buf::Guid(v) => v.len(),
-            Buf::I16(v) => v.len(),
-            Buf::I32(v) => v.len(),
-            Buf::I64(v) => v.len(),
-            Buf::F32(v) => v.len(),
-            Buf::F64(v) => v.len(),
-            Buf::Sym(v) => v.len(),
+    /// The stretches' rows in order, as a column like `like` (every stretch took from it).
+    fn concat(parts: Vec<Buf>, like: &Data) -> Buf {
+        macro_rules! cat {
+            ($v:ident) => {
+                Buf::$v(par::concat_parts(
+                    parts
+                        .into_iter()
+                        .filter_map(|b| match b {
+                            Buf::$v(x) => Some(x),
+                            _ => None,
+                        })
+                        .collect(),
+                ))
+            };
         }
-    }
-
-    fn reserve(&mut self, n: usize) {
-        match self {
-            Buf::U8(v) => v.reserve(n),
-            Buf::Guid(v) => v.reserve(n),
-            Buf::I16(v) => v.reserve(n),
-            Buf::I32(v) => v.reserve(n),
-            Buf::I64(v) => v.reserve(n),
-            Buf::F32(v) => v.reserve(n),
-            Buf::F64(v) => v.reserve(n),
-            Buf::Sym(v) => v.reserve(n),
-        }
-    }
-
-    /// This stretch's rows after `into`'s.
-    fn append(self, into: &mut Buf) {
-        match (self, into) {
-            (Buf::U8(a), Buf::U8(o)) => o.extend_from_slice(&a),
-            (Buf::Guid(a), Buf::Guid(o)) => o.extend_from_slice(&a),
-            (Buf::I16(a), Buf::I16(o)) => o.extend_from_slice(&a),
-            (Buf::I32(a), Buf::I32(o)) => o.extend_from_slice(&a),
-            (Buf::I64(a), Buf::I64(o)) => o.extend_from_slice(&a),
-            (Buf::F32(a), Buf::F32(o)) => o.extend_from_slice(&a),
-            (Buf::F64(a), Buf::F64(o)) => o.extend_from_slice(&a),
-            (Buf::Sym(a), Buf::Sym(o)) => o.extend_from_slice(&a),
-            _ => {}
+        match like {
+            Data::U8(_) => cat!(U8),
+            Data::Guid(_) => cat!(Guid),
+            Data::I16(_) => cat!(I16),
+            Data::I32(_) => cat!(I32),
+            Data::I64(_) => cat!(I64),
+            Data::F32(_) => cat!(F32),
+            Data::F64(_) => cat!(F64),
+            Data::Sym(_) => cat!(Sym),
         }
     }
 
@@ -358,21 +417,18 @@ pub(super) fn filter_columns(tests: &[Test], cols: &[K], n: usize) -> Option<Vec
         }
         bufs
     });
-    let mut done = done.into_iter();
-    let mut out = done.next()?;
-    let rest: Vec<Vec<Buf>> = done.collect();
-    for (j, o) in out.iter_mut().enumerate() {
-        o.reserve(rest.iter().filter_map(|m| m.get(j)).map(Buf::len).sum());
-    }
-    for more in rest {
-        for (b, o) in more.into_iter().zip(out.iter_mut()) {
-            b.append(o);
+    // Stretch by stretch to column by column.
+    let mut per_col: Vec<Vec<Buf>> = vecs.iter().map(|_| Vec::new()).collect();
+    for bufs in done {
+        for (b, c) in bufs.into_iter().zip(per_col.iter_mut()) {
+            c.push(b);
         }
     }
     Some(
-        out.into_iter()
+        per_col
+            .into_iter()
             .zip(&vecs)
-            .map(|(b, v)| K::vector(v.ty, b.into_data()))
+            .map(|(parts, v)| K::vector(v.ty, Buf::concat(parts, &v.data).into_data()))
             .collect(),
     )
 }

@@ -492,6 +492,7 @@ fn fast_paths_match_general_path() {
             "t:([]s:`b`a`c`b``a`c`c`b`a`d`b; j:1 0N 3 4 5 6 0N 8 9 10 11 0N; i:3 1 0N 2 2 1 0N 3 3 1 0N 2i; f:2.5 0n 1.0 -3.0 4.0 0n 7.5 1.0 0n 2.0 0.5 9.0; tm:2024.01.02D09:31:00 2024.01.02D09:30:10 2024.01.02D09:44:59 0Np 2024.01.02D09:36:00 2024.01.02D09:30:00 2024.01.02D10:01:00 2024.01.02D09:33:00 2024.01.02D09:35:00 2024.01.02D09:50:00 2024.01.02D09:31:30 2024.01.02D09:59:59)",
             "e:0#t",
             "x0:1.5",
+            "big:`b`c,`$\"z\",'string til 600",
             "u:update tm:-0Wp from (update tm:0Wp from t where s=`a) where s=`c",
         ],
         &[
@@ -545,6 +546,16 @@ fn fast_paths_match_general_path() {
             "select sum j by tm.second, s from u",
             "select sum j by 5 xbar tm.minute, f from t",
             "select sum j by s, 5 xbar tm.minute, 2 xbar i from t",
+            "select from t where s in `a`b`c`d`a, f>1.0",
+            "select from t where s in `, j>1",
+            "select from t where s in ``a, f<>0n",
+            "select from t where s in 0#`, f>1.0",
+            "select from t where s in `zz`yy, f>1.0",
+            "select from t where s in `zz`b, f>=x0",
+            "select from t where s in big, j>2",
+            "select from t where s in big, f>1.0",
+            "select from t where j>2, s in `a`b`zz",
+            "select from t where f>=1.0, s in `c",
         ],
     );
 }
@@ -563,6 +574,9 @@ fn fast_paths_match_general_path_on_threads() {
             "select sum j, avg f, first j, last f, count i, min j, max f by s from t",
             "select v:j wavg f, w:f wsum j by s, 5 xbar tm.minute from t",
             "select from t where s in `a`b, f>500.0",
+            "select from t where j=3, f>500.0",
+            "select from t where s in `f, j=7, f<10.0",
+            "select from t where f>999.0, s in `a`b`c`zz",
             "select count i by s from t where j<10",
         ],
     );
