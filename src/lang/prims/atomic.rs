@@ -2331,7 +2331,7 @@ pub fn select<T: Copy>(
 }
 
 /// Longest stretch [`select`] tests item by item when refining a dense row list.
-const DENSE_SPAN: usize = 2048;
+pub const DENSE_SPAN: usize = 4096;
 
 /// One loop per operator, each the same test `cmp_in` makes.
 fn sel_num<T: Num>(

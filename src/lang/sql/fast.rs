@@ -28,6 +28,12 @@ use std::ops::Range;
 /// Rows handled per inner step: slot and mask buffers this long stay in L1.
 const BLOCK: usize = 2048;
 
+/// Rows a where phrase's tests handle per step: longer than [`BLOCK`], as measured on the
+/// 10M-row filter benchmark, so each column's stretch is streamed in longer runs. At most
+/// `atomic::DENSE_SPAN`, so dense refines test every item of a block.
+const WHERE_BLOCK: usize = 4096;
+const _: () = assert!(WHERE_BLOCK <= atomic::DENSE_SPAN);
+
 /// Most group slots the grouped kernel allocates (per thread); more and it declines.
 const MAX_SLOTS: usize = 1 << 22;
 
@@ -250,15 +256,15 @@ pub(super) fn passing(tests: &[Test], n: usize) -> Vec<i64> {
     }
     let lists = par::morsels(n, |r| {
         let mut out = Vec::new();
-        let mut rows = [0u32; BLOCK];
+        let mut rows = [0u32; WHERE_BLOCK];
         let mut s = r.start;
         while s < r.end {
-            let e = (s + BLOCK).min(r.end);
+            let e = (s + WHERE_BLOCK).min(r.end);
             let mut k = None;
             for t in tests {
                 k = Some(t.select(s, &mut rows, k, e - s));
             }
-            let k = k.unwrap_or(e - s).min(BLOCK);
+            let k = k.unwrap_or(e - s).min(WHERE_BLOCK);
             out.extend(rows[..k].iter().map(|&j| (s + j as usize) as i64));
             s = e;
         }
@@ -341,6 +347,19 @@ impl Buf {
         }
     }
 
+    fn reserve(&mut self, n: usize) {
+        match self {
+            Buf::U8(v) => v.reserve(n),
+            Buf::Guid(v) => v.reserve(n),
+            Buf::I16(v) => v.reserve(n),
+            Buf::I32(v) => v.reserve(n),
+            Buf::I64(v) => v.reserve(n),
+            Buf::F32(v) => v.reserve(n),
+            Buf::F64(v) => v.reserve(n),
+            Buf::Sym(v) => v.reserve(n),
+        }
+    }
+
     /// The stretches' rows in order, as a column like `like` (every stretch took from it).
     fn concat(parts: Vec<Buf>, like: &Data) -> Buf {
         macro_rules! cat {
@@ -399,15 +418,23 @@ pub(super) fn filter_columns(tests: &[Test], cols: &[K], n: usize) -> Option<Vec
     }
     let done = par::morsels(n, |r| {
         let mut bufs: Vec<Buf> = vecs.iter().map(|v| Buf::empty(&v.data)).collect();
-        let mut rows = [0u32; BLOCK];
+        let mut rows = [0u32; WHERE_BLOCK];
         let mut s = r.start;
         while s < r.end {
-            let e = (s + BLOCK).min(r.end);
+            let e = (s + WHERE_BLOCK).min(r.end);
             let mut k = None;
             for t in tests {
                 k = Some(t.select(s, &mut rows, k, e - s));
             }
-            let offs = &rows[..k.unwrap_or(0).min(BLOCK)];
+            let offs = &rows[..k.unwrap_or(0).min(WHERE_BLOCK)];
+            if s == r.start {
+                // Room for the stretch's rows at its first block's rate and a quarter more,
+                // so the buffers seldom grow (each growth copies what they hold).
+                let want = (offs.len() * (r.len().div_ceil(WHERE_BLOCK)) * 5 / 4).min(r.len());
+                for b in bufs.iter_mut() {
+                    b.reserve(want);
+                }
+            }
             if !offs.is_empty() {
                 for (b, v) in bufs.iter_mut().zip(&vecs) {
                     b.take(&v.data, s, offs);
