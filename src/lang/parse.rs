@@ -1089,7 +1089,19 @@ fn leftmost_name(e: &Expr) -> Option<Sym> {
             let last = b.rsplit(|&c| c == b'.').next().unwrap_or(b);
             Some(Sym::new(last))
         }
+        // A keyword applied infix names its column from its right argument when it can
+        // (`size wavg price` is `price`, `5 xbar time.minute` is `minute`, as KX's
+        // examples show): in q those keywords are lambdas, whose parse tree q names from
+        // the last argument. Primitive verbs name from the left (`2*c2` is `x`).
+        Expr::Dyad(f, x, y) if matches!(f.as_ref(), Expr::Verb(Verb::Word(_))) => y
+            .as_deref()
+            .and_then(leftmost_name)
+            .or_else(|| leftmost_name(x)),
         Expr::Monad(_, x) | Expr::Dyad(_, x, _) => leftmost_name(x),
+        // A lambda applied to its arguments likewise names from the last of them.
+        Expr::Apply(f, args) if matches!(f.as_ref(), Expr::Lambda(_)) => {
+            args.iter().rev().flatten().find_map(leftmost_name)
+        }
         Expr::Apply(_, args) => args
             .first()
             .and_then(|a| a.as_ref())
@@ -1221,5 +1233,22 @@ mod tests {
             show(&parse("select a, b:c from t where d>1").unwrap()),
             "Select2"
         );
+    }
+
+    #[test]
+    fn query_columns_named_as_q_names_them() {
+        let t = "t:([]time:09:30:00 09:31:00 09:37:00;sym:`a`b`a;size:1 2 3;price:1 2 3f)";
+        let cols = |e: &str| q(&[t, &format!("cols {e}")]);
+        // Primitive verbs name from the left; a constant there gives x.
+        assert_eq!(cols("select 2*size, size+price from t"), "`x`size");
+        // Keywords that are lambdas in q name from the right.
+        assert_eq!(cols("select size wavg price by sym from t"), "`sym`price");
+        assert_eq!(
+            cols("select count i by 5 xbar time.minute from t"),
+            "`minute`x"
+        );
+        assert_eq!(cols("select {x wsum y}[size;price] from t"), ",`price");
+        // Falls back to the left when the right names nothing.
+        assert_eq!(cols("select size mod 2 from t"), ",`size");
     }
 }
