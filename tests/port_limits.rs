@@ -67,6 +67,8 @@ fn max_message_closes_an_oversized_sender() {
 fn idle_timeout_closes_quiet_connections_only() {
     let mut srv = Server::start(&["--idle-timeout", "1"], &[]);
     srv.console("slow:{t:.z.p+0D00:00:02.5;while[.z.p<t;];7}");
+    // Wait until the console has defined it, so the socket message cannot overtake it.
+    assert_eq!(srv.eval("type slow"), "100h");
     let mut quiet = raw_connect(srv.port).expect("quiet");
     let mut chatty = raw_connect(srv.port).expect("chatty");
     let mut waiting = raw_connect(srv.port).expect("waiting");

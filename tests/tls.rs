@@ -87,6 +87,8 @@ fn tls_server(pki: &Pki, mode: &str, extra: &[(&'static str, String)]) -> Server
     env.extend(extra.iter().cloned());
     let mut s = Server::start(&["-E", mode], &refs(&env));
     s.console("sq:{x*x}; seen:`$(); .z.po:{seen::seen,$[count .z.e;.z.e`PROTOCOL;`plain]};");
+    // Defined before any client can call it.
+    assert_eq!(s.eval("type sq"), "100h");
     s
 }
 
