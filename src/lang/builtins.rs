@@ -180,9 +180,12 @@ pub fn register(
     );
 }
 
+/// One primitives module's keyword tables: its monads and its dyads.
+type Family = (&'static [(&'static str, Monad)], &'static [(&'static str, Dyad)]);
+
 /// Fill the interpreter's keyword table.
 pub fn install(it: &mut Interp) {
-    let families: [(&[(&str, Monad)], &[(&str, Dyad)]); 5] = [
+    let families: [Family; 5] = [
         (prims::atomic::MONADS, prims::atomic::DYADS),
         (prims::list::MONADS, prims::list::DYADS),
         (prims::matrix::MONADS, prims::matrix::DYADS),
