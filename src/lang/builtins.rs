@@ -181,7 +181,10 @@ pub fn register(
 }
 
 /// One primitives module's keyword tables: its monads and its dyads.
-type Family = (&'static [(&'static str, Monad)], &'static [(&'static str, Dyad)]);
+type Family = (
+    &'static [(&'static str, Monad)],
+    &'static [(&'static str, Dyad)],
+);
 
 /// Fill the interpreter's keyword table.
 pub fn install(it: &mut Interp) {
