@@ -3,6 +3,8 @@
 //! callback over `neg[.z.w]`, a nested sync call back into the caller, remote errors, and
 //! `.z.pc` on the server when the client goes away.
 
+mod port_support;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
@@ -83,28 +85,8 @@ impl Drop for Server {
 
 /// Run a client process (no port of its own) over `script`; its stdout lines.
 fn client(script: &str) -> Vec<String> {
-    let mut child = Command::new(BIN)
-        .arg("q")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start client");
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    stdin.write_all(script.as_bytes()).expect("write script");
-    drop(stdin);
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let out = rx
-        .recv_timeout(Duration::from_secs(120))
-        .expect("the client finishes")
-        .expect("client output");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
+    let (_, out, _) = port_support::run(&[], &[], script);
+    out.lines().map(str::to_string).collect()
 }
 
 const SERVER_SETUP: &str = r#"pcs:`int$();

@@ -276,7 +276,7 @@ pub fn append(t: &mut K, u: &Update) -> QResult<()> {
     let tab = Arc::make_mut(tab);
     for (c, x) in tab.cols.iter_mut().zip(&u.cols) {
         match (c, x) {
-            (K::Vector(a), K::Vector(b)) => extend(&mut a.data, &b.data),
+            (K::Vector(a), K::Vector(b)) => crate::lang::value::extend_data(&mut a.data, &b.data),
             (K::List(l), x) => {
                 let items = Arc::make_mut(&mut l.items);
                 items.extend(crate::lang::value::items(x));
@@ -285,21 +285,6 @@ pub fn append(t: &mut K, u: &Update) -> QResult<()> {
         }
     }
     Ok(())
-}
-
-/// `a,:b` for two buffers of one storage class (the caller checked the types).
-fn extend(a: &mut Data, b: &Data) {
-    match (a, b) {
-        (Data::U8(a), Data::U8(b)) => Arc::make_mut(a).extend_from_slice(b),
-        (Data::Guid(a), Data::Guid(b)) => Arc::make_mut(a).extend_from_slice(b),
-        (Data::I16(a), Data::I16(b)) => Arc::make_mut(a).extend_from_slice(b),
-        (Data::I32(a), Data::I32(b)) => Arc::make_mut(a).extend_from_slice(b),
-        (Data::I64(a), Data::I64(b)) => Arc::make_mut(a).extend_from_slice(b),
-        (Data::F32(a), Data::F32(b)) => Arc::make_mut(a).extend_from_slice(b),
-        (Data::F64(a), Data::F64(b)) => Arc::make_mut(a).extend_from_slice(b),
-        (Data::Sym(a), Data::Sym(b)) => Arc::make_mut(a).extend_from_slice(b),
-        _ => {}
-    }
 }
 
 /// The `sym` values of an update's second column (empty for a general column).
